@@ -1,0 +1,77 @@
+"""One exception hierarchy for topo, each kind carrying the exit code the CLI maps it to.
+
+Exit codes for every command: 0 success; 1 some inputs failed (the rest was processed);
+2 bad usage; 3 a ``--fail-on`` condition held; 77 missing privilege (live tracing).
+
+>>> err = ParseError("bad hop line", path="t.txt", line=4)
+>>> str(err), err.exit_code
+('t.txt:4: bad hop line', 1)
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_CONDITION = 3
+EXIT_NO_PRIVILEGE = 77
+
+
+class TopoError(Exception):
+    """Base of every error topo raises on purpose."""
+
+    exit_code = EXIT_INPUT_FAILED
+
+
+class UsageError(TopoError):
+    """The command line or an argument is wrong."""
+
+    exit_code = EXIT_USAGE
+
+
+class PrivilegeError(TopoError):
+    """An action needs privileges the process does not have (raw sockets)."""
+
+    exit_code = EXIT_NO_PRIVILEGE
+
+
+class InvalidAddressError(TopoError, ValueError):
+    """A string is not an IPv4 or IPv6 address."""
+
+
+class ParseError(TopoError):
+    """An input (a file, a line of it) could not be read as a trace.
+
+    Parsers *return* these next to the traces they could read, so one bad line never
+    loses the rest of the file; ``str()`` is the one-line ``path:line: message`` the CLI
+    prints.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = self.path or "<input>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, path={self.path!r}, line={self.line!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(other) is type(self)
+            and isinstance(other, ParseError)
+            and (self.message, self.path, self.line) == (other.message, other.path, other.line)
+        )
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.message, self.path, self.line))
+
+
+class FormatDetectionError(ParseError):
+    """No parser recognised the input."""

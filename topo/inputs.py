@@ -1,0 +1,194 @@
+"""Finding trace files and reading them as text, whatever their encoding.
+
+``read_traces`` is the one entry point the commands use: it walks files and folders
+(``-`` is standard input), decodes each input and parses it, yielding traces and, in place
+of whatever failed, a :class:`~topo.errors.ParseError` with the path and line.
+
+Directory walks skip what is not a trace: ``topo.toml`` manifests, ``*.md`` notes, scripts
+and rendered outputs (``*.py``, ``*.html``, ``*.svg``, ...), owner
+tables (``*.csv`` whose first field is ``prefix`` or a network), dotfiles and dot-folders,
+FIFOs, sockets and devices. A FIFO named on the command line is read.
+
+>>> decode_bytes("要求がタイムアウトしました。".encode("cp932")).encoding
+'cp932'
+>>> decode_bytes(b"\\xff\\xfet\\x00r\\x00").text
+'tr'
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from topo.errors import ParseError
+from topo.parsers import ParseItem, iter_parse_text
+
+STDIN = "-"
+#: Names and suffixes that a directory walk never reads as traces.
+SKIPPED_NAMES = frozenset({"topo.toml"})
+SKIPPED_SUFFIXES = frozenset(
+    {".md", ".rst", ".toml", ".py", ".cmd", ".html", ".svg", ".png", ".pdf", ".graphml", ".gexf"}
+)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+@dataclass(frozen=True)
+class DecodedText:
+    """A decoded input and how it was decoded."""
+
+    text: str
+    encoding: str
+    problems: tuple[str, ...] = field(default=())
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when every other byte of the start is NUL (text without a BOM)."""
+    sample = data[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        sample = sample[: len(sample) - len(sample) % 2]
+    if len(sample) < 4:
+        return None
+    odd_nuls = sample[1::2].count(0) / (len(sample) // 2)
+    even_nuls = sample[0::2].count(0) / (len(sample) // 2)
+    if odd_nuls > 0.9 and even_nuls < 0.1:
+        return "utf-16-le"
+    if even_nuls > 0.9 and odd_nuls < 0.1:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> DecodedText:
+    """Decode an input: a BOM, UTF-16 without BOM, UTF-8, then CP932 (Japanese Windows).
+
+    With ``encoding`` given, only that one is used. Bytes no encoding accepts are replaced
+    and reported in ``problems``, so nothing stops the rest of the input from being read.
+    """
+    if encoding:
+        try:
+            return DecodedText(data.decode(encoding), encoding)
+        except UnicodeDecodeError as err:
+            text = data.decode(encoding, errors="replace")
+            return DecodedText(text, encoding, (f"not valid {encoding}: {err.reason}",))
+        except LookupError:
+            raise ParseError(f"unknown encoding {encoding!r}") from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return decode_bytes(data, name)
+    guessed = _utf16_without_bom(data)
+    candidates = ([guessed] if guessed else []) + ["utf-8", "cp932"]
+    for name in candidates:
+        try:
+            return DecodedText(data.decode(name), name)
+        except UnicodeDecodeError:
+            continue
+    text = data.decode("utf-8", errors="replace")
+    return DecodedText(text, "utf-8", ("not valid UTF-8, UTF-16 or CP932; bad bytes replaced",))
+
+
+def _looks_binary(text: str) -> bool:
+    return "\x00" in text[:8192]
+
+
+def _is_owner_table(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    field0 = first.lstrip("\ufeff").split(",", 1)[0].strip().strip('"').lower()
+    return field0 == "prefix" or "/" in field0
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.startswith(".") or name in SKIPPED_NAMES:
+                continue
+            if path.suffix.lower() in SKIPPED_SUFFIXES:
+                continue
+            if path.suffix.lower() == ".csv" and _is_owner_table(path):
+                continue
+            try:
+                mode = path.stat().st_mode
+            except OSError:
+                continue  # a dangling symlink: nothing to read
+            if stat.S_ISREG(mode):
+                yield path
+
+
+def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
+    """Every input named by ``paths`` (files, folders walked recursively, ``-``)."""
+    for item in paths:
+        name = str(item)
+        if name == STDIN:
+            yield STDIN
+            continue
+        path = Path(name)
+        if path.is_dir():
+            yield from (str(p) for p in _walk(path))
+        elif path.exists():
+            yield name
+        else:
+            yield ParseError("no such file or directory", path=name)
+
+
+def read_input(name: str, *, encoding: str | None = None) -> DecodedText:
+    """The decoded text of one input (``-`` reads standard input). Raises ParseError."""
+    try:
+        if name == STDIN:
+            data = sys.stdin.buffer.read()
+        else:
+            with Path(name).open("rb") as handle:
+                data = handle.read()
+    except IsADirectoryError:
+        raise ParseError("is a directory", path=name) from None
+    except OSError as err:
+        raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
+    decoded = decode_bytes(data, encoding)
+    if _looks_binary(decoded.text):
+        raise ParseError("binary data, not a traceroute text or JSON", path=name, line=1)
+    return decoded
+
+
+def display_name(name: str) -> str:
+    """How an input is named in origins and messages (``<stdin>`` for ``-``)."""
+    return "<stdin>" if name == STDIN else name
+
+
+def read_traces(
+    paths: Iterable[str | Path], *, format: str | None = None, encoding: str | None = None
+) -> Iterator[ParseItem]:
+    """Traces from every input, with a :class:`ParseError` for each thing that failed.
+
+    >>> from topo.parsers import ParseResult
+    >>> result = ParseResult.collect(read_traces(["/nonexistent/trace.txt"]))
+    >>> [str(e) for e in result.errors]
+    ['/nonexistent/trace.txt: no such file or directory']
+    """
+    for entry in iter_input_paths(paths):
+        if isinstance(entry, ParseError):
+            yield entry
+            continue
+        source = display_name(entry)
+        try:
+            decoded = read_input(entry, encoding=encoding)
+        except ParseError as err:
+            err.path = source
+            yield err
+            continue
+        for problem in decoded.problems:
+            yield ParseError(problem, path=source)
+        yield from iter_parse_text(decoded.text, source=source, format=format)

@@ -1,0 +1,71 @@
+"""Parsers for traceroute formats: an explicit registry and content detection.
+
+Each module in :data:`PARSERS` follows the contract in :mod:`topo.parsers.base`. Detection
+tries them in registry order (most specific first) and reports which one it chose.
+
+>>> detect_format("traceroute to 192.0.2.9 (192.0.2.9), 30 hops max").NAME
+'linux-traceroute'
+>>> result = parse_text(" 1  192.0.2.1  0.4 ms\\n 2  192.0.2.9  0.9 ms\\n", source="x.txt")
+>>> [t.ip_path for t in result.traces]
+[(('192.0.2.1',), ('192.0.2.9',))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from topo.errors import FormatDetectionError, UsageError
+from topo.parsers import atlas, linux_traceroute, topo_jsonl
+from topo.parsers.base import SNIFF_BYTES, ParseItem, Parser, ParseResult
+
+#: Every parser, in the order detection tries them (JSON formats first, most specific first).
+PARSERS: tuple[Parser, ...] = (topo_jsonl, atlas, linux_traceroute)
+
+__all__ = [
+    "PARSERS",
+    "ParseItem",
+    "ParseResult",
+    "Parser",
+    "detect_format",
+    "get_parser",
+    "iter_parse_text",
+    "parse_text",
+]
+
+
+def get_parser(name: str) -> Parser:
+    """The parser called ``name``; :class:`UsageError` listing the names otherwise."""
+    for parser in PARSERS:
+        if name == parser.NAME:
+            return parser
+    raise UsageError(f"unknown format {name!r}; known: {', '.join(p.NAME for p in PARSERS)}")
+
+
+def detect_format(head: str, *, source: str | None = None) -> Parser:
+    """The first parser whose ``sniff`` accepts ``head``.
+
+    Raises :class:`FormatDetectionError` ("could not detect the format; tried: ...").
+    """
+    sample = head[:SNIFF_BYTES]
+    for parser in PARSERS:
+        if parser.sniff(sample):
+            return parser
+    tried = ", ".join(p.NAME for p in PARSERS)
+    raise FormatDetectionError(f"could not detect the format; tried: {tried}", path=source, line=1)
+
+
+def iter_parse_text(
+    text: str, *, source: str = "<text>", format: str | None = None
+) -> Iterator[ParseItem]:
+    """Traces and errors of one text, detecting the format unless ``format`` names it."""
+    try:
+        parser = get_parser(format) if format else detect_format(text, source=source)
+    except FormatDetectionError as err:
+        yield err
+        return
+    yield from parser.parse(text, source=source)
+
+
+def parse_text(text: str, *, source: str = "<text>", format: str | None = None) -> ParseResult:
+    """Parse one text into a :class:`ParseResult` (traces and errors apart)."""
+    return ParseResult.collect(iter_parse_text(text, source=source, format=format))
