@@ -108,5 +108,6 @@ def main() -> None:
         print(f"{name:<20} {seconds:>10.3f} s{ratio}")
     print("aim: >= 20x against the plain loop")
 
+
 if __name__ == "__main__":
     main()
