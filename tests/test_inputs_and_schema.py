@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from topo.inputs import decode_bytes, iter_input_paths, read_traces
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
-from topo.parsers import ParseResult, topo_jsonl
+from topo.parsers import PARSERS, ParseResult, topo_jsonl
 from topo.schema import dumps_trace, trace_from_dict, trace_to_dict
 
 TRACE_TEXT = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  192.0.2.1  0.5 ms\n"
@@ -70,7 +70,7 @@ def test_unknown_format_binary_and_missing_files(tmp_path: Path) -> None:
             f"{tmp_path / 'blob.bin'}:1: binary data, not a traceroute text or JSON",
             f"{tmp_path / 'missing.txt'}: no such file or directory",
             f"{tmp_path / 'notes.txt'}:1: could not detect the format; tried: "
-            "topo-jsonl, ripe-atlas, linux-traceroute",
+            + ", ".join(p.NAME for p in PARSERS),
         ]
     )
 

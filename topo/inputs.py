@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from topo.errors import ParseError
-from topo.parsers import ParseItem, iter_parse_text
+from topo.parsers import ParseItem, find_binary_parser, iter_parse_text
 
 STDIN = "-"
 #: Names and suffixes that a directory walk never reads as traces.
@@ -145,22 +145,30 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
             yield ParseError("no such file or directory", path=name)
 
 
-def read_input(name: str, *, encoding: str | None = None) -> DecodedText:
-    """The decoded text of one input (``-`` reads standard input). Raises ParseError."""
+def read_bytes(name: str) -> bytes:
+    """The raw content of one input (``-`` reads standard input). Raises ParseError."""
     try:
         if name == STDIN:
-            data = sys.stdin.buffer.read()
-        else:
-            with Path(name).open("rb") as handle:
-                data = handle.read()
+            return sys.stdin.buffer.read()
+        with Path(name).open("rb") as handle:
+            return handle.read()
     except IsADirectoryError:
         raise ParseError("is a directory", path=name) from None
     except OSError as err:
         raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
+
+
+def decode_text(data: bytes, *, name: str, encoding: str | None = None) -> DecodedText:
+    """Decode an input as text; :class:`ParseError` when it is binary data."""
     decoded = decode_bytes(data, encoding)
     if _looks_binary(decoded.text):
         raise ParseError("binary data, not a traceroute text or JSON", path=name, line=1)
     return decoded
+
+
+def read_input(name: str, *, encoding: str | None = None) -> DecodedText:
+    """The decoded text of one input (``-`` reads standard input). Raises ParseError."""
+    return decode_text(read_bytes(name), name=name, encoding=encoding)
 
 
 def display_name(name: str) -> str:
@@ -184,7 +192,12 @@ def read_traces(
             continue
         source = display_name(entry)
         try:
-            decoded = read_input(entry, encoding=encoding)
+            data = read_bytes(entry)
+            binary = find_binary_parser(data, format=format)
+            if binary is not None:
+                yield from binary.parse_bytes(data, source=source)
+                continue
+            decoded = decode_text(data, name=source, encoding=encoding)
         except ParseError as err:
             err.path = source
             yield err

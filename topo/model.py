@@ -108,8 +108,8 @@ class Hop:
 
     @property
     def is_silent(self) -> bool:
-        """True when no probe of this TTL was answered."""
-        return all(r.addr is None for r in self.replies)
+        """True when no probe of this TTL was answered (a reply known only by name answered)."""
+        return all(r.addr is None and r.name is None for r in self.replies)
 
     @property
     def rtts(self) -> tuple[float, ...]:

@@ -756,7 +756,9 @@ def assert_isolated(
     (never the host namespace), and every route (all tables, IPv4 and IPv6)
     goes out of one of those links.
 
-    >>> assert_isolated("topo-1-0-src", {"topo-1-0-src", "topo-1-0-r1"})  # doctest: +SKIP
+    Example (root needed)::
+
+        assert_isolated("topo-1-0-src", {"topo-1-0-src", "topo-1-0-r1"})
     """
     nsids = {str(d["nsid"]): d.get("name") for d in _ip_json(ns, "netns", "list-id")}
     ok_links = {"lo"}
@@ -858,9 +860,10 @@ class Lab:
     ``topo-<pid>-<n>-``; :meth:`close` (idempotent, also run at exit) removes
     exactly those namespaces and their ``/etc/netns`` dirs.
 
-    >>> with Lab(spec) as lab:  # doctest: +SKIP
-    ...     lab.exec("src", ["ping", "-c1", "13.208.0.2"]).returncode
-    0
+    Example (root needed)::
+
+        with Lab(spec) as lab:
+            assert lab.exec("src", ["ping", "-c1", "13.208.0.2"]).returncode == 0
     """
 
     def __init__(self, spec: LabSpec, *, prefix: str | None = None) -> None:

@@ -13,12 +13,13 @@ Safety: the process refuses to run in the host network namespace (that of
 PID 1) and refuses to start when the namespace holds any link other than
 ``lo`` and TUN devices, or a route through anything else.
 
-Example:
-    >>> from topo.lab.pathspec import Destination, Hop, PathSpec
-    >>> path = PathSpec(Destination("203.0.113.9", rtt_ms=20),
-    ...                 (Hop.of("13.208.0.1", rtt_ms=5), Hop()))
-    >>> with SimulatedPath(path) as sim:                        # doctest: +SKIP
-    ...     print(sim.run(["traceroute.db", "-n", "203.0.113.9"]).stdout)
+Example (root and iproute2 needed; run by tests/lab/test_simulator.py)::
+
+    from topo.lab.pathspec import Destination, Hop, PathSpec
+    path = PathSpec(Destination("203.0.113.9", rtt_ms=20),
+                    (Hop.of("13.208.0.1", rtt_ms=5), Hop()))
+    with SimulatedPath(path) as sim:
+        print(sim.run(["traceroute.db", "-n", "203.0.113.9"]).stdout)
 
 Command line (inside a namespace you created)::
 
@@ -762,11 +763,12 @@ class SimulatedPath:
     deleted on exit. A given ``ns`` must already exist and be isolated (links
     only ``lo``/TUN); it is left in place.
 
-    Example:
-        >>> spec = {"destination": "203.0.113.9", "hops": ["13.208.0.1", None]}
-        >>> with SimulatedPath(spec) as sim:                      # doctest: +SKIP
-        ...     out = sim.run(["traceroute.db", "-n", "-q", "1", "203.0.113.9"])
-        ...     stats = sim.stats()
+    Example (root needed)::
+
+        spec = {"destination": "203.0.113.9", "hops": ["13.208.0.1", None]}
+        with SimulatedPath(spec) as sim:
+            out = sim.run(["traceroute.db", "-n", "-q", "1", "203.0.113.9"])
+            stats = sim.stats()
     """
 
     def __init__(

@@ -3,7 +3,7 @@
 Each module in :data:`PARSERS` follows the contract in :mod:`topo.parsers.base`. Detection
 tries them in registry order (most specific first) and reports which one it chose.
 
->>> detect_format("traceroute to 192.0.2.9 (192.0.2.9), 30 hops max").NAME
+>>> detect_format("traceroute to 192.0.2.9 (192.0.2.9), 30 hops max, 60 byte packets").NAME
 'linux-traceroute'
 >>> result = parse_text(" 1  192.0.2.1  0.4 ms\\n 2  192.0.2.9  0.9 ms\\n", source="x.txt")
 >>> [t.ip_path for t in result.traces]
@@ -15,18 +15,58 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from topo.errors import FormatDetectionError, UsageError
-from topo.parsers import atlas, linux_traceroute, topo_jsonl
-from topo.parsers.base import SNIFF_BYTES, ParseItem, Parser, ParseResult
+from topo.parsers import (
+    atlas,
+    bsd_traceroute,
+    cisco_ios,
+    dublin_traceroute,
+    inetutils_traceroute,
+    linux_traceroute,
+    mtr_csv,
+    mtr_json,
+    mtr_raw,
+    mtr_report,
+    mtr_xml,
+    paris_traceroute,
+    scamper_json,
+    scamper_warts,
+    topo_jsonl,
+    tracepath,
+    windows_tracert,
+)
+from topo.parsers.base import SNIFF_BYTES, BinaryParser, ParseItem, Parser, ParseResult
 
-#: Every parser, in the order detection tries them (JSON formats first, most specific first).
-PARSERS: tuple[Parser, ...] = (topo_jsonl, atlas, linux_traceroute)
+#: Every parser, in the order detection tries them: binary and structured formats first,
+#: then text formats from the most to the least distinctive (Linux traceroute is last: its
+#: hop lines are the most generic).
+PARSERS: tuple[Parser, ...] = (
+    topo_jsonl,
+    atlas,
+    scamper_json,
+    scamper_warts,
+    dublin_traceroute,
+    mtr_json,
+    mtr_xml,
+    mtr_csv,
+    mtr_raw,
+    windows_tracert,
+    tracepath,
+    mtr_report,
+    cisco_ios,
+    paris_traceroute,
+    bsd_traceroute,
+    inetutils_traceroute,
+    linux_traceroute,
+)
 
 __all__ = [
     "PARSERS",
+    "BinaryParser",
     "ParseItem",
     "ParseResult",
     "Parser",
     "detect_format",
+    "find_binary_parser",
     "get_parser",
     "iter_parse_text",
     "parse_text",
@@ -39,6 +79,18 @@ def get_parser(name: str) -> Parser:
         if name == parser.NAME:
             return parser
     raise UsageError(f"unknown format {name!r}; known: {', '.join(p.NAME for p in PARSERS)}")
+
+
+def find_binary_parser(data: bytes, *, format: str | None = None) -> BinaryParser | None:
+    """The binary-format parser for ``data`` (or the one ``format`` names), else ``None``."""
+    if format:
+        parser = get_parser(format)
+        return parser if isinstance(parser, BinaryParser) else None
+    head = data[:SNIFF_BYTES]
+    for parser in PARSERS:
+        if isinstance(parser, BinaryParser) and parser.sniff_bytes(head):
+            return parser
+    return None
 
 
 def detect_format(head: str, *, source: str | None = None) -> Parser:

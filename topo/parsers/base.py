@@ -48,6 +48,15 @@ class Parser(Protocol):
     def parse(self, text: str, *, source: str) -> Iterator[ParseItem]: ...
 
 
+@runtime_checkable
+class BinaryParser(Parser, Protocol):
+    """A parser that reads raw bytes (a binary file format)."""
+
+    def sniff_bytes(self, head: bytes) -> bool: ...
+
+    def parse_bytes(self, data: bytes, *, source: str) -> Iterator[ParseItem]: ...
+
+
 @dataclass
 class ParseResult:
     """Traces and errors of one or more inputs, kept apart.

@@ -167,6 +167,15 @@ def _consume(builder: _HopBuilder, body: str) -> list[str]:
             name = builder.pending_host
             builder.pending_host = None
             builder.set_address(addr, None if name in (None, addr) else name)
+        elif (
+            token.startswith("(")
+            and token.endswith(")")
+            and builder.pending_host is None
+            and i > 0
+            and tokens[i - 1] == builder.addr
+        ):  # inetutils prints "addr (name)"
+            name = token[1:-1]
+            builder.name = None if name == builder.addr else name
         elif token.startswith("[") and token.endswith("]"):
             asn = _parse_asn(token[1:-1])
             if asn is None:
@@ -193,7 +202,7 @@ def _consume(builder: _HopBuilder, body: str) -> list[str]:
                 problems.append(f"flag {token!r} without a reply in hop {builder.ttl}")
         elif _MARK.match(token):
             builder.pending_marks.append(token)
-        elif is_address(token) and nxt[:1] != "(":
+        elif is_address(token) and not (nxt[:1] == "(" and is_address(nxt[1:-1])):
             _flush_pending_host(builder, problems)
             builder.set_address(token, None)
         else:
@@ -243,6 +252,7 @@ class _TraceBuilder:
     line: int
     fields: dict[str, Any] = field(default_factory=lambda: {"meta": {}})
     hops: list[Hop] = field(default_factory=list)
+    format_name: str = NAME
 
     def build(self) -> Trace:
         dst = self.fields.get("dst")
@@ -253,7 +263,7 @@ class _TraceBuilder:
             src=self.fields.get("src"),
             dst_name=self.fields.get("dst_name"),
             reached=reached,
-            format=NAME,
+            format=self.format_name,
             origin=Origin(self.source, self.line),
             meta=self.fields["meta"],
         )
@@ -261,6 +271,14 @@ class _TraceBuilder:
 
 def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     """Every trace in ``text``; unreadable lines become :class:`ParseError` items."""
+    return parse_traceroute_text(text, source=source, format_name=NAME)
+
+
+def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterator[ParseItem]:
+    """The traceroute text engine, shared by the parsers of its close relatives.
+
+    ``format_name`` is what the traces record as their format.
+    """
     current: _TraceBuilder | None = None
     hop: _HopBuilder | None = None
 
@@ -282,7 +300,7 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
                     yield current.build()
                 else:  # only warning lines so far: they belong to this trace
                     fields["meta"] = {**current.fields["meta"], **fields["meta"]}
-            current = _TraceBuilder(source, number, fields)
+            current = _TraceBuilder(source, number, fields, format_name=format_name)
             continue
         hop_line = _HOP.match(line)
         if hop_line:
@@ -291,7 +309,7 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             if current is None or (current.hops and ttl <= current.hops[-1].ttl):
                 if current is not None:
                     yield current.build()
-                current = _TraceBuilder(source, number)
+                current = _TraceBuilder(source, number, format_name=format_name)
             hop = _HopBuilder(ttl, number)
             problems = _consume(hop, hop_line["body"] or "")
             if not hop.replies:
@@ -308,7 +326,7 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             continue
         if _WARNING.match(line) and (current is None or not current.hops):
             if current is None:
-                current = _TraceBuilder(source, number)
+                current = _TraceBuilder(source, number, format_name=format_name)
             current.fields["meta"].setdefault("warnings", []).append(line.strip())
             continue
         yield ParseError(f"not a traceroute line: {line.strip()[:80]!r}", path=source, line=number)

@@ -1,0 +1,4 @@
+# version: mtr 0.95 (Debian mtr-tiny 0.95-1)
+# lab: ecmp (topo.lab.topology.ecmp_spec), run inside node src with ip netns exec
+# exit status: 0, 8.0 s, tries: 1
+mtr -6 -n -c 3 --csv 2001:db8:9::2

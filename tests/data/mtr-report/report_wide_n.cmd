@@ -1,0 +1,4 @@
+# version: mtr 0.95 (Debian mtr-tiny 0.95-1)
+# lab: ecmp (topo.lab.topology.ecmp_spec), run inside node src with ip netns exec
+# exit status: 0, 8.0 s, tries: 1
+mtr -n -c 3 --report-wide 13.209.0.10
