@@ -127,7 +127,7 @@ def test_installed_script_pipes_json_identically() -> None:
 
 
 def test_internal_errors_are_one_line_unless_debug(monkeypatch: pytest.MonkeyPatch) -> None:
-    import topo.cli as cli_module
+    import topo.cli.traces as cli_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaput")

@@ -1,0 +1,25 @@
+"""The ``topo`` command line: thin wiring of options onto library calls.
+
+Every command maps library errors to one line on stderr (``path:line: what is wrong``) and
+an exit code: 0 success; 1 some inputs failed (the rest was processed and printed); 2 bad
+usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal error (a bug:
+``--debug`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from topo.cli.app import cli
+from topo.cli.owners import data, whois
+from topo.cli.traces import classify, formats, parse
+
+for command in (parse, classify, formats, whois, data):
+    cli.add_command(command)
+
+__all__ = ["cli", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="topo")

@@ -1,0 +1,100 @@
+"""The ``topo`` command group and what every command shares (errors, exit codes, options).
+
+Every command maps library errors to one line on stderr (``path:line: what is wrong``) and
+an exit code: 0 success; 1 some inputs failed (the rest was processed and printed); 2 bad
+usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal error (a bug:
+``--debug`` shows its traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import Any, NoReturn
+
+import click
+
+from topo import __version__
+from topo.display import terminal_safe
+from topo.errors import EXIT_INPUT_FAILED, EXIT_OK, ParseError, TopoError
+from topo.model import Trace
+from topo.parsers import PARSERS
+
+EXIT_INTERNAL = 70
+
+
+class CliState:
+    def __init__(self, debug: bool):
+        self.debug = debug
+        self.failed = False
+
+    def report(self, error: ParseError | TopoError | str) -> None:
+        """One line on stderr for a failed input; the run goes on."""
+        self.failed = True
+        click.echo(terminal_safe(str(error)), err=True)
+
+
+class TopoGroup(click.Group):
+    """Turns TopoError into a one-line message and its exit code (``--debug``: traceback)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TopoError as err:
+            if _debug(ctx):
+                raise
+            click.echo(f"topo: {terminal_safe(str(err))}", err=True)
+            ctx.exit(err.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
+            ctx.exit(EXIT_OK)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as err:
+            if _debug(ctx):
+                raise
+            click.echo(
+                f"topo: internal error: {type(err).__name__}: {terminal_safe(str(err))}"
+                " (run with --debug for the traceback)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _debug(ctx: click.Context) -> bool:
+    obj = ctx.find_object(CliState)
+    return bool(obj and obj.debug)
+
+
+@click.group(cls=TopoGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="topo")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """topo: turn traceroutes into an inferred network topology."""
+    ctx.obj = CliState(debug)
+
+
+def finish(ctx: click.Context) -> NoReturn:
+    state: CliState = ctx.obj
+    ctx.exit(EXIT_INPUT_FAILED if state.failed else EXIT_OK)
+
+
+def collect_traces(ctx: click.Context, items: Iterable[Trace | ParseError]) -> Iterable[Trace]:
+    """Pass traces through, reporting each error on stderr as it comes."""
+    for item in items:
+        if isinstance(item, ParseError):
+            ctx.obj.report(item)
+        else:
+            yield item
+
+
+format_option = click.option(
+    "--format",
+    "format_name",
+    type=click.Choice([p.NAME for p in PARSERS]),
+    help="Read inputs as this format instead of detecting it.",
+)
+encoding_option = click.option(
+    "--encoding", help="Decode text inputs with this encoding (default: detect UTF-8/16, CP932)."
+)

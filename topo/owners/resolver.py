@@ -1,0 +1,235 @@
+"""The owner resolver chain: one interface over every source of ownership.
+
+For each public address, from the least to the most authoritative, every source that knows
+something adds it: the providers' published ranges (provider, region, services), imported
+origin-AS data (``topo data import``), the persistent cache of earlier online answers, an
+online RDAP/whois lookup when asked (``online=True``), and the user's owner tables, which
+always win. The owner family is then normalised from the organisation, the AS number or
+the provider. Special-purpose addresses (the IANA registries) are never looked up.
+
+Offline is the default: nothing leaves the machine unless ``online=True``.
+
+>>> resolver = OwnerResolver(ResolverConfig(use_cache=False))
+>>> [a.owner.region if a.owner else a.classification.name
+...  for a in resolver.resolve(["13.208.0.67", "52.95.31.166", "100.65.1.9"])]
+['ap-northeast-3', 'ap-northeast-1', 'Shared Address Space']
+>>> resolver.resolve(["15.230.24.168"])[0].owner.family
+'Amazon'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from topo.classify import classify_address
+from topo.errors import ParseError
+from topo.owners.cache import OwnerCache
+from topo.owners.cloud import CloudRanges, load_cloud_ranges
+from topo.owners.families import Families, load_families
+from topo.owners.ip2asn import AsnDatabase, database_path
+from topo.owners.model import Owner, OwnerAnswer
+from topo.owners.tables import OwnerTable, load_owner_tables
+
+if TYPE_CHECKING:
+    from topo.owners.online import OnlineConfig
+
+#: Data older than this gets a warning naming its date.
+STALE_AFTER = timedelta(days=90)
+OFFLINE_REASON = "not in the published cloud ranges, owner tables or cache (offline)"
+CLOUD_SOURCES = {"aws": "aws-ip-ranges", "gcp": "gcp-cloud", "oracle": "oracle-cloud"}
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    """How to resolve: online or not, which cache, which user tables, which data folder."""
+
+    online: bool = False
+    use_cache: bool = True
+    cache_path: Path | None = None
+    owner_tables: Sequence[Path] = ()
+    data_dir: Path | None = None
+    online_config: OnlineConfig | None = None
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass
+class ResolveReport:
+    """What a resolve run did, for the one-line summaries the CLI prints."""
+
+    public: int = 0
+    special: int = 0
+    resolved: int = 0
+    unresolved: list[str] = field(default_factory=list)
+    looked_up_online: int = 0
+
+
+class OwnerResolver:
+    """Resolves addresses through the chain; open once, resolve many times."""
+
+    def __init__(
+        self, config: ResolverConfig | None = None, *, warn: Callable[[str], None] | None = None
+    ):
+        self.config = config or ResolverConfig()
+        self.warn = warn or (lambda message: None)
+        self.families: Families = load_families()
+        self.table_errors: list[ParseError] = []
+        self._cloud: CloudRanges | None = None
+        self._tables: OwnerTable | None = None
+        self._cache: OwnerCache | None = None
+        self._asn_db: AsnDatabase | None = None
+        self._asn_checked = False
+        self.report = ResolveReport()
+
+    # -- sources, opened on first use -------------------------------------------------
+
+    @property
+    def cloud(self) -> CloudRanges:
+        if self._cloud is None:
+            self._cloud = load_cloud_ranges(self.config.data_dir)
+        return self._cloud
+
+    @property
+    def tables(self) -> OwnerTable:
+        if self._tables is None:
+            self._tables, self.table_errors = load_owner_tables(self.config.owner_tables)
+        return self._tables
+
+    @property
+    def cache(self) -> OwnerCache | None:
+        if self._cache is None and self.config.use_cache:
+            self._cache = OwnerCache(self.config.cache_path, warn=self.warn)
+        return self._cache
+
+    @property
+    def asn_db(self) -> AsnDatabase | None:
+        if not self._asn_checked:
+            self._asn_checked = True
+            folder = self.config.data_dir
+            path = folder / "ip2asn.sqlite" if folder is not None else database_path()
+            if path.is_file():
+                self._asn_db = AsnDatabase(path)
+        return self._asn_db
+
+    def close(self) -> None:
+        """Close the cache and the imported database."""
+        if self._cache is not None:
+            self._cache.close()
+        if self._asn_db is not None:
+            self._asn_db.close()
+
+    # -- resolving ----------------------------------------------------------------------
+
+    def _offline_owner(self, addr: str) -> tuple[Owner | None, bool]:
+        """The merged offline answer, and whether a registry-level answer (org) is in it."""
+        owner: Owner | None = None
+        hit = self.cloud.lookup(addr)
+        if hit is not None:
+            owner = Owner(
+                prefix=hit.prefix,
+                provider=hit.provider,
+                region=hit.region,
+                services=hit.services,
+                border_group=hit.border_group,
+                answered_by=CLOUD_SOURCES.get(hit.provider, hit.provider),
+            )
+        imported = self.asn_db.lookup(addr) if self.asn_db is not None else None
+        if imported is not None:
+            owner = _overlay(owner, imported)
+        cached = self.cache.get(addr) if self.cache is not None else None
+        if cached is not None:
+            owner = _overlay(owner, replace(cached, answered_by=f"cache({cached.answered_by})"))
+        has_registry_answer = owner is not None and owner.org is not None
+        return owner, has_registry_answer
+
+    def resolve(self, addrs: Iterable[str]) -> list[OwnerAnswer]:
+        """One :class:`OwnerAnswer` per address, in the order given (duplicates included)."""
+        order = list(addrs)
+        distinct = list(dict.fromkeys(order))
+        owners: dict[str, Owner | None] = {}
+        errors: dict[str, str | None] = {}
+        classes = {a: classify_address(a) for a in distinct}
+        public = [a for a in distinct if not classes[a].special]
+        self.report.special += len(distinct) - len(public)
+        self.report.public += len(public)
+        pending: list[str] = []
+        for addr in public:
+            owners[addr], complete = self._offline_owner(addr)
+            if not complete:
+                pending.append(addr)
+        if self.config.online and pending:
+            self._resolve_online(pending, owners, errors)
+        for addr in public:
+            user = self.tables.lookup(addr)
+            owner = _overlay(owners.get(addr), user) if user is not None else owners.get(addr)
+            owner = self._with_family(owner)
+            owners[addr] = owner
+            if owner is None or owner.family is None:
+                fallback = "no source knows this address" if self.config.online else OFFLINE_REASON
+                errors[addr] = errors.get(addr) or fallback
+                self.report.unresolved.append(addr)
+            else:
+                self.report.resolved += 1
+        return [OwnerAnswer(a, classes[a], owners.get(a), errors.get(a)) for a in order]
+
+    def _resolve_online(
+        self, pending: list[str], owners: dict[str, Owner | None], errors: dict[str, str | None]
+    ) -> None:
+        from topo.owners.online import LookupFailure, OnlineConfig, OnlineResolver
+
+        online = OnlineResolver(self.config.online_config or OnlineConfig(), warn=self.warn)
+        results = online.lookup_many(pending)
+        self.report.looked_up_online += len(pending)
+        for addr, result in results.items():
+            if isinstance(result, LookupFailure):
+                errors[addr] = result.reason
+                continue
+            if self.cache is not None:
+                self.cache.put(result)
+            owners[addr] = _overlay(owners.get(addr), result)
+
+    def _with_family(self, owner: Owner | None) -> Owner | None:
+        if owner is None:
+            return None
+        family = self.families.family_of(org=owner.org, asn=owner.asn, provider=owner.provider)
+        return replace(owner, family=family)
+
+    # -- data age -------------------------------------------------------------------------
+
+    def stale_data_warnings(self) -> list[str]:
+        """Warnings for data older than 90 days, naming each dataset's date."""
+        now = self.config.now()
+        old = [
+            f"{CLOUD_SOURCES[provider]} {date:%Y-%m-%d} ({(now - date).days} days)"
+            for provider, date in self.cloud.dates.items()
+            if date is not None and now - date > STALE_AFTER
+        ]
+        messages = []
+        if old:
+            messages.append(
+                f"published cloud ranges are old: {', '.join(old)}; "
+                "`topo data update` fetches fresh copies"
+            )
+        imported = self.asn_db.imported if self.asn_db is not None else None
+        if imported is not None and now - imported > STALE_AFTER:
+            messages.append(
+                f"imported origin-AS data is from {imported:%Y-%m-%d} "
+                f"({(now - imported).days} days old); import a newer dump"
+            )
+        return messages
+
+
+def _overlay(base: Owner | None, top: Owner) -> Owner:
+    return top if base is None else base.overlay(top)
+
+
+def resolve_owners(addrs: Iterable[str], config: ResolverConfig | None = None) -> list[OwnerAnswer]:
+    """Resolve addresses with a one-off resolver (see :class:`OwnerResolver`)."""
+    resolver = OwnerResolver(config)
+    try:
+        return resolver.resolve(addrs)
+    finally:
+        resolver.close()
