@@ -12,9 +12,10 @@ from collections.abc import Sequence
 
 from topo.cli.app import cli
 from topo.cli.owners import data, whois
+from topo.cli.topology import build, infer
 from topo.cli.traces import classify, formats, parse
 
-for command in (parse, classify, formats, whois, data):
+for command in (parse, classify, formats, whois, infer, build, data):
     cli.add_command(command)
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,155 @@
+"""Commands over the merged topology: ``topo infer`` and ``topo build``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from topo.cli.app import collect_traces, encoding_option, finish, format_option
+from topo.cli.owners import _warn, owner_options, resolver_from_options
+from topo.display import format_table, terminal_safe
+from topo.errors import EXIT_CONDITION, TopoError
+from topo.graph import build_graph
+from topo.graphio import write_gexf, write_graph_json, write_graphml
+from topo.infer import VERDICTS, Inference, infer_interconnects
+from topo.inputs import read_traces
+from topo.manifest import Manifest, manifests_for
+from topo.model import Trace
+from topo.steps import answers_for
+
+
+def load_set(
+    ctx: click.Context, paths: tuple[str, ...], format_name: str | None, encoding: str | None
+) -> tuple[list[Trace], dict[str, Manifest | None]]:
+    """The traces of every input and the manifests of their folders."""
+    try:
+        manifests = manifests_for(p for p in paths if p != "-")
+    except TopoError as err:
+        ctx.obj.report(err)
+        manifests = {}
+    traces = list(collect_traces(ctx, read_traces(paths, format=format_name, encoding=encoding)))
+    return traces, manifests
+
+
+def _resolve(ctx: click.Context, traces: list[Trace], manifests: dict[str, Manifest | None],
+             owner: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    tables = [t for m in manifests.values() if m for t in m.owner_tables]
+    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
+    resolver = resolver_from_options(**owner, warn=_warn)
+    try:
+        for problem in resolver.stale_data_warnings():
+            _warn(problem)
+        answers = answers_for(traces, resolver)
+        for error in resolver.table_errors:
+            ctx.obj.report(error)
+        if resolver.report.unresolved and not resolver.config.online:
+            _warn(
+                f"{len(resolver.report.unresolved)} of {resolver.report.public} public addresses "
+                "unresolved; --online would look them up"
+            )
+    finally:
+        resolver.close()
+    return answers
+
+
+def _print_inference(inference: Inference) -> None:
+    for trace in inference.traces:
+        click.echo(terminal_safe(f"{trace.origin}  {trace.verdict}"))
+        click.echo(terminal_safe(f"  {trace.strip}"))
+        for reason in trace.reasons:
+            click.echo(terminal_safe(f"  - {reason}"))
+    if inference.segments:
+        click.echo("\nInterconnect segments (merged):")
+        rows = []
+        for s in inference.segments:
+            cats = ", ".join(f"{n} {c}" for c, n in s.categories.items())
+            rtt = "-" if s.rtt_delta_ms is None else f"{s.rtt_delta_ms:.2f} ms"
+            bound = "-" if s.rtt_bound_ms is None else f"{s.rtt_bound_ms:.2f} ms"
+            plausible = {True: "yes", False: "NO", None: "?"}[s.rtt_plausible]
+            rows.append([s.segment_id, s.kind, f"{s.from_region or '?'} -> {s.to_region or '?'}",
+                         f"{len(s.addrs)} hops ({cats})", rtt, bound, plausible,
+                         f"{s.confidence:.0%}" if s.confidence is not None else "-"])  # fmt: skip
+        headers = ["ID", "KIND", "REGIONS", "RESERVED", "RTT GAINED", "BOUND", "PLAUSIBLE",
+                   "CONFIDENCE"]  # fmt: skip
+        click.echo(format_table(rows, headers=headers))
+    counts = ", ".join(f"{n} {c}" for c, n in inference.verdict_counts.items() if n)
+    click.echo(f"\nVerdict: {inference.verdict} ({counts or 'no traces'})")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@owner_options
+@format_option
+@encoding_option
+@click.option("--json", "as_json", is_flag=True, help="Write the inference as one JSON document.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(VERDICTS),
+    help="Exit 3 when the set's verdict is this one or worse (for pipelines).",
+)
+@click.pass_context
+def infer(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    as_json: bool,
+    fail_on: str | None,
+    format_name: str | None,
+    encoding: str | None,
+    **owner: Any,
+) -> None:
+    """Find the provider's interconnect segments and say whether the path stayed on it."""
+    traces, manifests = load_set(ctx, paths, format_name, encoding)
+    answers = _resolve(ctx, traces, manifests, owner)
+    inference = infer_interconnects(traces, answers, manifests=manifests)
+    if as_json:
+        click.echo(json.dumps(inference.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_inference(inference)
+    if fail_on and traces and VERDICTS.index(inference.verdict) <= VERDICTS.index(fail_on):
+        ctx.exit(EXIT_CONDITION)
+    finish(ctx)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@owner_options
+@format_option
+@encoding_option
+@click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write GraphML.")
+@click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write GEXF.")
+@click.option(
+    "--graph-json", type=click.Path(dir_okay=False, path_type=Path), help="Write node-link JSON."
+)
+@click.pass_context
+def build(
+    ctx: click.Context,
+    /,
+    paths: tuple[str, ...],
+    graphml: Path | None,
+    gexf: Path | None,
+    graph_json: Path | None,
+    format_name: str | None,
+    encoding: str | None,
+    **owner: Any,
+) -> None:
+    """Merge traces into one topology graph with the inference, and write it."""
+    if not (graphml or gexf or graph_json):
+        raise click.UsageError("nothing to write: give --graphml, --gexf and/or --graph-json")
+    traces, manifests = load_set(ctx, paths, format_name, encoding)
+    answers = _resolve(ctx, traces, manifests, owner)
+    G = build_graph(traces, answers, manifests=manifests)
+    infer_interconnects(traces, answers, manifests=manifests, graph=G)
+    for path, writer in (
+        (graphml, write_graphml),
+        (gexf, write_gexf),
+        (graph_json, write_graph_json),
+    ):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer(G, path)
+            click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    finish(ctx)

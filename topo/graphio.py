@@ -1,0 +1,112 @@
+"""Graph files: GraphML, GEXF and node-link JSON, each with a reader that restores topo's types.
+
+networkx's GraphML and GEXF writers reject ``None`` and lists, so the writers here leave
+``None`` out and encode lists and dicts as JSON text (the ``G.graph`` inference too); the
+readers decode them again, so ``read_graphml(write_graphml(G))`` has every attribute back.
+Other tools (Gephi, yEd, Cytoscape) see the JSON text as plain strings.
+
+>>> import networkx as nx, tempfile, pathlib
+>>> G = nx.DiGraph(trace_paths={"t": {"path": ["a", "b"]}})
+>>> G.add_edge("a", "b", trace_ids=["t"], gap=0, segment=None)
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "g.graphml"
+>>> back = read_graphml(write_graphml(G, path))
+>>> back.edges["a", "b"], back.graph["trace_paths"]
+({'trace_ids': ['t'], 'gap': 0}, {'t': {'path': ['a', 'b']}})
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+_JSON_PREFIX = "json:"
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, list | tuple | dict):
+        return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith(_JSON_PREFIX):
+        return json.loads(value[len(_JSON_PREFIX) :])
+    return value
+
+
+def _portable(G: nx.DiGraph) -> nx.DiGraph:
+    """A copy whose attributes are scalars only (None dropped, containers as JSON text)."""
+    out = nx.DiGraph()
+    out.graph.update({k: _encode(v) for k, v in G.graph.items() if v is not None})
+    for node, data in G.nodes(data=True):
+        out.add_node(node, **{k: _encode(v) for k, v in data.items() if v is not None})
+    for u, v, data in G.edges(data=True):
+        out.add_edge(u, v, **{k: _encode(x) for k, x in data.items() if x is not None})
+    return out
+
+
+def _restore(G: nx.DiGraph) -> nx.DiGraph:
+    out = nx.DiGraph()
+    out.graph.update(
+        {
+            k: _decode(v)
+            for k, v in G.graph.items()
+            if k not in ("mode", "node_default", "edge_default")
+        }
+    )
+    for node, data in G.nodes(data=True):
+        out.add_node(node, **{k: _decode(v) for k, v in data.items()})
+    for u, v, data in G.edges(data=True):
+        out.add_edge(u, v, **{k: _decode(x) for k, x in data.items() if k != "id"})
+    return out
+
+
+def write_graphml(G: nx.DiGraph, path: str | Path) -> Path:
+    """Write GraphML (attribute types inferred per key); returns the path."""
+    target = Path(path)
+    nx.write_graphml(_portable(G), target, named_key_ids=True)
+    return target
+
+
+def read_graphml(path: str | Path) -> nx.DiGraph:
+    """Read a GraphML file written by :func:`write_graphml`, restoring lists and dicts."""
+    return _restore(nx.read_graphml(Path(path)))
+
+
+def write_gexf(G: nx.DiGraph, path: str | Path) -> Path:
+    """Write GEXF (for Gephi); returns the path."""
+    target = Path(path)
+    nx.write_gexf(_portable(G), target)
+    return target
+
+
+def read_gexf(path: str | Path) -> nx.DiGraph:
+    """Read a GEXF file written by :func:`write_gexf`, restoring lists and dicts.
+
+    GEXF keeps every node and edge attribute; it has no place for graph-level attributes
+    (networkx writes none), so ``G.graph`` (trace paths, inference) is only in GraphML and
+    node-link JSON.
+    """
+    graph = nx.read_gexf(Path(path))
+    restored = _restore(graph)
+    for _, data in restored.nodes(data=True):
+        data.pop("id", None)
+    return restored
+
+
+def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
+    """Write node-link JSON (lists and None stay native JSON); returns the path."""
+    target = Path(path)
+    data = nx.node_link_data(G, edges="edges")
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return target
+
+
+def read_graph_json(path: str | Path) -> nx.DiGraph:
+    """Read a node-link JSON file written by :func:`write_graph_json`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    graph: nx.DiGraph = nx.node_link_graph(data, directed=True, edges="edges")
+    return graph

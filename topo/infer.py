@@ -1,0 +1,458 @@
+"""Infer the provider's interconnect segments and answer: did the path stay on its network?
+
+Readable rules; every result carries the rule that made it and its evidence.
+
+1. **Provider** of a trace: the manifest's, else the owner family of its first public hop.
+2. **Runs**: each probed TTL is ``provider``, ``reserved``, ``foreign``, ``unresolved`` or
+   ``unknown`` (see :mod:`topo.steps`).
+3. **Segment**: a run of reserved hops (``*`` inside allowed) bracketed by the provider's
+   public hops, or by the provider's vantage point: ``inter-region`` when the regions on the
+   two sides differ, ``intra-region`` when they are the same, ``unknown-region`` when a side
+   has no known region. A side's region is its bracketing hop's published region, or the
+   trace end's region (manifest ``src_region``/``dst_region``, else the published range of
+   the destination or of the first public hop). AWS's ``GLOBAL`` never counts as a region.
+4. **RTT check**: the RTT gained across a segment (least RTT after it − least RTT before it)
+   against the propagation bound of its region pair (great-circle km / 100 ms);
+   ``directness`` = bound / measured (at most 1 for a possible path); below the bound,
+   ``rtt_plausible`` is false with the reason.
+5. **Merge** segments across traces by kind and region pair; ``confidence`` is the share of
+   that pair's traces that show one.
+6. **Verdict** per trace, worst first: ``left-provider`` (a public hop owned by someone
+   else; names the exit), ``undetermined`` (public hops nobody could resolve),
+   ``incomplete`` (the destination did not answer and the last answer is not the provider's
+   in the destination's region), ``on-provider``. A set's verdict is its worst trace's.
+
+>>> from topo.inputs import read_traces
+>>> from topo.manifest import manifests_for
+>>> from topo.parsers import ParseResult
+>>> traces = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"])).traces
+>>> result = infer_interconnects(traces, manifests=manifests_for(["samples/aws-osaka-tokyo"]))
+>>> result.verdict, [(s.kind, s.from_region, s.to_region, len(s.addrs)) for s in result.segments]
+('on-provider', [('inter-region', 'ap-northeast-3', 'ap-northeast-1', 12)])
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from topo.manifest import Manifest, manifest_for_trace
+from topo.model import Trace
+from topo.owners import OwnerAnswer, OwnerResolver
+from topo.regions import Regions, load_regions
+from topo.steps import Step, TraceView, answers_for, trace_id, view_trace
+
+#: Verdicts from the worst to the best.
+VERDICTS = ("left-provider", "undetermined", "incomplete", "on-provider")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One reserved run between two of the provider's points, in one trace or merged."""
+
+    kind: str
+    from_region: str | None
+    to_region: str | None
+    ttls: tuple[int, ...]
+    addrs: tuple[str, ...]
+    categories: dict[str, int]
+    rtt_before_ms: float | None
+    rtt_after_ms: float | None
+    rtt_delta_ms: float | None
+    rtt_bound_ms: float | None
+    directness: float | None
+    rtt_plausible: bool | None
+    traces: tuple[str, ...]
+    confidence: float | None = None
+    evidence: tuple[str, ...] = ()
+    rule: str = "reserved run bracketed by the provider's points"
+    segment_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("ttls", "addrs", "traces", "evidence"):
+            data[key] = list(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class TraceVerdict:
+    """The verdict of one trace, with its reasons and segments."""
+
+    origin: str
+    provider: str | None
+    src_region: str | None
+    dst_region: str | None
+    verdict: str
+    reasons: tuple[str, ...]
+    segments: tuple[Segment, ...]
+    exit: dict[str, Any] | None = None
+    strip: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "origin": self.origin,
+            "provider": self.provider,
+            "src_region": self.src_region,
+            "dst_region": self.dst_region,
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+        if self.exit is not None:
+            data["exit"] = self.exit
+        return data
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The whole set's answer: verdict, counts, per-trace results and merged segments."""
+
+    verdict: str
+    verdict_counts: dict[str, int]
+    traces: tuple[TraceVerdict, ...]
+    segments: tuple[Segment, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON of ``topo infer --json``."""
+        return {
+            "verdict": self.verdict,
+            "verdict_counts": self.verdict_counts,
+            "traces": [t.to_dict() for t in self.traces],
+            "segments": [s.to_dict() for s in self.segments],
+            "notes": list(self.notes),
+        }
+
+
+def _end_regions(view: TraceView) -> tuple[str | None, str | None]:
+    manifest = view.manifest
+    src = manifest.src_region if manifest and manifest.src_region else None
+    dst = manifest.dst_region if manifest and manifest.dst_region else None
+    if src is None and view.src_answer and view.src_answer.owner:
+        src = view.src_answer.owner.region
+    if src is None:
+        first_public = next((s for s in view.steps if s.kind == "provider"), None)
+        src = first_public.region if first_public else None
+    if dst is None and view.dst_answer and view.dst_answer.owner:
+        dst = view.dst_answer.owner.region
+    return src, dst
+
+
+def _vantage_is_provider(view: TraceView) -> bool:
+    if view.manifest is not None and view.manifest.src_region:
+        return True
+    if view.src_answer is not None and view.src_answer.owner is not None:
+        return view.src_answer.owner.family == view.provider
+    first_public = next((s for s in view.steps if s.kind not in ("reserved", "unknown")), None)
+    return first_public is not None and first_public.kind == "provider"
+
+
+def _categories(steps: Sequence[Step]) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for step in steps:
+        for answer in step.answers:
+            counts[answer.classification.category] += 1
+    return dict(sorted(counts.items()))
+
+
+def _segment_kind(left: str | None, right: str | None) -> str:
+    if left is None or right is None:
+        return "unknown-region"
+    return "inter-region" if left != right else "intra-region"
+
+
+def _rtt_check(
+    before: float | None, after: float | None, bound: float | None
+) -> tuple[float | None, float | None, bool | None, str]:
+    if before is None or after is None:
+        return None, None, None, "no RTT on one side of the segment"
+    delta = round(after - before, 3)
+    if bound is None:
+        return delta, None, None, f"RTT gained {delta} ms; no location known for the bound"
+    if bound > 0 and delta < bound:
+        reason = (
+            f"RTT gained {delta} ms is below the {bound:.2f} ms propagation bound: the hops "
+            "cannot be where their regions say, or the RTTs are not comparable"
+        )
+        return delta, (None if delta <= 0 else round(min(bound / delta, 99.0), 3)), False, reason
+    directness = round(bound / delta, 3) if delta > 0 else None
+    return delta, directness, True, f"RTT gained {delta} ms >= bound {bound:.2f} ms"
+
+
+def trace_segments(view: TraceView, regions: Regions) -> list[Segment]:
+    """The interconnect segments of one trace."""
+    steps = view.steps
+    src_region, dst_region = _end_regions(view)
+    segments = []
+    index = 0
+    while index < len(steps):
+        if steps[index].kind not in ("reserved", "unknown"):
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(steps) and steps[end + 1].kind in ("reserved", "unknown"):
+            end += 1
+        run = steps[index : end + 1]
+        left = steps[index - 1] if index > 0 else None
+        right = steps[end + 1] if end + 1 < len(steps) else None
+        index = end + 1
+        if not any(s.kind == "reserved" for s in run):
+            continue
+        left_ok = (left is not None and left.kind == "provider") or (
+            left is None and _vantage_is_provider(view)
+        )
+        if not left_ok or right is None or right.kind != "provider":
+            continue
+        left_region = left.region if left is not None else src_region
+        right_region = right.region or (dst_region if right is steps[-1] else None)
+        before = left.rtt_min if left is not None else 0.0
+        bound = regions.rtt_bound_ms(left_region, right_region)
+        if left_region is not None and left_region == right_region:
+            bound = 0.0
+        delta, directness, plausible, why = _rtt_check(before, right.rtt_min, bound)
+        left_name = "the vantage point" if left is None else f"TTL {left.ttl} {left.addrs[0]}"
+        evidence = (
+            f"{left_name} ({left_region or 'region unknown'}) -> "
+            f"TTL {run[0].ttl}-{run[-1].ttl}: {len(run)} hops "
+            f"({sum(1 for s in run if s.kind == 'unknown')} silent) -> "
+            f"TTL {right.ttl} {right.addrs[0]} ({right_region or 'region unknown'})",
+            why,
+        )
+        segments.append(
+            Segment(
+                kind=_segment_kind(left_region, right_region),
+                from_region=left_region,
+                to_region=right_region,
+                ttls=tuple(s.ttl for s in run),
+                addrs=tuple(dict.fromkeys(a for s in run for a in s.addrs)),
+                categories=_categories(run),
+                rtt_before_ms=before,
+                rtt_after_ms=right.rtt_min,
+                rtt_delta_ms=delta,
+                rtt_bound_ms=None if bound is None else round(bound, 3),
+                directness=directness,
+                rtt_plausible=plausible,
+                traces=(view.trace_id,),
+                evidence=evidence,
+            )
+        )
+    return segments
+
+
+def _owner_text(answer: OwnerAnswer) -> str:
+    owner = answer.owner
+    if owner is None:
+        return "unknown owner"
+    return owner.org or owner.family or (f"AS{owner.asn}" if owner.asn else "unknown owner")
+
+
+def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
+    """Segments, verdict, reasons and (when it left) the exit of one trace."""
+    segments = trace_segments(view, regions)
+    src_region, dst_region = _end_regions(view)
+    steps = view.steps
+    reasons: list[str] = []
+    exit_info = None
+    foreign = next((s for s in steps if s.kind == "foreign"), None)
+    unresolved = [s for s in steps if s.kind == "unresolved"]
+    if view.provider is None:
+        verdict = "undetermined"
+        reasons.append("no provider: no public hop has a known owner and no manifest names one")
+    elif foreign is not None:
+        verdict = "left-provider"
+        last = next(
+            (s for s in reversed(steps) if s.ttl < foreign.ttl and s.kind == "provider"), None
+        )
+        answer = next(a for a in foreign.answers if not a.classification.special)
+        exit_info = {
+            "from_ttl": last.ttl if last else None,
+            "from_addr": last.addrs[0] if last else None,
+            "to_ttl": foreign.ttl,
+            "to_addr": answer.addr,
+            "to_owner": _owner_text(answer),
+            "to_asn": answer.owner.asn if answer.owner else None,
+        }
+        where = f"TTL {last.ttl} {last.addrs[0]}" if last else "the vantage point"
+        reasons.append(
+            f"left {view.provider} after {where}: TTL {foreign.ttl} {answer.addr} is "
+            f"owned by {_owner_text(answer)}"
+        )
+    elif unresolved:
+        verdict = "undetermined"
+        addrs = ", ".join(a for s in unresolved for a in s.addrs)
+        reasons.append(f"public hops with no known owner: {addrs} (try --online or an owner table)")
+    else:
+        last = steps[-1] if steps else None
+        reached = view.reached
+        ends_home = (
+            last is not None
+            and last.kind == "provider"
+            and (dst_region is None or last.region in (None, dst_region))
+        )
+        if not reached and not ends_home:
+            verdict = "incomplete"
+            reasons.append(
+                "the destination did not answer and the last answer is not "
+                f"{view.provider}'s in {dst_region or 'the destination region'}"
+            )
+        else:
+            verdict = "on-provider"
+            reasons.append(f"every public hop is {view.provider}'s")
+            if not reached and last is not None:
+                reasons.append(
+                    f"the destination did not answer; the last answer, TTL {last.ttl} "
+                    f"{last.addrs[0]}, is {view.provider}'s in {last.region or dst_region}"
+                )
+    reserved = sum(1 for s in steps if s.kind == "reserved")
+    if reserved and not segments and verdict != "left-provider":
+        reasons.append(f"{reserved} reserved hops are not bracketed by {view.provider}'s points")
+    return TraceVerdict(
+        origin=view.trace_id,
+        provider=view.provider,
+        src_region=src_region,
+        dst_region=dst_region,
+        verdict=verdict,
+        reasons=tuple(reasons),
+        segments=tuple(segments),
+        exit=exit_info,
+        strip=trace_strip(view, segments, regions),
+    )
+
+
+def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) -> str:
+    """``Osaka [13.208.0.67 … 15.230.26.193] ── 12 reserved (8 CGNAT, 4 Class E) ── Tokyo [..]``."""
+    parts: list[str] = []
+    group: list[Step] = []
+    names = {"cgnat": "CGNAT", "class-e": "Class E", "private": "RFC 1918"}
+
+    def flush() -> None:
+        if not group:
+            return
+        kind = group[0].kind
+        if kind in ("reserved", "unknown"):
+            cats = Counter(
+                names.get(a.classification.category, a.classification.category)
+                for s in group
+                for a in s.answers
+            )
+            detail = ", ".join(f"{n} {c}" for c, n in cats.most_common())
+            silent = sum(1 for s in group if s.kind == "unknown")
+            extra = f", {silent} silent" if silent else ""
+            parts.append(f"── {len(group)} reserved ({detail}{extra}) ──")
+        else:
+            region = group[0].region
+            label = regions.city(region) or region or kind
+            first, last = group[0].addrs[0], group[-1].addrs[0]
+            inner = first if first == last else f"{first} … {last}"
+            parts.append(f"{label} [{inner}]" if kind == "provider" else f"{kind} [{inner}]")
+        group.clear()
+
+    for step in view.steps:
+        kind = "reserved" if step.kind in ("reserved", "unknown") else step.kind
+        if group:
+            group_kind = "reserved" if group[0].kind in ("reserved", "unknown") else group[0].kind
+            if kind != group_kind or (kind == "provider" and step.region != group[-1].region):
+                flush()
+        group.append(step)
+    flush()
+    return " ".join(parts)
+
+
+def _merge(
+    segments: Sequence[Segment], pair_traces: Mapping[tuple[Any, Any], int]
+) -> list[Segment]:
+    groups: dict[tuple[str, str | None, str | None], list[Segment]] = {}
+    for segment in segments:
+        groups.setdefault((segment.kind, segment.from_region, segment.to_region), []).append(
+            segment
+        )
+    merged = []
+    for number, ((kind, left, right), members) in enumerate(sorted(groups.items(), key=str), 1):
+        traces = tuple(dict.fromkeys(t for m in members for t in m.traces))
+        categories: Counter[str] = Counter()
+        for member in members:
+            categories.update(member.categories)
+        deltas = [m.rtt_delta_ms for m in members if m.rtt_delta_ms is not None]
+        delta = min(deltas) if deltas else None
+        bound = members[0].rtt_bound_ms
+        _, directness, plausible, why = _rtt_check(0.0, delta, bound) if delta is not None else (
+            None, None, None, "no RTT")  # fmt: skip
+        total = pair_traces.get((left, right)) or len(traces)
+        merged.append(
+            Segment(
+                kind=kind,
+                from_region=left,
+                to_region=right,
+                ttls=tuple(sorted({t for m in members for t in m.ttls})),
+                addrs=tuple(dict.fromkeys(a for m in members for a in m.addrs)),
+                categories=dict(sorted(categories.items())),
+                rtt_before_ms=None,
+                rtt_after_ms=None,
+                rtt_delta_ms=delta,
+                rtt_bound_ms=bound,
+                directness=directness,
+                rtt_plausible=plausible,
+                traces=traces,
+                confidence=round(len(traces) / total, 3),
+                evidence=(f"seen in {len(traces)} of {total} traces of this region pair", why),
+                rule="segments of one kind and region pair merged across traces",
+                segment_id=f"seg-{number}",
+            )
+        )
+    return merged
+
+
+def infer_interconnects(
+    traces: Iterable[Trace],
+    owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
+    *,
+    manifests: Mapping[str, Manifest | None] | None = None,
+    graph: nx.DiGraph | None = None,
+) -> Inference:
+    """Segments and verdicts for a set of traces; stored in ``graph.graph`` when given."""
+    trace_list = list(traces)
+    answers = owners if isinstance(owners, Mapping) else answers_for(trace_list, owners)
+    regions = load_regions()
+    verdicts = []
+    for index, trace in enumerate(trace_list):
+        manifest = manifest_for_trace(trace, manifests or {})
+        verdicts.append(
+            trace_verdict(view_trace(trace, answers, manifest=manifest, index=index), regions)
+        )
+    pair_traces = Counter((v.src_region, v.dst_region) for v in verdicts)
+    merged = _merge([s for v in verdicts for s in v.segments], pair_traces)
+    counts = {name: sum(1 for v in verdicts if v.verdict == name) for name in VERDICTS}
+    worst = next((name for name in VERDICTS if counts[name]), "undetermined")
+    notes = () if verdicts else ("no traces",)
+    inference = Inference(worst, counts, tuple(verdicts), tuple(merged), notes)
+    if graph is not None:
+        annotate_graph(graph, inference)
+    return inference
+
+
+def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
+    """Put the inference into ``G.graph`` and mark each segment's edges with its id."""
+    G.graph["inference"] = inference.to_dict()
+    paths = G.graph.get("trace_paths", {})
+    for segment in inference.segments:
+        members = set(segment.addrs)
+        for trace in segment.traces:
+            path = paths.get(trace, {}).get("path", [])
+            inside = [i for i, node in enumerate(path) if G.nodes[node].get("addr") in members]
+            if not inside:
+                continue
+            span = path[max(inside[0] - 1, 0) : inside[-1] + 2]
+            for u, v in itertools.product(span, span):
+                if G.has_edge(u, v):
+                    G.edges[u, v]["segment"] = segment.segment_id
+
+
+def trace_ids(traces: Sequence[Trace]) -> list[str]:
+    """The ids :func:`infer_interconnects` gives ``traces``."""
+    return [trace_id(t, i) for i, t in enumerate(traces)]

@@ -1,0 +1,135 @@
+"""The optional manifest of a trace folder: ``topo.toml``.
+
+It names the set and says what the traces cannot: which provider the question is about,
+the regions and labels of the two ends, and owner tables that belong to the set.
+
+```toml
+name = "AWS Osaka to Tokyo"
+provider = "aws"              # a provider slug (aws, gcp, oracle) or an owner family ("Amazon")
+src_region = "ap-northeast-3"
+dst_region = "ap-northeast-1"
+src_label = "Osaka"           # how the vantage point is drawn when it has no address
+dst_label = "Tokyo"
+owner_tables = ["owners.csv"] # relative to the manifest
+```
+
+>>> import tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "topo.toml").write_text('provider = "aws"\\nsrc_label = "Osaka"\\n')
+>>> manifest = find_manifest(folder / "trace.txt")
+>>> manifest.provider_family, manifest.src_label
+('Amazon', 'Osaka')
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from topo.errors import TopoError
+from topo.model import Trace
+from topo.owners.families import load_families
+
+MANIFEST_NAME = "topo.toml"
+_KEYS = {"name", "provider", "src_region", "dst_region", "src_label", "dst_label", "owner_tables"}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a ``topo.toml`` says (every key optional)."""
+
+    path: Path | None = None
+    name: str | None = None
+    provider: str | None = None
+    src_region: str | None = None
+    dst_region: str | None = None
+    src_label: str | None = None
+    dst_label: str | None = None
+    owner_tables: tuple[Path, ...] = ()
+
+    @property
+    def folder(self) -> Path | None:
+        return None if self.path is None else self.path.parent
+
+    @property
+    def provider_family(self) -> str | None:
+        """The owner family the provider names (``aws`` → ``Amazon``; a family stays)."""
+        if not self.provider:
+            return None
+        families = load_families()
+        known = families.by_provider(self.provider.lower())
+        if known is not None:
+            return known.name
+        named = next(
+            (f.name for f in families.families if f.name.lower() == self.provider.lower()), None
+        )
+        return named or self.provider
+
+
+def _text(data: dict[str, Any], key: str, path: Path) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise TopoError(f"{path}: {key} must be a string")
+
+
+def load_manifest(path: Path) -> Manifest:
+    """Read one manifest; :class:`TopoError` (with the path) when it is not valid TOML."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise TopoError(f"{path}: not a valid manifest ({err})") from None
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise TopoError(
+            f"{path}: unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}"
+        )
+    tables = data.get("owner_tables") or []
+    if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
+        raise TopoError(f"{path}: owner_tables must be a list of file names")
+    return Manifest(
+        path=path,
+        name=_text(data, "name", path),
+        provider=_text(data, "provider", path),
+        src_region=_text(data, "src_region", path),
+        dst_region=_text(data, "dst_region", path),
+        src_label=_text(data, "src_label", path),
+        dst_label=_text(data, "dst_label", path),
+        owner_tables=tuple(path.parent / t for t in tables),
+    )
+
+
+def find_manifest(path: str | Path) -> Manifest | None:
+    """The manifest of a folder, or of the folder holding a file; ``None`` when there is none."""
+    target = Path(path)
+    folder = target if target.is_dir() else target.parent
+    candidate = folder / MANIFEST_NAME
+    return load_manifest(candidate) if candidate.is_file() else None
+
+
+def manifests_for(paths: Iterable[str | Path]) -> dict[str, Manifest | None]:
+    """Manifest per input path prefix, for :func:`infer_interconnects` (``topo.toml``)."""
+    found: dict[str, Manifest | None] = {}
+    for path in paths:
+        manifest = find_manifest(path)
+        if manifest is not None:
+            found[str(Path(path))] = manifest
+    return found
+
+
+def manifest_for_trace(trace: Trace, manifests: Mapping[str, Manifest | None]) -> Manifest | None:
+    """The manifest of the deepest input folder holding the trace's file."""
+    if trace.origin is None:
+        return None
+    origin = Path(trace.origin.path)
+    best = None
+    for prefix, manifest in manifests.items():
+        root = Path(prefix)
+        if (origin == root or root in origin.parents) and (
+            best is None or len(prefix) > len(best[0])
+        ):
+            best = (prefix, manifest)
+    return best[1] if best else None
