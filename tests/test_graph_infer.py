@@ -101,7 +101,11 @@ def test_writers_keep_every_attribute(tmp_path: Path) -> None:
         assert back.edges[edge]["segment"] == "seg-1" and back.edges[edge]["trace_ids"]
         if stock is not None:
             assert stock(path).nodes[node]["reg_name"] == "Shared Address Space"
-    assert read_graphml(tmp_path / "g.write_graphml").graph["inference"]["verdict"] == "on-provider"
+    for written, read in ((tmp_path / "g.write_graphml", read_graphml),
+                          (tmp_path / "g.write_gexf", read_gexf)):  # fmt: skip
+        graph = read(written).graph
+        assert graph["inference"]["verdict"] == "on-provider"
+        assert graph["trace_paths"] == G.graph["trace_paths"]
 
 
 def _sample_traces() -> list[Trace]:

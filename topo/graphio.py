@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import networkx as nx
 
@@ -77,23 +78,38 @@ def read_graphml(path: str | Path) -> nx.DiGraph:
 
 
 def write_gexf(G: nx.DiGraph, path: str | Path) -> Path:
-    """Write GEXF (for Gephi); returns the path."""
+    """Write GEXF (for Gephi); returns the path.
+
+    networkx writes no graph-level attributes to GEXF, so ``G.graph`` (trace paths,
+    inference) goes into the file's ``<meta><description>`` as JSON, which GEXF allows and
+    Gephi shows; :func:`read_gexf` reads it back.
+    """
     target = Path(path)
     nx.write_gexf(_portable(G), target)
+    tree = ElementTree.parse(target)
+    root = tree.getroot()
+    namespace = root.tag.partition("}")[0] + "}" if root.tag.startswith("{") else ""
+    ElementTree.register_namespace("", namespace.strip("{}"))
+    meta = root.find(f"{namespace}meta")
+    if meta is None:
+        meta = ElementTree.SubElement(root, f"{namespace}meta")
+    description = ElementTree.SubElement(meta, f"{namespace}description")
+    description.text = _encode(G.graph)
+    tree.write(target, encoding="utf-8", xml_declaration=True)
     return target
 
 
 def read_gexf(path: str | Path) -> nx.DiGraph:
-    """Read a GEXF file written by :func:`write_gexf`, restoring lists and dicts.
-
-    GEXF keeps every node and edge attribute; it has no place for graph-level attributes
-    (networkx writes none), so ``G.graph`` (trace paths, inference) is only in GraphML and
-    node-link JSON.
-    """
-    graph = nx.read_gexf(Path(path))
-    restored = _restore(graph)
+    """Read a GEXF file written by :func:`write_gexf`, restoring lists, dicts and ``G.graph``."""
+    target = Path(path)
+    restored = _restore(nx.read_gexf(target))
     for _, data in restored.nodes(data=True):
         data.pop("id", None)
+    for element in ElementTree.parse(target).getroot().iter():
+        if element.tag.endswith("description") and (element.text or "").startswith(_JSON_PREFIX):
+            graph_attrs = _decode(element.text)
+            if isinstance(graph_attrs, dict):
+                restored.graph.update(graph_attrs)
     return restored
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,7 +96,25 @@ def resolver_from_options(
         owner_tables=tuple(owner_tables),
         online_config=online_config,
     )
-    return OwnerResolver(config, warn=warn)
+    return OwnerResolver(config, warn=warn, progress=progress_bar())
+
+
+def progress_bar(label: str = "looking up owners") -> Callable[[int, int], None] | None:
+    """A progress callback drawing a bar on stderr (only on a terminal)."""
+    if not sys.stderr.isatty():
+        return None
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bar = bars[0]
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
 
 
 def _warn(message: str) -> None:

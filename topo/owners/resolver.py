@@ -71,10 +71,15 @@ class OwnerResolver:
     """Resolves addresses through the chain; open once, resolve many times."""
 
     def __init__(
-        self, config: ResolverConfig | None = None, *, warn: Callable[[str], None] | None = None
+        self,
+        config: ResolverConfig | None = None,
+        *,
+        warn: Callable[[str], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ):
         self.config = config or ResolverConfig()
         self.warn = warn or (lambda message: None)
+        self.progress = progress
         self.families: Families = load_families()
         self.table_errors: list[ParseError] = []
         self._cloud: CloudRanges | None = None
@@ -180,7 +185,9 @@ class OwnerResolver:
     ) -> None:
         from topo.owners.online import LookupFailure, OnlineConfig, OnlineResolver
 
-        online = OnlineResolver(self.config.online_config or OnlineConfig(), warn=self.warn)
+        online = OnlineResolver(
+            self.config.online_config or OnlineConfig(), warn=self.warn, progress=self.progress
+        )
         results = online.lookup_many(pending)
         self.report.looked_up_online += len(pending)
         for addr, result in results.items():
