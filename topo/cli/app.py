@@ -9,14 +9,16 @@ usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal er
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 import click
 
 from topo import __version__
+from topo.addresses import is_address, sort_key
 from topo.display import terminal_safe
 from topo.errors import EXIT_INPUT_FAILED, EXIT_OK, ParseError, TopoError
+from topo.inputs import read_traces
 from topo.model import Trace
 from topo.parsers import PARSERS
 
@@ -98,3 +100,25 @@ format_option = click.option(
 encoding_option = click.option(
     "--encoding", help="Decode text inputs with this encoding (default: detect UTF-8/16, CP932)."
 )
+
+
+def target_addresses(
+    ctx: click.Context,
+    targets: Sequence[str],
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+) -> list[str]:
+    """Addresses named directly, plus every hop address of the traces in the named paths,
+    distinct and in numeric order (what ``classify`` and ``whois`` list)."""
+    addresses: dict[str, None] = {}
+    paths = []
+    for target in targets:
+        if is_address(target):
+            addresses[target] = None
+        else:
+            paths.append(target)
+    if paths:
+        for trace in collect_traces(ctx, read_traces(paths, format=format, encoding=encoding)):
+            addresses.update(dict.fromkeys(trace.addresses))
+    return sorted(addresses, key=sort_key)

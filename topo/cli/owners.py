@@ -12,10 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
-from topo.classify import is_address, sort_key
-from topo.cli.app import collect_traces, encoding_option, finish, format_option
+from topo.cli.app import encoding_option, finish, format_option, target_addresses
 from topo.display import format_table
-from topo.inputs import read_traces
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -164,21 +162,12 @@ def whois(
     Each TARGET is an address or a trace file/folder whose hop addresses are looked up.
     Special-purpose addresses (CGNAT, Class E, private, ...) are never looked up.
     """
-    addresses: dict[str, None] = {}
-    paths = []
-    for target in targets:
-        if is_address(target):
-            addresses[target] = None
-        else:
-            paths.append(target)
-    if paths:
-        for trace in collect_traces(ctx, read_traces(paths, format=format_name, encoding=encoding)):
-            addresses.update(dict.fromkeys(trace.addresses))
+    addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding)
     resolver = resolver_from_options(**owner, warn=_warn)
     try:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
-        answers = resolver.resolve(sorted(addresses, key=sort_key))
+        answers = resolver.resolve(addresses)
         for error in resolver.table_errors:
             ctx.obj.report(error)
     finally:

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 import click
 
-from topo.classify import classify_address, is_address, sort_key
-from topo.cli.app import collect_traces, encoding_option, finish, format_option
+from topo.classify import classify_address
+from topo.cli.app import (
+    collect_traces,
+    encoding_option,
+    finish,
+    format_option,
+    target_addresses,
+)
 from topo.display import format_table, terminal_safe
 from topo.inputs import read_traces
 from topo.model import Trace
@@ -83,21 +88,6 @@ def parse(
     finish(ctx)
 
 
-def _classify_targets(ctx: click.Context, targets: Sequence[str], **read: Any) -> list[str]:
-    """Addresses named directly, plus every hop address of the traces in named paths."""
-    addresses: dict[str, None] = {}
-    paths = []
-    for target in targets:
-        if is_address(target):
-            addresses[target] = None
-        else:
-            paths.append(target)
-    if paths:
-        for trace in collect_traces(ctx, read_traces(paths, **read)):
-            addresses.update(dict.fromkeys(trace.addresses))
-    return sorted(addresses, key=sort_key)
-
-
 @click.command()
 @click.argument("targets", nargs=-1, required=True, metavar="ADDR|PATH...")
 @format_option
@@ -118,7 +108,7 @@ def classify(
     Each TARGET is an address, or a trace file/folder whose hop addresses are classified.
     The table is in numeric address order, like the article's.
     """
-    addresses = _classify_targets(ctx, targets, format=format_name, encoding=encoding)
+    addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding)
     rows = []
     for addr in addresses:
         found = classify_address(addr)
