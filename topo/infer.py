@@ -23,7 +23,8 @@ Readable rules; every result carries the rule that made it and its evidence.
    in the destination's region), ``on-provider``. A set's verdict is its worst trace's.
 
 >>> from topo.inputs import read_traces
->>> from topo.manifest import manifests_for
+>>> from topo.classify import classify_address
+from topo.manifest import manifests_for
 >>> from topo.parsers import ParseResult
 >>> traces = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"])).traces
 >>> result = infer_interconnects(traces, manifests=manifests_for(["samples/aws-osaka-tokyo"]))
@@ -41,6 +42,7 @@ from typing import Any
 
 import networkx as nx
 
+from topo.classify import classify_address
 from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
@@ -341,10 +343,11 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
                 for s in group
                 for a in s.answers
             )
-            detail = ", ".join(f"{n} {c}" for c, n in cats.most_common())
+            details = [f"{n} {c}" for c, n in cats.most_common()]
             silent = sum(1 for s in group if s.kind == "unknown")
-            extra = f", {silent} silent" if silent else ""
-            parts.append(f"── {len(group)} reserved ({detail}{extra}) ──")
+            if silent:
+                details.append(f"{silent} silent")
+            parts.append(f"── {len(group)} reserved ({', '.join(details)}) ──")
         else:
             region = group[0].region
             label = regions.city(region) or region or kind
@@ -375,9 +378,8 @@ def _merge(
     merged = []
     for number, ((kind, left, right), members) in enumerate(sorted(groups.items(), key=str), 1):
         traces = tuple(dict.fromkeys(t for m in members for t in m.traces))
-        categories: Counter[str] = Counter()
-        for member in members:
-            categories.update(member.categories)
+        addrs = tuple(dict.fromkeys(a for m in members for a in m.addrs))
+        categories = Counter(classify_address(a).category for a in addrs)
         deltas = [m.rtt_delta_ms for m in members if m.rtt_delta_ms is not None]
         delta = min(deltas) if deltas else None
         bound = members[0].rtt_bound_ms
@@ -390,7 +392,7 @@ def _merge(
                 from_region=left,
                 to_region=right,
                 ttls=tuple(sorted({t for m in members for t in m.ttls})),
-                addrs=tuple(dict.fromkeys(a for m in members for a in m.addrs)),
+                addrs=addrs,
                 categories=dict(sorted(categories.items())),
                 rtt_before_ms=None,
                 rtt_after_ms=None,

@@ -111,12 +111,21 @@ def find_manifest(path: str | Path) -> Manifest | None:
 
 
 def manifests_for(paths: Iterable[str | Path]) -> dict[str, Manifest | None]:
-    """Manifest per input path prefix, for :func:`infer_interconnects` (``topo.toml``)."""
+    """Manifest per folder, for the inputs and every folder below them (``topo.toml``).
+
+    A trace takes the manifest of the deepest folder holding it
+    (:func:`manifest_for_trace`), so ``topo infer samples/`` reads each sample's manifest.
+    """
     found: dict[str, Manifest | None] = {}
     for path in paths:
         manifest = find_manifest(path)
         if manifest is not None:
             found[str(Path(path))] = manifest
+        folder = Path(path)
+        if folder.is_dir():
+            for candidate in sorted(folder.rglob(MANIFEST_NAME)):
+                if not any(part.startswith(".") for part in candidate.relative_to(folder).parts):
+                    found[str(candidate.parent)] = load_manifest(candidate)
     return found
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from topo.addresses import is_address
 from topo.manifest import Manifest
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
@@ -84,7 +85,7 @@ def answers_for(
     for trace in traces:
         addrs.update(dict.fromkeys(trace.addresses))
         for end in (trace.src, trace.dst):
-            if end:
+            if end and is_address(end):
                 addrs[end] = None
     own = resolver is None
     active = resolver or OwnerResolver(ResolverConfig(use_cache=False))

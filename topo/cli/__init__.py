@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from topo.cli.analysis import compare, report
 from topo.cli.app import cli
 from topo.cli.owners import data, whois
 from topo.cli.topology import build, infer
 from topo.cli.traces import classify, formats, parse
 
-for command in (parse, classify, formats, whois, infer, build, data):
+for command in (parse, classify, formats, whois, infer, build, compare, report, data):
     cli.add_command(command)
 
 __all__ = ["cli", "main"]

@@ -12,8 +12,10 @@ from typing import Any, TypeVar
 
 import click
 
+from topo.addresses import is_address
 from topo.cli.app import encoding_option, finish, format_option, target_addresses
 from topo.display import format_table
+from topo.manifest import manifests_for
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,6 +165,10 @@ def whois(
     Special-purpose addresses (CGNAT, Class E, private, ...) are never looked up.
     """
     addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding)
+    folders = [t for t in targets if not is_address(t) and t != "-"]
+    manifests = manifests_for(folders)
+    tables = [t for m in manifests.values() if m for t in m.owner_tables]
+    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
     resolver = resolver_from_options(**owner, warn=_warn)
     try:
         for problem in resolver.stale_data_warnings():

@@ -70,7 +70,7 @@ def _print_inference(inference: Inference) -> None:
             bound = "-" if s.rtt_bound_ms is None else f"{s.rtt_bound_ms:.2f} ms"
             plausible = {True: "yes", False: "NO", None: "?"}[s.rtt_plausible]
             rows.append([s.segment_id, s.kind, f"{s.from_region or '?'} -> {s.to_region or '?'}",
-                         f"{len(s.addrs)} hops ({cats})", rtt, bound, plausible,
+                         f"{len(s.addrs)} addresses ({cats})", rtt, bound, plausible,
                          f"{s.confidence:.0%}" if s.confidence is not None else "-"])  # fmt: skip
         headers = ["ID", "KIND", "REGIONS", "RESERVED", "RTT GAINED", "BOUND", "PLAUSIBLE",
                    "CONFIDENCE"]  # fmt: skip

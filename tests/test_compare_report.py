@@ -1,0 +1,117 @@
+"""topo compare and topo report on the shipped samples and on hand-built sets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from topo.cli import cli
+from topo.compare import TraceSet, compare_sets
+from topo.i18n import text
+from topo.model import Hop, Origin, Reply, Trace
+from topo.owners import OwnerResolver, ResolverConfig
+from topo.report import build_report, redact_traces, render_html, render_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "aws-osaka-tokyo"
+ARTICLE = json.loads((ROOT / "tests" / "data" / "article-osaka-tokyo.json").read_text("utf-8"))
+
+
+def trace(name: str, addrs: list[str | None], rtts: list[float], src: str | None = None) -> Trace:
+    hops = tuple(
+        Hop(i + 1, (Reply(a, None if a is None else r, name=None if a is None else f"h{i}"),))
+        for i, (a, r) in enumerate(zip(addrs, rtts, strict=True))
+    )
+    return Trace(dst=addrs[-1], src=src, hops=hops, origin=Origin(f"{name}.txt", 1), format="x")
+
+
+OSAKA_TOKYO = ["13.208.0.67", "15.230.24.168", "100.65.1.9", "240.1.52.17", "52.95.31.166"]
+TOKYO_OSAKA = ["15.230.154.163", "100.66.0.45", "15.230.24.168", "13.208.0.67"]
+
+
+def test_metrics_shared_unique_and_both_directions() -> None:
+    forward = TraceSet("osaka-tokyo", [trace("f1", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
+                                       trace("f2", OSAKA_TOKYO, [0.6, 1, 2, 5, 9.4])])  # fmt: skip
+    backward = TraceSet("tokyo-osaka", [trace("b1", TOKYO_OSAKA, [0.4, 3, 7, 8])])
+    result = compare_sets([forward, backward])
+    first, second = result.pairs
+    assert (first.src_region, first.dst_region) == ("ap-northeast-3", "ap-northeast-1")
+    assert (first.traces, first.median_hops, first.cgnat, first.class_e) == (2, 5, 1, 1)
+    assert first.reserved_share == 0.4 and first.ecmp_width == 1
+    assert first.end_to_end_rtt_ms == 9.2 and first.families == ("Amazon",)
+    assert first.segments[0]["kind"] == "inter-region" and first.segments[0]["hops"] == 2
+    assert (second.src_region, second.dst_region) == ("ap-northeast-1", "ap-northeast-3")
+    [direction] = result.directions
+    assert direction.asymmetry["median_hops"] == 1.0
+    assert {"13.208.0.67", "15.230.24.168"} <= set(direction.shared_nodes)
+    assert "100.65.1.9@Amazon" in result.unique[first.label]
+    assert result.shared["13.208.0.67"] == [first.label, second.label]
+
+
+def test_split_by_region_pair() -> None:
+    mixed = TraceSet("mixed", [trace("f", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
+                               trace("b", TOKYO_OSAKA, [0.4, 3, 7, 8])])  # fmt: skip
+    assert len(compare_sets([mixed]).pairs) == 1
+    pairs = compare_sets([mixed], by_region_pair=True).pairs
+    assert [(p.src_region, p.dst_region) for p in pairs] == [
+        ("ap-northeast-3", "ap-northeast-1"),
+        ("ap-northeast-1", "ap-northeast-3"),
+    ]
+
+
+def test_compare_cli_table_json_csv_and_page(tmp_path: Path) -> None:
+    runner = CliRunner()
+    page, table = tmp_path / "compare.html", tmp_path / "compare.csv"
+    result = runner.invoke(cli, ["compare", str(SAMPLE), "--no-cache", "-o", str(page),
+                                 "--csv", str(table)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "ap-northeast-3 -> ap-northeast-1" in result.stdout and "on-provider" in result.stdout
+    rows = list(csv.DictReader(table.open(encoding="utf-8")))
+    assert rows[0]["cgnat"] == "8" and rows[0]["class_e"] == "4"
+    html = page.read_text(encoding="utf-8")
+    assert "data:image/svg+xml;base64," in html and "http://" not in html.split("<body>")[1]
+    data = json.loads(runner.invoke(cli, ["compare", str(SAMPLE), "--json", "--no-cache"]).stdout)
+    assert set(data) == {"pairs", "shared", "unique", "directions"}
+    assert data["pairs"][0]["verdict"] == "on-provider"
+
+
+def test_report_reproduces_the_article_tables(tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = CliRunner().invoke(cli, ["report", str(SAMPLE), "-o", str(out), "--no-cache"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    for addr, name, rfc in ARTICLE["special_address_table"]:
+        assert f"| {addr} | {name} | {rfc} |" in text
+    for addr, org in ARTICLE["whois_orgname_table"]:
+        assert f"| {addr} | {org} | Amazon |" in text
+    specials = [line.split(" | ")[0].strip("| ") for line in text.splitlines()
+                if "| Shared Address Space |" in line or "| Reserved |" in line]  # fmt: skip
+    assert specials == [row[0] for row in ARTICLE["special_address_table"]]  # same order
+    assert "ap-northeast-3" in text and "ap-northeast-1" in text  # what the article could not say
+    assert "data:image/svg+xml;base64," in text
+
+
+def test_report_japanese_html_and_escaping(tmp_path: Path) -> None:
+    table = tmp_path / "evil.csv"
+    table.write_text('prefix,org\n13.208.0.0/16,"<img src=x onerror=alert(1)>"\n')
+    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=(table,)))
+    hostile = trace("evil", ["13.208.0.67", "100.65.1.9", "52.95.31.166"], [1, 2, 9])
+    report = build_report([hostile], resolver, name="</title><script>x()</script>", lang="ja")
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;/title&gt;&lt;script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "判定" in page and text("ja")[f"verdict.{report.verdict}"] in page
+    markdown = render_markdown(report)
+    assert "<script>" not in markdown
+
+
+def test_redaction_hides_the_users_side() -> None:
+    [clean] = redact_traces(
+        [trace("t", ["192.168.1.1", "13.208.0.67"], [1, 2], src="198.51.100.9")]
+    )
+    assert clean.src is None and all(r.name is None for h in clean.hops for r in h.replies)
+    report = build_report([clean], name="x", redact=True)
+    assert any("Redacted" in line for line in report.method)

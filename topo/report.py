@@ -1,0 +1,311 @@
+"""The report people paste into their findings: the article's evidence for the user's own data.
+
+A :class:`Report` gathers, for one trace set: the verdict and its reasons, the table of public
+addresses with their OrgName (and owner, region, ASN), the table of special-purpose addresses
+with Name and RFC (both sorted as text, like the article's ``sort`` output), the figures, the
+interconnect segments with their RTT check, and a method section (how addresses were
+classified, which data and dates were used, what could not be resolved). It renders to
+Markdown or to one self-contained HTML file (figures embedded as data URIs), in English or
+Japanese. Text from input files and registries is escaped in both.
+
+>>> from topo.model import Hop, Reply, Trace
+>>> trace = Trace(dst="52.95.31.166", hops=(Hop(1, (Reply("13.208.0.67", 0.4),)),
+...               Hop(2, (Reply("100.65.1.9", 2.0),)), Hop(3, (Reply("52.95.31.166", 8.0),))))
+>>> report = build_report([trace], name="demo")
+>>> [row[0] for row in report.special_rows], report.verdict
+(['100.65.1.9'], 'on-provider')
+>>> "| 100.65.1.9 | Shared Address Space | RFC6598 |" in render_markdown(report)
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from topo import __version__
+from topo.i18n import KIND_JA, text
+from topo.infer import Inference, infer_interconnects
+from topo.manifest import Manifest
+from topo.model import Trace
+from topo.owners import OwnerAnswer, OwnerResolver
+from topo.steps import answers_for
+
+#: Trace metadata keys that identify the user's side, dropped by ``redact``.
+IDENTIFYING_META = ("from", "src_host", "hostname", "warnings", "command", "src_addr")
+
+
+def redact_traces(traces: Sequence[Trace]) -> list[Trace]:
+    """Traces without what identifies the user's side: source address and host names.
+
+    >>> from topo.model import Reply
+    >>> [t] = redact_traces([Trace(src="198.51.100.7", hops=(Hop(1, (Reply("10.0.0.1", 1.0,
+    ...                             name="gw.home.example"),)),), meta={"from": "198.51.100.7"})])
+    >>> t.src, t.hops[0].replies[0].name, dict(t.meta)
+    (None, None, {'redacted': True})
+    """
+    out = []
+    for trace in traces:
+        hops = tuple(
+            replace(hop, replies=tuple(replace(r, name=None) for r in hop.replies))
+            for hop in trace.hops
+        )
+        meta = {k: v for k, v in trace.meta.items() if k not in IDENTIFYING_META}
+        meta["redacted"] = True
+        out.append(replace(trace, src=None, hops=hops, meta=meta))
+    return out
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a report shows, already sorted and worded."""
+
+    name: str
+    lang: str
+    verdict: str
+    summary: tuple[str, ...]
+    reasons: tuple[str, ...]
+    public_rows: tuple[tuple[str, str, str, str, str], ...]
+    special_rows: tuple[tuple[str, str, str], ...]
+    segment_rows: tuple[tuple[str, ...], ...]
+    method: tuple[str, ...]
+    figures: dict[str, str] = field(default_factory=dict)
+    generated: str = ""
+
+
+def _text_sort_key(addr: str) -> str:
+    return addr  # the article sorted with plain `sort`: as text
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG as a data URI for ``<img>`` (scripts in it never run there)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def build_report(
+    traces: Sequence[Trace],
+    owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
+    *,
+    name: str,
+    lang: str = "en",
+    redact: bool = False,
+    manifests: Mapping[str, Manifest | None] | None = None,
+    inference: Inference | None = None,
+    figures: Mapping[str, str] | None = None,
+    online: bool = False,
+    data_dates: Mapping[str, datetime | None] | None = None,
+) -> Report:
+    """Gather a :class:`Report`; ``figures`` maps a heading key to SVG text."""
+    words = text(lang)
+    shown = redact_traces(traces) if redact else list(traces)
+    answers = owners if isinstance(owners, Mapping) else answers_for(shown, owners)
+    result = inference or infer_interconnects(shown, answers, manifests=manifests)
+    hop_addrs = sorted({a for t in shown for a in t.addresses}, key=_text_sort_key)
+    public_rows = []
+    special_rows = []
+    unresolved = []
+    sources: Counter[str] = Counter()
+    for addr in hop_addrs:
+        answer = answers.get(addr)
+        if answer is None:
+            continue
+        cls = answer.classification
+        if cls.special:
+            special_rows.append((addr, cls.name or "-", cls.rfc or "-"))
+            continue
+        owner = answer.owner
+        if owner is None or owner.family is None:
+            unresolved.append(addr)
+        if owner is not None and owner.answered_by:
+            sources.update(owner.answered_by.split("+"))
+        public_rows.append(
+            (
+                addr,
+                (owner.org if owner else None) or "-",
+                (owner.family if owner else None) or "-",
+                (owner.region if owner else None) or "-",
+                f"AS{owner.asn}" if owner and owner.asn is not None else "-",
+            )
+        )
+    provider = next((t.provider for t in result.traces if t.provider), None) or "?"
+    verdict_key = f"summary.{result.verdict}"
+    exit_text = ""
+    for trace in result.traces:
+        if trace.exit:
+            exit_text = (
+                f"{trace.exit['from_addr']} → {trace.exit['to_addr']} ({trace.exit['to_owner']})"
+            )
+            break
+    summary = [words[verdict_key].format(provider=provider, exit=exit_text)]
+    segment_rows = []
+    for segment in result.segments:
+        kind = KIND_JA.get(segment.kind, segment.kind) if lang == "ja" else segment.kind
+        cats = ", ".join(f"{count} {cat}" for cat, count in segment.categories.items())
+        rtt = "-" if segment.rtt_delta_ms is None else f"{segment.rtt_delta_ms:.2f}"
+        bound = "-" if segment.rtt_bound_ms is None else f"{segment.rtt_bound_ms:.2f}"
+        summary.append(
+            words["summary.segment"].format(
+                count=len(segment.addrs),
+                categories=cats,
+                kind=kind,
+                from_region=segment.from_region or "?",
+                to_region=segment.to_region or "?",
+                rtt=rtt,
+                bound=bound,
+            )
+        )
+        plausible = {True: words["yes"], False: words["no"], None: words["unknown"]}
+        segment_rows.append(
+            (
+                kind,
+                f"{segment.from_region or '?'} → {segment.to_region or '?'}",
+                f"{len(segment.addrs)} ({cats})",
+                f"{rtt} ms",
+                f"{bound} ms",
+                "-" if segment.directness is None else f"{segment.directness:.2f}",
+                plausible[segment.rtt_plausible],
+                "-" if segment.confidence is None else f"{segment.confidence:.0%}",
+            )
+        )
+    reasons = tuple(reason for trace in result.traces for reason in trace.reasons)
+    formats = Counter(t.format or "?" for t in shown)
+    method = [
+        words["method.traces"].format(
+            count=len(shown), formats=", ".join(f"{n} {f}" for f, n in formats.items())
+        ),
+        words["method.classify"],
+        words["method.owners"].format(sources=", ".join(sorted(sources)) or words["none"]),
+        words["method.online"].format(state=words["on"] if online else words["off"]),
+        words["method.bound"],
+    ]
+    if data_dates:
+        dates = ", ".join(
+            f"{source} {date:%Y-%m-%d}" for source, date in data_dates.items() if date is not None
+        )
+        method.append(words["method.data"].format(dates=dates))
+    method.append(words["method.unresolved"].format(addrs=", ".join(unresolved) or words["none"]))
+    if redact:
+        method.append(words["method.redacted"])
+    return Report(
+        name=name,
+        lang=lang,
+        verdict=result.verdict,
+        summary=tuple(summary),
+        reasons=reasons,
+        public_rows=tuple(public_rows),
+        special_rows=tuple(special_rows),
+        segment_rows=tuple(segment_rows),
+        method=tuple(method),
+        figures=dict(figures or {}),
+        generated=words["generated"].format(
+            date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), version=__version__
+        ),
+    )
+
+
+def _md(value: str) -> str:
+    """A Markdown table cell or line: HTML-escaped, pipes escaped, one line."""
+    return html.escape(" ".join(value.split()), quote=False).replace("|", "\\|")
+
+
+def _md_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(_md(h) for h in headers) + " |"]
+    lines.append("|" + "|".join("---" for _ in headers) + "|")
+    lines.extend("| " + " | ".join(_md(cell) for cell in row) + " |" for row in rows)
+    return lines
+
+
+_COLUMNS = {
+    "public": ("col.addr", "col.org", "col.family", "col.region", "col.asn"),
+    "special": ("col.addr", "col.name", "col.rfc"),
+    "segments": ("col.kind", "col.regions", "col.hops", "col.rtt", "col.bound",
+                 "col.directness", "col.plausible", "col.confidence"),
+}  # fmt: skip
+
+
+def _headers(words: dict[str, str]) -> dict[str, list[str]]:
+    return {table: [words[k] for k in keys] for table, keys in _COLUMNS.items()}
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown (figures as SVG data URIs, so the file stands alone)."""
+    words = text(report.lang)
+    heads = _headers(words)
+    verdict = words[f"verdict.{report.verdict}"]
+    out = [f"# {_md(words['title'].format(name=report.name))}", "", _md(report.generated), ""]
+    out += [f"## {words['h.verdict']}: {verdict}", ""]
+    out += [*(_md(line) for line in report.summary), ""]
+    out += [f"### {words['h.evidence']}", "", *(f"- {_md(r)}" for r in report.reasons), ""]
+    out += [f"## {words['h.public']}", "", *_md_table(heads["public"], report.public_rows), ""]
+    out += [f"## {words['h.special']}", ""]
+    out += [*_md_table(heads["special"], report.special_rows), ""]
+    for key, svg in report.figures.items():
+        out += [
+            f"## {words.get(key, key)}",
+            "",
+            f"![{words.get(key, key)}]({svg_data_uri(svg)})",
+            "",
+        ]
+    if report.segment_rows:
+        out += [f"## {words['h.segments']}", ""]
+        out += [*_md_table(heads["segments"], report.segment_rows), ""]
+    out += [f"## {words['h.method']}", "", *(f"- {_md(line)}" for line in report.method)]
+    return "\n".join(out) + "\n"
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK JP",sans-serif;
+margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1d2330}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+th,td{border:1px solid #ccd;padding:.25rem .6rem;text-align:left;
+font-variant-numeric:tabular-nums}th{background:#eef1f7}
+.verdict{font-size:1.2rem;padding:.6rem 1rem;border-radius:.4rem;background:#eef7ee}
+.verdict.left-provider{background:#fbeaea}.verdict.undetermined,.verdict.incomplete{background:#fdf5e6}
+img{max-width:100%}small{color:#667}
+"""
+
+
+def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML file (no request leaves it)."""
+    words = text(report.lang)
+    heads = _headers(words)
+    esc = html.escape
+    parts = [
+        f'<!doctype html><html lang="{report.lang}"><head><meta charset="utf-8">',
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "img-src data:; style-src 'unsafe-inline'\">",
+        f"<title>{esc(words['title'].format(name=report.name))}</title><style>{STYLE}</style>",
+        "</head><body>",
+        f"<h1>{esc(words['title'].format(name=report.name))}</h1><small>{esc(report.generated)}</small>",
+        f"<h2>{esc(words['h.verdict'])}</h2>",
+        f'<p class="verdict {esc(report.verdict)}">{esc(words[f"verdict.{report.verdict}"])}</p>',
+        "".join(f"<p>{esc(line)}</p>" for line in report.summary),
+        f"<h3>{esc(words['h.evidence'])}</h3><ul>",
+        "".join(f"<li>{esc(reason)}</li>" for reason in report.reasons),
+        "</ul>",
+        f"<h2>{esc(words['h.public'])}</h2>",
+        html_table(heads["public"], report.public_rows),
+        f"<h2>{esc(words['h.special'])}</h2>",
+        html_table(heads["special"], report.special_rows),
+    ]
+    for key, svg in report.figures.items():
+        title = esc(words.get(key, key))
+        parts.append(f'<h2>{title}</h2><img alt="{title}" src="{svg_data_uri(svg)}">')
+    if report.segment_rows:
+        parts += [f"<h2>{esc(words['h.segments'])}</h2>"]
+        parts += [html_table(heads["segments"], report.segment_rows)]
+    parts += [f"<h2>{esc(words['h.method'])}</h2><ul>"]
+    parts += [f"<li>{esc(line)}</li>" for line in report.method] + ["</ul></body></html>"]
+    return "\n".join(parts)
