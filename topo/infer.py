@@ -23,8 +23,7 @@ Readable rules; every result carries the rule that made it and its evidence.
    in the destination's region), ``on-provider``. A set's verdict is its worst trace's.
 
 >>> from topo.inputs import read_traces
->>> from topo.classify import classify_address
-from topo.manifest import manifests_for
+>>> from topo.manifest import manifests_for
 >>> from topo.parsers import ParseResult
 >>> traces = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"])).traces
 >>> result = infer_interconnects(traces, manifests=manifests_for(["samples/aws-osaka-tokyo"]))
