@@ -42,7 +42,7 @@ IDENTIFYING_META = ("from", "src_host", "hostname", "warnings", "command", "src_
 def redact_traces(traces: Sequence[Trace]) -> list[Trace]:
     """Traces without what identifies the user's side: source address and host names.
 
-    >>> from topo.model import Reply
+    >>> from topo.model import Hop, Reply
     >>> [t] = redact_traces([Trace(src="198.51.100.7", hops=(Hop(1, (Reply("10.0.0.1", 1.0,
     ...                             name="gw.home.example"),)),), meta={"from": "198.51.100.7"})])
     >>> t.src, t.hops[0].replies[0].name, dict(t.meta)
