@@ -159,12 +159,14 @@ def test_infer_cli_json_and_fail_on(tmp_path: Path) -> None:
     assert "Osaka [13.208.0." in human and "12 reserved (8 CGNAT, 4 Class E)" in human
 
 
-def test_build_writes_only_graph_files(tmp_path: Path) -> None:
+def test_build_writes_only_graph_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out.graphml"
     result = CliRunner().invoke(cli, ["build", str(SAMPLE), "--graphml", str(out), "--no-cache"])
     assert result.exit_code == 0, result.output
     assert out.exists() and list(tmp_path.iterdir()) == [out]
-    assert CliRunner().invoke(cli, ["build", str(SAMPLE)]).exit_code == 2
+    monkeypatch.chdir(tmp_path)  # without -o the page goes to ./output/<slug>.html
+    assert CliRunner().invoke(cli, ["build", str(SAMPLE), "--no-cache"]).exit_code == 0
+    assert (tmp_path / "output" / "aws-osaka-to-tokyo-the-article-s-traceroute.html").exists()
 
 
 def test_bad_manifest_is_reported(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import importlib
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -175,13 +175,13 @@ def report(
     finish(ctx)
 
 
-def _topology_figure() -> Any:
-    """The renderer's static-figure function (SVG text from a graph), when it has one."""
-    try:
-        render = importlib.import_module("topo.render")
-    except ImportError:
-        return None
-    return getattr(render, "figure_svg", None)
+def _topology_figure_svg(graph: Any) -> str:
+    """The static topology figure of ``graph`` as SVG text (drawn by topo.render)."""
+    from topo.render import figure
+
+    with tempfile.TemporaryDirectory(prefix="topo-report-") as folder:
+        path = figure(graph, Path(folder) / "topology.svg")
+        return path.read_text(encoding="utf-8")
 
 
 def _report_figures(
@@ -193,11 +193,9 @@ def _report_figures(
     words = text(lang)
     figures: dict[str, str] = {}
     comparison = compare_sets([TraceSet(name, traces, manifests)], answers)
-    figure_svg = _topology_figure()
-    if figure_svg is not None:
-        graph = build_graph(traces, answers, manifests=manifests)
-        infer_interconnects(traces, answers, manifests=manifests, graph=graph)
-        figures["h.figure"] = figure_svg(graph)
+    graph = build_graph(traces, answers, manifests=manifests)
+    infer_interconnects(traces, answers, manifests=manifests, graph=graph)
+    figures["h.figure"] = _topology_figure_svg(graph)
     labels = {"x": "TTL", "y": "RTT (ms)"}
     if lang == "ja":
         labels |= {"reserved": "予約済みアドレス区間", "bound": "伝搬遅延の下限"}

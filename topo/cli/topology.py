@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from topo import render
 from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.display import format_table, terminal_safe
@@ -18,6 +19,7 @@ from topo.infer import VERDICTS, Inference, infer_interconnects
 from topo.inputs import read_traces
 from topo.manifest import Manifest, manifests_for
 from topo.model import Trace
+from topo.render.aggregate import DEFAULT_MAX_NODES
 from topo.steps import answers_for
 
 
@@ -114,11 +116,40 @@ def infer(
     finish(ctx)
 
 
+def _set_name(manifests: dict[str, Manifest | None]) -> str | None:
+    """The first manifest ``name`` among the inputs' folders."""
+    return next((m.name for m in manifests.values() if m is not None and m.name), None)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @owner_options
 @format_option
 @encoding_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the HTML page here (default: output/<slug>.html, the slug from the "
+    "manifest's name or the first input's name; not written when only graph files are "
+    "asked for).",
+)
+@click.option(
+    "--figure",
+    "figure_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a static figure (.svg, .png or .pdf; needs matplotlib).",
+)
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(min=0),
+    default=DEFAULT_MAX_NODES,
+    show_default=True,
+    help="Node budget of the drawings: above it, reserved runs collapse into segment nodes "
+    "and addresses into prefixes (0: no budget).",
+)
+@click.option("--physics", is_flag=True, help="Open the page with physics on (small graphs).")
+@click.option("--title", help="The page's title (default: the manifest's name).")
 @click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write GraphML.")
 @click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write GEXF.")
 @click.option(
@@ -129,6 +160,11 @@ def build(
     ctx: click.Context,
     /,
     paths: tuple[str, ...],
+    output: Path | None,
+    figure_path: Path | None,
+    max_nodes: int,
+    physics: bool,
+    title: str | None,
     graphml: Path | None,
     gexf: Path | None,
     graph_json: Path | None,
@@ -136,9 +172,13 @@ def build(
     encoding: str | None,
     **owner: Any,
 ) -> None:
-    """Merge traces into one topology graph with the inference, and write it."""
-    if not (graphml or gexf or graph_json):
-        raise click.UsageError("nothing to write: give --graphml, --gexf and/or --graph-json")
+    """Merge traces into one topology and draw it as an interactive HTML page.
+
+    The page is self-contained (works offline, from an e-mail attachment); the graph
+    writers (GraphML, GEXF, node-link JSON) and a static figure are options. Given only
+    graph writers, only the graph files are written (add ``-o`` for the page too).
+    """
+    write_page = output is not None or not (graphml or gexf or graph_json)
     traces, manifests = load_set(ctx, paths, format_name, encoding)
     answers = _resolve(ctx, traces, manifests, owner)
     G = build_graph(traces, answers, manifests=manifests)
@@ -152,4 +192,23 @@ def build(
             path.parent.mkdir(parents=True, exist_ok=True)
             writer(G, path)
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    name = title or _set_name(manifests)
+    budget = max_nodes or None
+    if write_page:
+        target = output or render.default_output(name, list(paths))
+        render.html(G, target, title=name, max_nodes=budget, physics=physics)
+        click.echo(terminal_safe(f"{target}: {_drawn(G, budget)}"))
+    if figure_path is not None:
+        try:
+            render.figure(G, figure_path, title=name, max_nodes=budget)
+        except ImportError as err:
+            raise TopoError(str(err)) from err
+        click.echo(terminal_safe(f"{figure_path}: figure"))
     finish(ctx)
+
+
+def _drawn(G: Any, budget: int | None) -> str:
+    text = f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges"
+    if budget and G.number_of_nodes() > budget:
+        text += f" (over --max-nodes {budget}: aggregated on the page)"
+    return text

@@ -1,0 +1,119 @@
+"""Benchmark of ``topo build``'s page: build time, file size, first full draw in Chromium.
+
+Synthetic trace sets (many traces through shared cores: 64 vantage points, shared Osaka
+and Tokyo routers, a reserved run and a destination of their own per trace) of about 1k,
+10k and 50k nodes are merged, inferred and rendered without a node budget, then opened in
+headless Debian Chromium (``/usr/bin/chromium``, no network); the draw time is the page's
+``performance.now()`` at vis-network's first ``afterDrawing`` (from navigation start).
+
+    python bench/html.py            # 1k, 10k, 50k
+    python bench/html.py 2000 5000  # other sizes
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named html.py: drop its folder from the path so ``import html`` (stdlib,
+# used by networkx and topo) does not find it.
+if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+import ipaddress
+import shutil
+import tempfile
+import time
+
+from topo.graph import build_graph
+from topo.infer import infer_interconnects
+from topo.model import Hop, Reply, Trace
+from topo.render import html
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _ip(base: str, offset: int) -> str:
+    return str(ipaddress.ip_address(base) + offset)
+
+
+def synthetic_traces(nodes: int) -> list[Trace]:
+    """About ``nodes`` graph nodes: 7 of each trace's own, plus ~130 shared ones."""
+    traces = []
+    for t in range(max(nodes // 7, 1)):
+        reserved = [
+            Reply(_ip("240.0.0.0" if k in (3, 4) else "100.64.0.0", t * 6 + k), 2.0 + k)
+            for k in range(6)
+        ]
+        hops = [
+            Hop(1, (Reply(_ip("13.208.0.0", t % 64), 0.4),)),
+            Hop(2, (Reply(_ip("15.230.24.0", t % 16), 0.8),)),
+            Hop(3, (Reply(_ip("15.230.25.0", (t // 16) % 16), 1.0),)),
+            *(Hop(4 + k, (reply,)) for k, reply in enumerate(reserved)),
+            Hop(10, (Reply(_ip("15.230.154.0", t % 16), 8.3),)),
+            Hop(11, (Reply(_ip("13.112.0.0", t), 8.9),)),
+        ]
+        traces.append(
+            Trace(dst=_ip("13.112.0.0", t), src=_ip("13.208.1.0", t % 64), hops=tuple(hops))
+        )
+    return traces
+
+
+def first_draw_ms(page: Path) -> float:
+    """Milliseconds from navigation start to the first full draw, in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    profile = tempfile.mkdtemp(prefix="topo-bench-")
+    try:
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+                viewport={"width": 1600, "height": 900},
+            )  # fmt: skip
+            tab = context.new_page()
+            url = page.resolve().as_uri()
+            tab.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+            tab.goto(url, timeout=300_000)
+            tab.wait_for_function("window.topo && window.topo.drawn", timeout=300_000)
+            drawn = float(tab.evaluate("topo.drawTime"))
+            counts = tab.evaluate(
+                "[network.body.nodeIndices.length, network.body.edgeIndices.length]"
+            )
+            context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    print(f"  drawn in the browser: {counts[0]} nodes, {counts[1]} edges")
+    return drawn
+
+
+def main(sizes: list[int]) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="topo-bench-html-"))
+    print(f"{'nodes':>7} {'edges':>7} {'graph s':>8} {'page s':>7} {'size MB':>8} {'draw s':>7}")
+    for size in sizes:
+        traces = synthetic_traces(size)
+        start = time.perf_counter()
+        G = build_graph(traces)
+        infer_interconnects(traces, graph=G)
+        graph_s = time.perf_counter() - start
+        start = time.perf_counter()
+        page = html(G, folder / f"bench-{size}.html", max_nodes=None)
+        page_s = time.perf_counter() - start
+        megabytes = page.stat().st_size / 1e6
+        draw_s = first_draw_ms(page) / 1000
+        print(
+            f"{G.number_of_nodes():>7} {G.number_of_edges():>7} {graph_s:>8.2f} {page_s:>7.2f} "
+            f"{megabytes:>8.1f} {draw_s:>7.2f}"
+        )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 50_000])

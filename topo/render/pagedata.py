@@ -1,0 +1,278 @@
+"""What the page shows, as plain data: vis nodes and edges, tooltips, legend, traces, header.
+
+Every string that came from an input file or a registry passes through
+:func:`topo.display.terminal_safe` (control and bidi characters shown as escapes) and is
+later written into the page as JSON data or escaped text, never as markup.
+
+>>> from topo.model import Hop, Reply, Trace
+>>> from topo.graph import build_graph
+>>> G = build_graph([Trace(dst="52.95.31.166", hops=(
+...     Hop(1, (Reply("13.208.0.67", 0.4, name="r1\\u202eevil"),)),
+...     Hop(2, (Reply("100.65.1.9", 2.0),))))])
+>>> data = page_data(G)
+>>> [n["k"] for n in data.nodes]
+['endpoint', 'public:Amazon', 'cgnat', 'endpoint']
+>>> dict(data.info[1])["names"]
+'r1\\\\u202eevil'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from topo.display import terminal_safe
+from topo.regions import load_regions
+from topo.render.layout import Layout, compute_layout, segment_summary
+from topo.render.style import legend, style_key
+
+#: Above this many nodes the physics toggle is disabled (it never settles).
+PHYSICS_MAX_NODES = 1000
+#: How many traces and sources the header and the trace list show.
+LIST_CAP = 500
+HEADER_CAP = 40
+
+
+def safe(value: Any) -> str:
+    """Text for display: ``str(value)`` with control and direction characters escaped."""
+    text = str(value)
+    if text.isascii() and text.isprintable():
+        return text
+    return terminal_safe(text)
+
+
+def _join(values: Sequence[Any]) -> str:
+    return ", ".join(safe(v) for v in values)
+
+
+def _ms(value: Any) -> str:
+    return f"{float(value):.3f} ms"
+
+
+def node_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every attribute of a node, as (name, text) rows for its tooltip."""
+    regions = load_regions()
+    rows: list[tuple[str, str]] = []
+
+    def add(name: str, value: Any) -> None:
+        if value is None or value == [] or value == "" or value == {}:
+            return
+        if isinstance(value, list | tuple):
+            rows.append((name, _join(value)))
+        elif isinstance(value, dict):
+            rows.append((name, ", ".join(f"{safe(k)} {safe(v)}" for k, v in value.items())))
+        else:
+            rows.append((name, safe(value)))
+
+    add("address", attrs.get("addr"))
+    add("kind", attrs.get("kind"))
+    add("label", attrs.get("label") if attrs.get("label") != attrs.get("addr") else None)
+    add("names", attrs.get("names"))
+    add("category", attrs.get("category"))
+    add("registry name", attrs.get("reg_name"))
+    add("RFC", attrs.get("rfc"))
+    add("scope", attrs.get("scope"))
+    add("org", attrs.get("org"))
+    add("owner family", attrs.get("family"))
+    asn = attrs.get("asn")
+    if asn is not None:
+        add("ASN", f"AS{asn}" + (f" {attrs['asn_name']}" if attrs.get("asn_name") else ""))
+    add("prefix", attrs.get("prefix"))
+    add("provider", attrs.get("provider"))
+    if attrs.get("region"):
+        add("region", regions.label(None, str(attrs["region"])))
+    add("services", attrs.get("services"))
+    if attrs.get("rtt_min") is not None:
+        add("RTT min", _ms(attrs["rtt_min"]))
+    if attrs.get("rtt_count"):
+        add("RTT mean", _ms(attrs["rtt_sum"] / attrs["rtt_count"]))
+    add("TTLs", attrs.get("ttls"))
+    add("traces", attrs.get("traces"))
+    add("MPLS", attrs.get("mpls"))
+    if "reached" in attrs:
+        add("reached", "yes" if attrs["reached"] else "no (silent destination)")
+    add("members", attrs.get("members"))
+    add("member categories", attrs.get("member_categories"))
+    add("member addresses", attrs.get("member_addrs"))
+    add("segment", attrs.get("segment"))
+    return rows
+
+
+def edge_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every attribute of an edge, as (name, text) rows for its tooltip."""
+    rows = [("traces", safe(attrs.get("traces", 0)))]
+    if attrs.get("rtt_delta_min") is not None:
+        rows.append(("RTT delta min", _ms(attrs["rtt_delta_min"])))
+    if attrs.get("gap"):
+        rows.append(("TTLs skipped", safe(attrs["gap"])))
+    if attrs.get("segment"):
+        rows.append(("segment", safe(attrs["segment"])))
+    if attrs.get("unreached"):
+        rows.append(("unreached", "the destination did not answer"))
+    if attrs.get("trace_ids"):
+        rows.append(("trace ids", _join(attrs["trace_ids"])))
+    return rows
+
+
+def _search_text(attrs: Mapping[str, Any]) -> str:
+    parts = [attrs.get("addr"), attrs.get("label"), attrs.get("org"), attrs.get("prefix")]
+    parts += list(attrs.get("names") or []) + list(attrs.get("member_addrs") or [])
+    return " ".join(safe(p) for p in parts if p).lower()
+
+
+@dataclass
+class PageData:
+    """The page's vis nodes and edges and everything drawn around them."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    info: list[list[tuple[str, str]]]
+    edge_info: list[list[tuple[str, str]]]
+    search: list[str]
+    traces: list[dict[str, Any]]
+    legend: list[dict[str, Any]]
+    boxes: list[dict[str, Any]]
+    bands: list[dict[str, Any]]
+    header: dict[str, Any] = field(default_factory=dict)
+
+    def script_data(self) -> dict[str, Any]:
+        """What the page's script reads (everything but vis's own nodes and edges)."""
+        styles = {e["key"]: {"colour": e["colour"], "shape": e["shape"]} for e in self.legend}
+        return {
+            "info": self.info,
+            "edge_info": self.edge_info,
+            "search": self.search,
+            "traces": self.traces,
+            "trace_count": self.header.get("trace_count", len(self.traces)),
+            "legend": self.legend,
+            "styles": styles,
+            "boxes": self.boxes,
+            "bands": self.bands,
+            "physics_max": PHYSICS_MAX_NODES,
+        }
+
+
+def _header(G: nx.DiGraph) -> dict[str, Any]:
+    inference = G.graph.get("inference") or {}
+    traces = inference.get("traces", [])
+    files = list(
+        dict.fromkeys(
+            str(info.get("origin", t)).rsplit(":", 1)[0]
+            for t, info in G.graph.get("trace_paths", {}).items()
+        )
+    )
+    counts = inference.get("verdict_counts") or {}
+    return {
+        "verdict": safe(inference.get("verdict", "not inferred")),
+        "counts": ", ".join(f"{safe(k)} {v}" for k, v in counts.items() if v),
+        "traces": [
+            {
+                "origin": safe(t.get("origin")),
+                "verdict": safe(t.get("verdict")),
+                "strip": safe(t.get("strip", "")),
+                "reasons": [safe(r) for r in t.get("reasons", [])],
+            }
+            for t in traces[:HEADER_CAP]
+        ],
+        "more_traces": max(len(traces) - HEADER_CAP, 0),
+        "trace_count": len(G.graph.get("trace_paths", {})),
+        "segments": [
+            [safe(s) for s in segment_summary(seg)] for seg in inference.get("segments", [])
+        ],
+        "sources": [safe(f) for f in files[:HEADER_CAP]],
+        "more_sources": max(len(files) - HEADER_CAP, 0),
+        "notes": [safe(n) for n in inference.get("notes", [])],
+    }
+
+
+def _notice(G: nx.DiGraph) -> list[str]:
+    agg = G.graph.get("aggregation")
+    if not agg:
+        return []
+    lines = [
+        f"{agg['nodes_before']} nodes are over the budget of {agg['max_nodes']} "
+        f"(--max-nodes): the drawing shows {agg['nodes_after']} nodes and "
+        f"{agg['edges_after']} edges.",
+        *(f"{step}." for step in agg["steps"]),
+    ]
+    if agg.get("over_budget"):
+        lines.append("Still over the budget after every step; the page may be slow.")
+    return lines
+
+
+def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
+    """Page data for ``G`` (already aggregated to its budget), laid out by ``layout``."""
+    layout = layout or compute_layout(G)
+    index = {node: i for i, node in enumerate(G)}
+    keys: list[str] = []
+    nodes, info, search = [], [], []
+    for i, (node, attrs) in enumerate(G.nodes(data=True)):
+        key = style_key(attrs)
+        keys.append(key)
+        x, y = layout.positions[node]
+        vis: dict[str, Any] = {"id": i, "x": x, "y": y, "label": safe(attrs.get("label", node))}
+        vis["k"] = key
+        if attrs.get("kind") == "prefix":
+            vis["shape"] = "hexagon"
+        if attrs.get("kind") == "destination" and not attrs.get("reached"):
+            vis["dashed"] = True
+        nodes.append(vis)
+        info.append(node_info(attrs))
+        search.append(_search_text(attrs))
+    trace_index = {t: i for i, t in enumerate(G.graph.get("trace_paths", {}))}
+    edges, einfo = [], []
+    for j, (u, v, attrs) in enumerate(G.edges(data=True)):
+        edge: dict[str, Any] = {"id": j, "from": index[u], "to": index[v]}
+        if attrs.get("segment"):
+            edge["seg"] = str(attrs["segment"])
+        if attrs.get("unreached"):
+            edge["dashes"] = True
+        ids = [trace_index[t] for t in attrs.get("trace_ids", []) if t in trace_index]
+        edge["t"] = ids
+        edge["all"] = len(ids) >= int(attrs.get("traces", 0))
+        edges.append(edge)
+        einfo.append(edge_info(attrs))
+    verdicts = {
+        t["origin"]: t.get("verdict") for t in (G.graph.get("inference") or {}).get("traces", [])
+    }
+    traces = [
+        {
+            "id": safe(t),
+            "verdict": safe(verdicts.get(t, "")),
+            "path": [index[n] for n in p.get("path", []) if n in index],
+        }
+        for t, p in G.graph.get("trace_paths", {}).items()
+    ]
+    counts = {k: keys.count(k) for k in set(keys)}
+    entries = [
+        {"key": e.key, "label": safe(e.label), "colour": e.colour, "shape": e.shape}
+        | {"count": counts[e.key]}
+        for e in legend(keys)
+    ]
+    boxes = [_box(b, index, len(nodes)) for b in layout.boxes]
+    bands = [_box(b, index, len(nodes)) for b in layout.bands]
+    header = _header(G)
+    header["notice"] = _notice(G)
+    return PageData(nodes, edges, info, einfo, search, traces, entries, boxes, bands, header)
+
+
+def _box(box: Any, index: Mapping[str, int], total: int) -> dict[str, Any]:
+    data: dict[str, Any] = box.to_dict()
+    data["label"] = safe(data["label"])
+    data["summary"] = [safe(s) for s in data["summary"]]
+    if total <= PHYSICS_MAX_NODES:
+        data["members"] = [index[m] for m in box.members]
+    return data
+
+
+def default_title(G: nx.DiGraph, name: str | None = None) -> str:
+    """The page title: ``name``, else the source files."""
+    if name:
+        return safe(name)
+    files = {str(i.get("origin", "")).rsplit(":", 1)[0] for i in G.graph["trace_paths"].values()}
+    names = sorted(Path(f).name for f in files if f)
+    return "topo: " + (", ".join(names[:3]) + (" …" if len(names) > 3 else "") or "topology")

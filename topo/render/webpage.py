@@ -1,0 +1,172 @@
+"""The self-contained HTML page: pyvis's node and edge structures in topo's own template.
+
+pyvis's templates load Bootstrap (and, in ``remote`` mode, vis-network) from a CDN, so the
+page uses its own template (``template.html``, ``page.js``, ``page.css`` beside this
+module) and inlines the vis-network build that pyvis ships. Nothing on the page requests
+anything: it works offline and from an e-mail attachment. The nodes and edges are written
+into ``Network.nodes``/``Network.edges`` directly (``Network.from_nx`` checks list
+membership per node: 42 s at 50k nodes).
+
+All data goes into one ``<script type="application/json">`` element with ``<``, ``>``,
+``&`` and U+2028/2029 escaped (:func:`script_json`), so a host name such as
+``</script><script>...`` stays data; the page's script puts text into the DOM with
+``textContent`` only.
+
+>>> script_json({"name": "</script><b>&"})
+'{"name":"\\\\u003c/script\\\\u003e\\\\u003cb\\\\u003e\\\\u0026"}'
+"""
+
+from __future__ import annotations
+
+import html as html_escape
+import json
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import networkx as nx
+from markupsafe import Markup
+
+from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
+from topo.render.layout import compute_layout
+from topo.render.pagedata import PHYSICS_MAX_NODES, PageData, default_title, page_data
+
+VIS_VERSION = "9.1.2"
+_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element (it cannot close the element)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in _ESCAPES.items():  # str.replace is much faster than translate here
+        text = text.replace(char, escape)
+    return text
+
+
+@cache
+def vis_script() -> str:
+    """vis-network's minified build, as shipped inside the pyvis package."""
+    lib = resources.files("pyvis").joinpath("templates", "lib", f"vis-{VIS_VERSION}")
+    text = lib.joinpath("vis-network.min.js").read_text("utf-8")
+    if "</script" in text.lower():  # pragma: no cover - would break the inlined element
+        raise RuntimeError("vis-network.min.js contains </script>; cannot inline it")
+    return text
+
+
+@cache
+def _asset(name: str) -> str:
+    return resources.files("topo.render").joinpath(name).read_text("utf-8")
+
+
+def vis_options(node_count: int, physics: bool) -> dict[str, Any]:
+    """vis-network options: precomputed positions, physics off unless asked (small graphs)."""
+    big = node_count > PHYSICS_MAX_NODES
+    return {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "hierarchical": False},
+        "physics": {
+            "enabled": bool(physics and not big),
+            "solver": "forceAtlas2Based",
+            "stabilization": {"enabled": True, "iterations": 200},
+        },
+        "interaction": {
+            "hover": not big,
+            "hideEdgesOnDrag": big,
+            "hideEdgesOnZoom": big,
+            "tooltipDelay": 120,
+            "multiselect": True,
+            "navigationButtons": False,
+        },
+        "nodes": {
+            "size": 13,
+            "borderWidth": 1.5,
+            "font": {"size": 17, "face": "sans-serif", "color": "#1b2631"},
+            "scaling": {"label": {"drawThreshold": 4}},
+        },
+        "edges": {
+            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
+            "smooth": False,
+            "color": {"color": "#9aa5b1", "highlight": "#1f3a93", "hover": "#34495e"},
+            "width": 1.5,
+            "selectionWidth": 2.5,
+        },
+    }
+
+
+def network(data: PageData, *, physics: bool = False) -> Any:
+    """A pyvis ``Network`` holding the page's nodes, edges and options."""
+    from pyvis.network import Network
+
+    net = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
+    net.nodes = data.nodes
+    net.edges = data.edges
+    net.node_ids = [n["id"] for n in data.nodes]
+    net.node_map = {n["id"]: n for n in data.nodes}
+    net.options = vis_options(len(data.nodes), physics)
+    return net
+
+
+def render_page(
+    G: nx.DiGraph,
+    *,
+    title: str | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    physics: bool = False,
+    generated: datetime | None = None,
+) -> str:
+    """The whole page for ``G`` as one HTML string (aggregated to ``max_nodes`` first)."""
+    from topo import __version__
+
+    H = aggregate(G, max_nodes)
+    data = page_data(H, compute_layout(H))
+    net = network(data, physics=physics)
+    nodes, edges, _, _, _, options = net.get_network_data()
+    script = data.script_data()
+    script.update({"nodes": nodes, "edges": edges, "options": json.loads(options)})
+    when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(_asset("template.html"))
+    return template.render(
+        title=default_title(H, title),
+        header=data.header,
+        generated=when,
+        version=__version__,
+        node_count=len(nodes),
+        edge_count=len(edges),
+        css=Markup(_asset("page.css")),
+        vis_js=Markup(vis_script()),
+        page_js=Markup(_asset("page.js")),
+        data_json=Markup(script_json(script)),
+    )
+
+
+def write_page(G: nx.DiGraph, path: str | Path, **options: Any) -> Path:
+    """Write :func:`render_page` to ``path`` (folders created); returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_page(G, **options), encoding="utf-8")
+    return target
+
+
+class InlinePage:
+    """The page for a notebook cell: an ``<iframe srcdoc>`` (scripts sandboxed)."""
+
+    def __init__(self, page: str, height: int = 780) -> None:
+        self.page = page
+        self.height = height
+
+    def _repr_html_(self) -> str:
+        doc = html_escape.escape(self.page, quote=True)
+        return (
+            f'<iframe srcdoc="{doc}" sandbox="allow-scripts" '
+            f'style="width:100%;height:{self.height}px;border:1px solid #ccc"></iframe>'
+        )
