@@ -14,9 +14,11 @@ from topo.cli.analysis import compare, report
 from topo.cli.app import cli
 from topo.cli.owners import data, whois
 from topo.cli.topology import build, infer
+from topo.cli.trace import trace as trace_command  # keeps topo.cli.trace the module
 from topo.cli.traces import classify, formats, parse
 
-for command in (parse, classify, formats, whois, infer, build, compare, report, data):
+COMMANDS = (parse, classify, formats, whois, infer, build, compare, report, trace_command, data)
+for command in COMMANDS:
     cli.add_command(command)
 
 __all__ = ["cli", "main"]

@@ -1,0 +1,210 @@
+"""``topo trace``: probe, record topo's JSON Lines, and optionally build the page at once.
+
+Raw sockets are needed (root or ``CAP_NET_RAW``); without them the command says so in one
+line and exits 77 before anything is sent. Probes go out of the network namespace the
+process runs in (``ip netns exec NS topo trace ...`` for another one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from topo.cli.app import finish
+from topo.display import terminal_safe
+from topo.errors import TopoError
+from topo.model import Origin, Trace
+from topo.probe import Progress, TraceOptions, check_privilege
+from topo.probe import trace as run_trace
+from topo.probe.packets import PROTOCOLS
+from topo.schema import dumps_trace
+
+
+class FlowsType(click.ParamType):  # type: ignore[type-arg]
+    """A number of flows, or ``auto`` (the Multipath Detection Algorithm)."""
+
+    name = "N|auto"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value is None or isinstance(value, int):
+            return value
+        if str(value).lower() == "auto":
+            return None
+        try:
+            number = int(value)
+        except ValueError:
+            self.fail(f"{value!r} is neither a number nor 'auto'", param, ctx)
+        if number < 1:
+            self.fail("needs at least 1 flow", param, ctx)
+        return number
+
+
+class _ProgressLine:
+    """One status line per target on stderr: redrawn on a terminal, the final state only
+    when stderr is a file or a pipe."""
+
+    def __init__(self, stream: IO[str], quiet: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.live = stream.isatty()
+
+    def __call__(self, p: Progress) -> None:
+        if self.quiet or not (self.live or p.done):
+            return
+        if p.done:
+            state = "reached" if p.reached else "destination did not answer"
+            text = f"{p.target}: {state}, {p.ttl} hops, {p.probes} probes, {p.seconds:.1f} s"
+        else:
+            text = f"{p.target}: TTL {p.ttl}/{p.max_ttl}, {p.probes} probes, {p.answered} answers"
+        prefix = "\r\x1b[K" if self.live else ""
+        self.stream.write(prefix + terminal_safe(text) + ("\n" if p.done else ""))
+        self.stream.flush()
+
+
+def build_page(traces: list[Trace], page: Path, owner_tables: tuple[Path, ...]) -> list[str]:
+    """Graph, inference and page of ``traces``; returns the lines to report.
+
+    The page comes from ``topo.render.html``; while that is not installed, the graph is
+    written as node-link JSON next to where the page would go.
+    """
+    from topo.graph import build_graph
+    from topo.graphio import write_graph_json
+    from topo.infer import infer_interconnects
+    from topo.owners import OwnerResolver, ResolverConfig
+    from topo.steps import answers_for
+
+    resolver = OwnerResolver(ResolverConfig(owner_tables=owner_tables))
+    try:
+        answers = answers_for(traces, resolver)
+    finally:
+        resolver.close()
+    G = build_graph(traces, answers)
+    inference = infer_interconnects(traces, answers, graph=G)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    size = f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges"
+    try:
+        from topo.render import html as render_html  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        written = write_graph_json(G, page.with_suffix(".json"))
+        lines = [f"{written}: {size} (topo.render is not available: graph JSON, no page)"]
+    else:
+        render_html(G, page)
+        lines = [f"{page}: {size}"]
+    for s in inference.segments:
+        ttls = f"TTL {s.ttls[0]}-{s.ttls[-1]}" if s.ttls else "no TTLs"
+        regions = f"{s.from_region or '?'} -> {s.to_region or '?'}"
+        lines.append(f"segment {s.segment_id}: {s.kind} {regions}, {ttls}, {len(s.addrs)} hops")
+    lines.append(f"verdict: {inference.verdict}")
+    return lines
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the traces (JSON Lines, topo.trace/1) here instead of standard output.",
+)
+@click.option("--proto", type=click.Choice(PROTOCOLS), default="udp", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), help="Destination port (UDP 33434, TCP 80).")
+@click.option(
+    "--flows",
+    type=FlowsType(),
+    default="1",
+    show_default=True,
+    help="Flows per target (load-balanced branches); 'auto': MDA, until every branch is "
+    "found with 95% confidence.",
+)
+@click.option(
+    "--sport",
+    type=click.IntRange(1, 65535),
+    help="Source port (ICMP: echo identifier) of flow 0; flow i uses N+i (default: random).",
+)
+@click.option("--rounds", type=click.IntRange(1, 100), default=1, show_default=True,
+              help="Probe every (TTL, flow) this many times (RTT statistics).")  # fmt: skip
+@click.option("--first-ttl", type=click.IntRange(1, 255), default=1, show_default=True)
+@click.option("--max-ttl", type=click.IntRange(1, 255), default=30, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.01), default=2.0, show_default=True,
+              help="Seconds to wait for each probe's answer.")  # fmt: skip
+@click.option("--rate", type=click.FloatRange(min=0.1), default=50.0, show_default=True,
+              help="Probes per second at most.")  # fmt: skip
+@click.option("--gap-limit", type=click.IntRange(1, 255), default=5, show_default=True,
+              help="Stop after this many silent TTLs in a row.")  # fmt: skip
+@click.option("-6", "ipv6", is_flag=True, help="Resolve names to IPv6 addresses.")
+@click.option(
+    "--build",
+    "page",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also build the page (e.g. output/NAME.html); without -o the traces go to NAME.jsonl.",
+)
+@click.option(
+    "--owner-table",
+    "owner_tables",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --build: a CSV prefix,org[,asn][,region] table that wins (repeatable).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.pass_context
+def trace(
+    ctx: click.Context,
+    /,
+    targets: tuple[str, ...],
+    output: Path | None,
+    proto: str,
+    port: int | None,
+    flows: int | None,
+    sport: int | None,
+    rounds: int,
+    first_ttl: int,
+    max_ttl: int,
+    timeout: float,
+    rate: float,
+    gap_limit: int,
+    ipv6: bool,
+    page: Path | None,
+    owner_tables: tuple[Path, ...],
+    quiet: bool,
+) -> None:
+    """Trace TARGETS (addresses or names) and write topo's JSON Lines.
+
+    Paris-style probes (constant headers within a flow), UDP by default, up to 30 hops,
+    stopping once the destination answers. Needs root or CAP_NET_RAW.
+    """
+    check_privilege()
+    options = TraceOptions(proto=proto, port=port, flows=flows, rounds=rounds,
+                           first_ttl=first_ttl, max_ttl=max_ttl, timeout=timeout, rate=rate,
+                           ipv6=ipv6, gap_limit=gap_limit, base=sport)  # fmt: skip
+    if output is None and page is not None:
+        output = page.with_suffix(".jsonl")
+    progress = _ProgressLine(sys.stderr, quiet)
+    traces: list[Trace] = []
+    with contextlib.ExitStack() as stack:
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            out: IO[str] = stack.enter_context(output.open("w", encoding="utf-8"))
+        else:
+            out = sys.stdout
+        for target in targets:
+            try:
+                result = run_trace(target, options, progress=progress)
+            except TopoError as err:
+                if err.exit_code != 1:
+                    raise
+                ctx.obj.report(f"{target}: {err}")
+                continue
+            if output is not None:
+                result = replace(result, origin=Origin(str(output), len(traces) + 1))
+            traces.append(result)
+            out.write(dumps_trace(result) + "\n")
+            out.flush()
+    if page is not None and traces:
+        for line in build_page(traces, page, owner_tables):
+            click.echo(terminal_safe(line), err=True)
+    finish(ctx)
