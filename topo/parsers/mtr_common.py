@@ -27,6 +27,7 @@ HopStats(sent=3, loss=100.0, last=None, avg=None, best=None, worst=None, stdev=N
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -104,14 +105,15 @@ def to_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if not isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip().rstrip("%").strip())
+        except ValueError:
+            return None
+    else:
         return None
-    text = value.strip().rstrip("%").strip()
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    return number if math.isfinite(number) else None  # "nan", "inf" are not measurements
 
 
 def stats_from_columns(columns: Mapping[str, Any]) -> HopStats:
