@@ -151,7 +151,8 @@ _COLUMN = re.compile(
     r"\s*(?:(?P<star>\*)|(?P<lt><)?(?P<num>\d+)\s*(?P<unit>[^\W\d_]{1,4}))(?=\s|$)"
 )
 _NAMED = re.compile(r"^(?P<name>\S+)\s+\[(?P<addr>[^\]\s]+)\](?P<tail>.*)$")
-_BRACKETED = re.compile(r"(?P<name>\S+)\s+\[(?P<addr>[^\]\s]+)\]")
+# starts only after a space, so a long line without spaces is scanned once, not once per char
+_BRACKETED = re.compile(r"(?<!\S)(?P<name>\S+)\s+\[(?P<addr>[^\]\s]+)\]")
 _PROMPT = re.compile(r"^.*>\s*(?P<cmd>tracert(?:\.exe)?(?:\s.*)?)$", re.IGNORECASE)
 _BARE_PROMPT = re.compile(r"^\s*(?:PS\s+)?[A-Za-z]:\\[^>]*>\s*$")
 _NUMBER = re.compile(r"(?<![0-9A-Za-z.:%_\-\[])(\d{1,3})(?![0-9A-Za-z.:%_\-\]])")
@@ -341,7 +342,8 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             continue
         if _BARE_PROMPT.match(line):  # the shell's prompt after the run: nothing to read
             continue
-        prompt = _PROMPT.match(line)
+        # cheap guard first: the prompt pattern backtracks over every '>' of a long line
+        prompt = _PROMPT.match(line) if "tracert" in line.lower() else None
         if prompt:
             if current is not None and current.has_content:
                 yield current.build()

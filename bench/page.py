@@ -6,8 +6,8 @@ and Tokyo routers, a reserved run and a destination of their own per trace) of a
 headless Debian Chromium (``/usr/bin/chromium``, no network); the draw time is the page's
 ``performance.now()`` at vis-network's first ``afterDrawing`` (from navigation start).
 
-    python bench/html.py            # 1k, 10k, 50k
-    python bench/html.py 2000 5000  # other sizes
+    python bench/page.py            # 1k, 10k, 50k
+    python bench/page.py 2000 5000  # other sizes
 """
 
 from __future__ import annotations
