@@ -8,6 +8,7 @@ usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal er
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
@@ -97,8 +98,19 @@ format_option = click.option(
     type=click.Choice([p.NAME for p in PARSERS]),
     help="Read inputs as this format instead of detecting it.",
 )
+def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise click.BadParameter(f"unknown encoding {value!r}") from None
+    return value
+
+
 encoding_option = click.option(
-    "--encoding", help="Decode text inputs with this encoding (default: detect UTF-8/16, CP932)."
+    "--encoding",
+    callback=_known_encoding,
+    help="Decode text inputs with this encoding (default: detect UTF-8/16, CP932).",
 )
 
 

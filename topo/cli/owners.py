@@ -96,7 +96,9 @@ def resolver_from_options(
         owner_tables=tuple(owner_tables),
         online_config=online_config,
     )
-    return OwnerResolver(config, warn=warn, progress=progress_bar())
+    resolver = OwnerResolver(config, warn=warn, progress=progress_bar())
+    _ = resolver.tables  # read the owner tables now, so their bad rows are reported every run
+    return resolver
 
 
 def progress_bar(label: str = "looking up owners") -> Callable[[int, int], None] | None:
