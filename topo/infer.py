@@ -36,7 +36,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import networkx as nx
@@ -75,10 +75,15 @@ class Segment:
     segment_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """Every field, tuples as lists (what ``dataclasses.asdict`` gives, without its cost)."""
+        data = {name: getattr(self, name) for name in _SEGMENT_FIELDS}
+        data["categories"] = dict(self.categories)
         for key in ("ttls", "addrs", "traces", "evidence"):
             data[key] = list(data[key])
         return data
+
+
+_SEGMENT_FIELDS = tuple(f.name for f in fields(Segment))
 
 
 @dataclass(frozen=True)
@@ -426,15 +431,26 @@ def infer_interconnects(
         verdicts.append(
             trace_verdict(view_trace(trace, answers, manifest=manifest, index=index), regions)
         )
-    pair_traces = Counter((v.src_region, v.dst_region) for v in verdicts)
-    merged = _merge([s for v in verdicts for s in v.segments], pair_traces)
-    counts = {name: sum(1 for v in verdicts if v.verdict == name) for name in VERDICTS}
-    worst = next((name for name in VERDICTS if counts[name]), "undetermined")
-    notes = () if verdicts else ("no traces",)
-    inference = Inference(worst, counts, tuple(verdicts), tuple(merged), notes)
+    inference = summarize(verdicts)
     if graph is not None:
         annotate_graph(graph, inference)
     return inference
+
+
+def summarize(verdicts: Sequence[TraceVerdict]) -> Inference:
+    """The set's :class:`Inference` from its traces' verdicts (segments merged by region pair).
+
+    >>> summarize([]).verdict, summarize([]).notes
+    ('undetermined', ('no traces',))
+    """
+    pair_traces = Counter((v.src_region, v.dst_region) for v in verdicts)
+    merged = _merge([s for v in verdicts for s in v.segments], pair_traces)
+    counts = dict.fromkeys(VERDICTS, 0)
+    for verdict in verdicts:
+        counts[verdict.verdict] += 1
+    worst = next((name for name in VERDICTS if counts[name]), "undetermined")
+    notes = () if verdicts else ("no traces",)
+    return Inference(worst, counts, tuple(verdicts), tuple(merged), notes)
 
 
 def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:

@@ -24,9 +24,20 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from topo.errors import ParseError
-from topo.parsers import ParseItem, find_binary_parser, iter_parse_text
+from topo.errors import ParseError, TopoError
+from topo.parsers import (
+    ParseItem,
+    Parser,
+    detect_format,
+    find_binary_parser,
+    get_parser,
+    iter_parse_text,
+)
+from topo.parsers.base import SNIFF_BYTES
+from topo.parsers.json_input import iter_json_lines, loads
+from topo.progress import IngestProgress
 
 STDIN = "-"
 #: Names and suffixes that a directory walk never reads as traces.
@@ -176,10 +187,119 @@ def display_name(name: str) -> str:
     return "<stdin>" if name == STDIN else name
 
 
+#: Lines read per progress report while streaming a large file.
+_PROGRESS_LINES = 256
+
+
+def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
+    """The parser that can read this (large) input line by line, or ``None``.
+
+    Streaming applies to JSON Lines read by a parser with ``parse_records`` (RIPE Atlas):
+    the input is plain UTF-8 (no BOM, no NUL) and its first non-blank line is one complete
+    JSON object. Anything else is read whole, as before.
+    """
+    if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    if b"\x00" in head[:8192]:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start < len(head) - 4:  # only a character cut at the end is acceptable
+            return None
+        text = head[: err.start].decode("utf-8")
+    first = text.lstrip("\ufeff \t\r\n").split("\n", 1)
+    if len(first) < 2 or not first[0].rstrip().startswith("{"):
+        return None
+    try:
+        parser = get_parser(format) if format else detect_format(text)
+    except TopoError:
+        return None
+    if not hasattr(parser, "parse_records"):
+        return None
+    try:
+        loads(first[0])
+    except ValueError:
+        return None
+    return parser
+
+
+def _stream_lines(handle: BinaryIO, progress: IngestProgress | None) -> Iterator[bytes]:
+    if progress is None:
+        yield from handle
+        return
+    pending = 0
+    for number, line in enumerate(handle, start=1):
+        pending += len(line)
+        if number % _PROGRESS_LINES == 0:
+            progress.read(pending)
+            pending = 0
+        yield line
+    progress.read(pending)
+
+
+def _open(name: str) -> BinaryIO:
+    try:
+        return Path(name).open("rb")
+    except IsADirectoryError:
+        raise ParseError("is a directory", path=name) from None
+    except OSError as err:
+        raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
+
+
+def _read_file(
+    name: str, *, format: str | None, encoding: str | None, progress: IngestProgress | None
+) -> Iterator[ParseItem]:
+    """Traces of one input, streaming large JSON Lines files line by line."""
+    source = display_name(name)
+    try:
+        if name == STDIN:
+            data = read_bytes(name)
+        else:
+            with _open(name) as handle:
+                head = handle.read(SNIFF_BYTES)
+                parser = None
+                if (
+                    len(head) == SNIFF_BYTES
+                    and encoding is None
+                    and find_binary_parser(head, format=format) is None
+                ):
+                    parser = _streaming_parser(head, format)
+                if parser is not None:
+                    handle.seek(0)
+                    lines = _stream_lines(handle, progress)
+                    records = iter_json_lines(lines, source=source)
+                    yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
+                    return
+                data = head + handle.read()
+        if progress is not None:
+            progress.read(len(data))
+        binary = find_binary_parser(data, format=format)
+        if binary is not None:
+            yield from binary.parse_bytes(data, source=source)
+            return
+        decoded = decode_text(data, name=source, encoding=encoding)
+    except ParseError as err:
+        err.path = source
+        yield err
+        return
+    del data
+    for problem in decoded.problems:
+        yield ParseError(problem, path=source)
+    yield from iter_parse_text(decoded.text, source=source, format=format)
+
+
 def read_traces(
-    paths: Iterable[str | Path], *, format: str | None = None, encoding: str | None = None
+    paths: Iterable[str | Path],
+    *,
+    format: str | None = None,
+    encoding: str | None = None,
+    progress: IngestProgress | None = None,
 ) -> Iterator[ParseItem]:
     """Traces from every input, with a :class:`ParseError` for each thing that failed.
+
+    Inputs are read one at a time; a large JSON Lines file is read line by line, so memory
+    stays flat however many traces it holds. ``progress`` counts files and bytes.
 
     >>> from topo.parsers import ParseResult
     >>> result = ParseResult.collect(read_traces(["/nonexistent/trace.txt"]))
@@ -190,18 +310,6 @@ def read_traces(
         if isinstance(entry, ParseError):
             yield entry
             continue
-        source = display_name(entry)
-        try:
-            data = read_bytes(entry)
-            binary = find_binary_parser(data, format=format)
-            if binary is not None:
-                yield from binary.parse_bytes(data, source=source)
-                continue
-            decoded = decode_text(data, name=source, encoding=encoding)
-        except ParseError as err:
-            err.path = source
-            yield err
-            continue
-        for problem in decoded.problems:
-            yield ParseError(problem, path=source)
-        yield from iter_parse_text(decoded.text, source=source, format=format)
+        if progress is not None:
+            progress.file(entry)
+        yield from _read_file(entry, format=format, encoding=encoding, progress=progress)

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from topo.addresses import is_address
 from topo.manifest import Manifest
-from topo.model import Trace
+from topo.model import Hop, Reply, Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 
 RUN_KINDS = ("provider", "reserved", "foreign", "unresolved", "unknown")
@@ -77,16 +77,32 @@ def trace_id(trace: Trace, index: int) -> str:
     return str(trace.origin) if trace.origin is not None else f"trace-{index + 1}"
 
 
+def trace_addresses(trace: Trace) -> dict[str, None]:
+    """Every address of a trace, hops first (in path order), then its source and destination.
+
+    >>> from topo.model import Hop, Reply
+    >>> list(trace_addresses(Trace(dst="192.0.2.9", src="10.0.0.5",
+    ...     hops=(Hop(1, (Reply("10.0.0.1"), Reply(None), Reply("10.0.0.1"))),))))
+    ['10.0.0.1', '10.0.0.5', '192.0.2.9']
+    """
+    addrs: dict[str, None] = {}
+    for hop in trace.hops:
+        for reply in hop.replies:
+            if reply.addr is not None:
+                addrs[reply.addr] = None
+    for end in (trace.src, trace.dst):
+        if end and end not in addrs and is_address(end):
+            addrs[end] = None
+    return addrs
+
+
 def answers_for(
     traces: Iterable[Trace], resolver: OwnerResolver | None = None
 ) -> dict[str, OwnerAnswer]:
     """Resolve every address of ``traces`` (hops and ends) in one call."""
     addrs: dict[str, None] = {}
     for trace in traces:
-        addrs.update(dict.fromkeys(trace.addresses))
-        for end in (trace.src, trace.dst):
-            if end and is_address(end):
-                addrs[end] = None
+        addrs.update(trace_addresses(trace))
     own = resolver is None
     active = resolver or OwnerResolver(ResolverConfig(use_cache=False))
     try:
@@ -115,11 +131,58 @@ def _provider(
 ) -> str | None:
     if manifest is not None and manifest.provider_family:
         return manifest.provider_family
-    for addr in trace.addresses:
-        answer = answers.get(addr)
-        if answer and not answer.classification.special and answer.owner and answer.owner.family:
-            return answer.owner.family
+    for hop in trace.hops:
+        for reply in hop.replies:
+            answer = answers.get(reply.addr) if reply.addr is not None else None
+            if answer and not answer.classification.special and answer.owner:
+                family = answer.owner.family
+                if family:
+                    return family
     return None
+
+
+_Digest = tuple[
+    dict[str, tuple[float, ...]],
+    dict[str, tuple[str, ...]],
+    dict[str, tuple[str, ...]],
+    list[float],
+]
+
+
+def _hop_digest(hop: Hop) -> _Digest:
+    """Per answering address of one hop: its RTTs, names and MPLS stacks; and every RTT.
+
+    One pass over the replies (this runs for every hop of every trace).
+    """
+    groups: dict[str, list[Reply]] = {}
+    for reply in hop.replies:
+        addr = reply.addr
+        if addr is not None:
+            group = groups.get(addr)
+            if group is None:
+                groups[addr] = [reply]
+            else:
+                group.append(reply)
+    rtts: dict[str, tuple[float, ...]] = {}
+    names: dict[str, tuple[str, ...]] = {}
+    mpls: dict[str, tuple[str, ...]] = {}
+    every: list[float] = []
+    best = hop.stats.best if hop.stats is not None else None
+    for addr, replies in groups.items():
+        values = tuple([r.rtt_ms for r in replies if r.rtt_ms is not None])
+        if not values and best is not None:
+            values = (best,)  # summaries (mtr report) keep only statistics
+        rtts[addr] = values
+        every.extend(values)
+        names[addr] = tuple(dict.fromkeys([r.name for r in replies if r.name]))
+        mpls[addr] = (
+            tuple(
+                dict.fromkeys(["/".join([str(m.label) for m in r.mpls]) for r in replies if r.mpls])
+            )
+            if any(r.mpls for r in replies)
+            else ()
+        )
+    return rtts, names, mpls, every
 
 
 def view_trace(
@@ -131,25 +194,18 @@ def view_trace(
 ) -> TraceView:
     """The :class:`TraceView` of one trace (``answers`` from :func:`answers_for`)."""
     provider = _provider(trace, answers, manifest)
-    hops = sorted(trace.hops, key=lambda h: h.ttl)
-    last_answer = max((i for i, h in enumerate(hops) if not h.is_silent), default=-1)
+    hops = trace.hops
+    if any(hops[i].ttl > hops[i + 1].ttl for i in range(len(hops) - 1)):
+        hops = tuple(sorted(hops, key=lambda h: h.ttl))
+    last_answer = -1
+    for i in range(len(hops) - 1, -1, -1):
+        if not hops[i].is_silent:
+            last_answer = i
+            break
     steps = []
     for hop in hops[: last_answer + 1]:
-        found = tuple(answers[a] for a in hop.addresses if a in answers)
-        rtts: dict[str, tuple[float, ...]] = {}
-        names: dict[str, tuple[str, ...]] = {}
-        mpls: dict[str, tuple[str, ...]] = {}
-        for addr in hop.addresses:
-            replies = [r for r in hop.replies if r.addr == addr]
-            values = tuple(r.rtt_ms for r in replies if r.rtt_ms is not None)
-            if not values and hop.stats is not None and hop.stats.best is not None:
-                values = (hop.stats.best,)  # summaries (mtr report) keep only statistics
-            rtts[addr] = values
-            names[addr] = tuple(dict.fromkeys(r.name for r in replies if r.name))
-            mpls[addr] = tuple(
-                dict.fromkeys("/".join(str(m.label) for m in r.mpls) for r in replies if r.mpls)
-            )
-        every = [value for values in rtts.values() for value in values]
+        rtts, names, mpls, every = _hop_digest(hop)
+        found = tuple([answers[a] for a in rtts if a in answers])
         steps.append(
             Step(
                 ttl=hop.ttl,

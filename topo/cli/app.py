@@ -98,6 +98,8 @@ format_option = click.option(
     type=click.Choice([p.NAME for p in PARSERS]),
     help="Read inputs as this format instead of detecting it.",
 )
+
+
 def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,15 @@ from topo import render
 from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.display import format_table, terminal_safe
-from topo.errors import EXIT_CONDITION, TopoError
-from topo.graph import build_graph
-from topo.graphio import write_gexf, write_graph_json, write_graphml
+from topo.errors import EXIT_CONDITION, ParseError, TopoError
+from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference, infer_interconnects
 from topo.inputs import read_traces
 from topo.manifest import Manifest, manifests_for
 from topo.model import Trace
+from topo.parsers import ParseItem
+from topo.pipeline import build_topology, write_graph_json
+from topo.progress import IngestProgress
 from topo.render.aggregate import DEFAULT_MAX_NODES
 from topo.steps import answers_for
 
@@ -155,11 +158,15 @@ def _set_name(manifests: dict[str, Manifest | None]) -> str | None:
 @click.option(
     "--graph-json", type=click.Path(dir_okay=False, path_type=Path), help="Write node-link JSON."
 )
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress line (it shows only on a terminal anyway)."
+)
 @click.pass_context
 def build(
     ctx: click.Context,
     /,
     paths: tuple[str, ...],
+    quiet: bool,
     output: Path | None,
     figure_path: Path | None,
     max_nodes: int,
@@ -179,10 +186,33 @@ def build(
     graph writers, only the graph files are written (add ``-o`` for the page too).
     """
     write_page = output is not None or not (graphml or gexf or graph_json)
-    traces, manifests = load_set(ctx, paths, format_name, encoding)
-    answers = _resolve(ctx, traces, manifests, owner)
-    G = build_graph(traces, answers, manifests=manifests)
-    infer_interconnects(traces, answers, manifests=manifests, graph=G)
+    try:
+        manifests = manifests_for(p for p in paths if p != "-")
+    except TopoError as err:
+        ctx.obj.report(err)
+        manifests = {}
+    tables = [t for m in manifests.values() if m for t in m.owner_tables]
+    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
+    resolver = resolver_from_options(**owner, warn=_warn)
+    progress = IngestProgress(enabled=False if quiet else None)
+    try:
+        for problem in resolver.stale_data_warnings():
+            _warn(problem)
+        items = read_traces(paths, format=format_name, encoding=encoding, progress=progress)
+        topology = build_topology(
+            _counted(items, progress), resolver, manifests=manifests, on_error=ctx.obj.report
+        )
+        progress.close()
+        for error in resolver.table_errors:
+            ctx.obj.report(error)
+        if resolver.report.unresolved and not resolver.config.online:
+            _warn(
+                f"{len(resolver.report.unresolved)} of {resolver.report.public} public addresses "
+                "unresolved; --online would look them up"
+            )
+    finally:
+        resolver.close()
+    G = topology.graph
     for path, writer in (
         (graphml, write_graphml),
         (gexf, write_gexf),
@@ -205,6 +235,14 @@ def build(
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))
     finish(ctx)
+
+
+def _counted(items: Iterable[ParseItem], progress: IngestProgress) -> Iterator[ParseItem]:
+    """``items``, counting the traces on the progress line."""
+    for item in items:
+        if not isinstance(item, ParseError):
+            progress.traces()
+        yield item
 
 
 def _drawn(G: Any, budget: int | None) -> str:

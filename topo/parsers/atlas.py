@@ -22,14 +22,15 @@ Example
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem
+from topo.parsers.base import ParseItem, new_reply
 from topo.parsers.json_input import first_json_char, iter_json_records
 
 NAME = "ripe-atlas"
@@ -40,6 +41,9 @@ DETECTION = 'JSON with "type": "traceroute" or "msm_id" and a "result" list of "
 ERR_FLAGS = {"N": "!N", "H": "!H", "A": "!X", "P": "!P", "S": "!S", "F": "!F"}
 #: Result keys mapped onto :class:`~topo.model.Trace` fields; other scalars go to ``meta``.
 _MAPPED = frozenset({"type", "result", "dst_addr", "dst_name", "src_addr", "proto", "timestamp"})
+
+
+_intern = sys.intern
 
 
 def sniff(head: str) -> bool:
@@ -83,27 +87,36 @@ def _mpls(icmpext: Any) -> tuple[MplsLabel, ...]:
     return tuple(labels)
 
 
+#: The reply to a probe nobody answered (replies are immutable, so one serves all).
+_STAR = Reply(None)
+
+
 def _reply(entry: dict[str, Any]) -> Reply:
-    if entry.get("x") == "*" or "from" not in entry:
-        return Reply(None)
+    from_addr = entry.get("from")
+    if (from_addr is None and "from" not in entry) or entry.get("x") == "*":
+        return _STAR
     err = entry.get("err")
     flags: tuple[str, ...] = ()
     icmp_type = icmp_code = None
-    if isinstance(err, str) and err in ERR_FLAGS:
+    if err is None:
+        pass
+    elif isinstance(err, str) and err in ERR_FLAGS:
         flags = (ERR_FLAGS[err],)
     elif err == "p":  # port unreachable: the destination answered a UDP probe
         icmp_type, icmp_code = 3, 3
     elif isinstance(err, int) and not isinstance(err, bool):
         flags = (f"!<{err}>",)
-    elif err is not None:
+    else:
         flags = (f"!{err}",)
-    from_addr = entry.get("from")
-    return Reply(
-        addr=str(from_addr) if from_addr else None,
-        rtt_ms=_number(entry.get("rtt")),
+    rtt = entry.get("rtt")
+    ttl = entry.get("ttl")
+    icmpext = entry.get("icmpext")
+    return new_reply(
+        _intern(from_addr if type(from_addr) is str else str(from_addr)) if from_addr else None,
+        float(rtt) if type(rtt) is float or type(rtt) is int else None,
+        reply_ttl=ttl if type(ttl) is int else None,
         flags=flags,
-        mpls=_mpls(entry.get("icmpext")),
-        reply_ttl=_integer(entry.get("ttl")),
+        mpls=() if icmpext is None else _mpls(icmpext),
         icmp_type=icmp_type,
         icmp_code=icmp_code,
         quoted_ttl=_integer(entry.get("ittl")),
@@ -121,7 +134,7 @@ def _hop(item: Any, errors: list[str]) -> Hop | None:
     ttl = int(item["hop"])
     if "error" in item:
         errors.append(f"hop {ttl}: {item['error']}")
-    replies = [_reply(e) for e in item.get("result") or () if isinstance(e, dict)]
+    replies = [_reply(e) for e in item.get("result") or () if type(e) is dict]
     if not replies and "error" in item:
         return None
     return Hop(ttl=ttl, replies=tuple(replies))
@@ -151,7 +164,7 @@ def result_to_trace(result: dict[str, Any], *, origin: Origin) -> Trace:
         dst_name=_name_or_none(result.get("dst_name")),
         protocol=proto.lower() if isinstance(proto, str) else None,
         started=None if started is None else datetime.fromtimestamp(started, UTC),
-        reached=None if dst is None else any(dst in h.addresses for h in hops),
+        reached=None if dst is None else any(r.addr == dst for h in hops for r in h.replies),
         format=NAME,
         origin=origin,
         meta=meta,
@@ -160,7 +173,18 @@ def result_to_trace(result: dict[str, Any], *, origin: Origin) -> Trace:
 
 def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     """Every traceroute result in ``text``; other records and broken ones are errors."""
-    for index, record in enumerate(iter_json_records(text, source=source)):
+    return parse_records(iter_json_records(text, source=source), source=source)
+
+
+def parse_records(
+    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
+) -> Iterator[ParseItem]:
+    """Every traceroute result among decoded JSON records (the streaming entry point).
+
+    ``records`` is what :func:`~topo.parsers.json_input.iter_json_records` or
+    :func:`~topo.parsers.json_input.iter_json_lines` yields.
+    """
+    for index, record in enumerate(records):
         if isinstance(record, ParseError):
             yield record
             continue

@@ -22,12 +22,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any, Protocol, runtime_checkable
 
 from topo.errors import ParseError
-from topo.model import Trace
+from topo.model import MplsLabel, Reply, Trace
 
 #: How much of an input the detectors look at.
 SNIFF_BYTES = 64 * 1024
@@ -94,3 +94,51 @@ def non_blank_lines(text: str, limit: int = 50) -> list[str]:
             if len(out) >= limit:
                 break
     return out
+
+
+_REPLY_SETTERS: tuple[Callable[[Reply, Any], None], ...] = tuple(
+    getattr(Reply, f.name).__set__ for f in fields(Reply)
+)
+_new_object = object.__new__
+
+
+def new_reply(
+    addr: str | None,
+    rtt_ms: float | None = None,
+    name: str | None = None,
+    flags: tuple[str, ...] = (),
+    asn: tuple[int, ...] | None = None,
+    mpls: tuple[MplsLabel, ...] = (),
+    reply_ttl: int | None = None,
+    flow_id: int | None = None,
+    icmp_type: int | None = None,
+    icmp_code: int | None = None,
+    quoted_ttl: int | None = None,
+    late: int | None = None,
+) -> Reply:
+    """A :class:`~topo.model.Reply`, equal to ``Reply(...)`` with the same arguments, made
+    about twice as fast (parsers make one per probe: a million for a large RIPE Atlas file).
+
+    A frozen dataclass's ``__init__`` assigns each field through ``object.__setattr__``;
+    this sets the slots through their descriptors directly, skipping no validation (the
+    dataclass has none).
+
+    >>> new_reply("192.0.2.1", 1.5, reply_ttl=250) == Reply("192.0.2.1", 1.5, reply_ttl=250)
+    True
+    """
+    reply: Reply = _new_object(Reply)
+    (s_addr, s_rtt, s_name, s_flags, s_asn, s_mpls, s_ttl, s_flow, s_type, s_code, s_quoted,
+     s_late) = _REPLY_SETTERS  # fmt: skip
+    s_addr(reply, addr)
+    s_rtt(reply, rtt_ms)
+    s_name(reply, name)
+    s_flags(reply, flags)
+    s_asn(reply, asn)
+    s_mpls(reply, mpls)
+    s_ttl(reply, reply_ttl)
+    s_flow(reply, flow_id)
+    s_type(reply, icmp_type)
+    s_code(reply, icmp_code)
+    s_quoted(reply, quoted_ttl)
+    s_late(reply, late)
+    return reply

@@ -1,0 +1,228 @@
+"""Ingest benchmark: topo's whole ``topo build`` against bare parsers, from one run.
+
+Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
+
+- RIPE Atlas JSON Lines (default 20,000 results, ~81 MB): ``topo build FILE --offline
+  --no-cache --graph-json OUT`` (parse, classify, offline owners, inference, graph, written)
+  against (a) ripe.atlas.sagan parsing the file and extracting every hop's addresses and
+  (b) a bare orjson loop counting the same hop-to-hop edges (and orjson decoding alone);
+- ``traceroute -n`` text (default 5,000 files): ``topo build DIR ...`` against jc parsing
+  the same files;
+- peak memory (the child process's ``ru_maxrss``) of ``topo build`` at 10k and 100k
+  Atlas results.
+
+Every measurement runs in a fresh child process, timed from after its imports; the
+machine's load average is printed before and after (a shared CPU skews every number, the
+ratios less so).
+
+    python bench/ingest.py [--traces 20000] [--text-files 5000] [--memory 10000,100000]
+                           [--workdir /tmp/topo-bench] [--skip text,memory]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def _synth(kind: str, out: Path, traces: int) -> None:
+    if not out.exists():
+        print(f"generating {out} ({traces} traces)", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, str(HERE / "synth.py"), kind, str(out), "--traces", str(traces),
+             "--seed", "1"],
+            check=True,
+        )  # fmt: skip
+
+
+# -- the measured tasks (each runs in its own child process) ------------------------------
+
+
+def task_topo(path: str, out: str) -> dict[str, int]:
+    """``topo build PATH --offline --no-cache --graph-json OUT --quiet``, in-process."""
+    from topo.cli import cli
+
+    with contextlib.suppress(SystemExit):  # the command ends with ctx.exit(code)
+        cli.main(
+            ["build", path, "--offline", "--no-cache", "--graph-json", out, "--quiet"],
+            prog_name="topo",
+        )
+    graph = json.loads(Path(out).read_bytes())
+    return {"nodes": len(graph["nodes"]), "edges": len(graph["edges"])}
+
+
+def task_sagan(path: str) -> dict[str, int]:
+    """ripe.atlas.sagan: parse every result and list each hop's reply addresses."""
+    from ripe.atlas.sagan import TracerouteResult
+
+    addresses = 0
+    with Path(path).open(encoding="utf-8") as handle:
+        for line in handle:
+            result = TracerouteResult(line)
+            for hop in result.hops:
+                addresses += sum(1 for p in hop.packets if p.origin)
+    return {"addresses": addresses}
+
+
+def task_orjson_edges(path: str) -> dict[str, int]:
+    """A bare orjson loop: the distinct hop-to-hop edges and how many traces took each."""
+    import orjson
+
+    edges: dict[tuple[str, str], int] = {}
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            result = orjson.loads(line)
+            previous: set[str] = set()
+            for hop in result.get("result") or ():
+                current = {r["from"] for r in hop.get("result") or () if "from" in r}
+                if not current:
+                    continue
+                for u in previous:
+                    for v in current:
+                        edges[u, v] = edges.get((u, v), 0) + 1
+                previous = current
+    return {"edges": len(edges)}
+
+
+def task_orjson_decode(path: str) -> dict[str, int]:
+    """orjson decoding every line, nothing else."""
+    import orjson
+
+    count = 0
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            orjson.loads(line)
+            count += 1
+    return {"results": count}
+
+
+def task_jc(folder: str) -> dict[str, int]:
+    """jc's ``traceroute`` parser over every file of a folder."""
+    import jc
+
+    hops = 0
+    for path in sorted(Path(folder).iterdir()):
+        text = path.read_text(encoding="utf-8")
+        hops += len(jc.parse("traceroute", text, quiet=True)["hops"])
+    return {"hops": hops}
+
+
+TASKS: dict[str, Callable[..., dict[str, int]]] = {
+    "topo": task_topo,
+    "sagan": task_sagan,
+    "orjson-edges": task_orjson_edges,
+    "orjson-decode": task_orjson_decode,
+    "jc": task_jc,
+}
+#: What each task imports before the clock starts.
+IMPORTS = {
+    "topo": ["topo.cli", "topo.pipeline", "topo.owners.cloud"],
+    "sagan": ["ripe.atlas.sagan"],
+    "orjson-edges": ["orjson"],
+    "orjson-decode": ["orjson"],
+    "jc": ["jc", "jc.parsers.traceroute"],
+}
+
+
+def child(name: str, args: list[str]) -> None:
+    """Run one task in this process and print its time, peak memory and result as JSON."""
+    import importlib
+
+    for module in IMPORTS[name]:
+        importlib.import_module(module)
+    started = time.perf_counter()
+    result = TASKS[name](*args)
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "result": result}))
+
+
+def run(name: str, *args: str) -> tuple[float, float]:
+    """Run a task in a fresh child process; its seconds and peak memory (MB)."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", name, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{proc.stderr}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    seconds, peak = float(report["seconds"]), float(report["peak_mb"])
+    print(f"  {name:<14} {seconds:8.2f} s  peak {peak:7.0f} MB  {report['result']}", flush=True)
+    return seconds, peak
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=20000)
+    parser.add_argument("--text-files", type=int, default=5000)
+    parser.add_argument("--memory", default="10000,100000")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
+    parser.add_argument("--skip", default="", help="comma-separated: atlas, text, memory")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1:])
+        return
+    skip = set(filter(None, args.skip.split(",")))
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, load average {_load()} (1, 5, 15 min)")
+    lines = []
+    if "atlas" not in skip:
+        atlas = work / f"atlas-{args.traces}.jsonl"
+        _synth("atlas", atlas, args.traces)
+        size = atlas.stat().st_size / 1e6
+        print(f"RIPE Atlas JSON Lines: {args.traces} results, {size:.0f} MB")
+        topo, _ = run("topo", str(atlas), str(work / "atlas-graph.json"))
+        sagan, _ = run("sagan", str(atlas))
+        loop, _ = run("orjson-edges", str(atlas))
+        decode, _ = run("orjson-decode", str(atlas))
+        lines += [
+            f"topo build vs sagan parsing:     {sagan / topo:5.2f}x faster (target >= 5x)",
+            f"topo build vs bare orjson loop:  {topo / loop:5.2f}x slower (target <= 2x)",
+            f"topo build vs orjson decode:     {topo / decode:5.2f}x slower",
+        ]
+    if "text" not in skip:
+        folder = work / f"text-{args.text_files}"
+        _synth("text", folder, args.text_files)
+        print(f"traceroute -n text: {args.text_files} files")
+        topo_text, _ = run("topo", str(folder), str(work / "text-graph.json"))
+        jc, _ = run("jc", str(folder))
+        lines.append(
+            f"topo build vs jc parsing (text): {jc / topo_text:5.2f}x faster (target >= 2x)"
+        )
+    if "memory" not in skip:
+        sizes = [int(x) for x in args.memory.split(",")]
+        peaks = []
+        for count in sizes:
+            path = work / f"atlas-{count}.jsonl"
+            _synth("atlas", path, count)
+            print(f"peak memory, {count} Atlas results:")
+            peaks.append(run("topo", str(path), str(work / "mem-graph.json"))[1])
+        if len(peaks) >= 2:
+            lines.append(
+                f"peak memory {sizes[-1]} / {sizes[0]} traces: {peaks[-1] / peaks[0]:5.2f}x "
+                "(target <= 3x)"
+            )
+    print(f"load average after: {_load()}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""The scale path gives the same results as the plain one (issue 9).
+
+- the one-pass pipeline (:func:`topo.pipeline.build_topology`, resolving in batches) makes
+  the same graph as ``build_graph`` + ``infer_interconnects`` over a list of traces;
+- a large JSON Lines file read line by line gives the same traces as read whole;
+- the fast writer's JSON reads back as the same graph;
+- the progress line stays silent off a terminal.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from topo.graph import build_graph
+from topo.graphio import read_graph_json
+from topo.infer import infer_interconnects
+from topo.inputs import read_traces
+from topo.manifest import manifests_for
+from topo.parsers import ParseResult, atlas
+from topo.parsers.json_input import iter_json_records
+from topo.pipeline import build_topology, write_graph_json
+from topo.progress import IngestProgress
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _synth():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["synth"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def atlas_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic Atlas results (~1 MB: large enough to be streamed)."""
+    path = tmp_path_factory.mktemp("scale") / "atlas.jsonl"
+    lines = list(_synth().atlas_lines(300, 1, 2000))
+    lines.insert(7, "{not json")  # a broken line keeps its number and its message
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import random
+
+    synth = _synth()
+    folder = tmp_path_factory.mktemp("text")
+    rng = random.Random(2)
+    pool = synth.address_pool(rng, 500)
+    for number, (dst, hops) in enumerate(synth.paths(rng, pool, 60)):
+        (folder / f"t{number:03d}.txt").write_text(synth.text_trace(dst, hops, rng))
+    return folder
+
+
+def _canonical(G: nx.DiGraph) -> object:
+    return json.loads(json.dumps(nx.node_link_data(G, edges="edges"), sort_keys=False))
+
+
+def _reference(paths: list[str]) -> tuple[nx.DiGraph, list[str]]:
+    result = ParseResult.collect(read_traces(paths))
+    manifests = manifests_for(paths)
+    G = build_graph(result.traces, manifests=manifests)
+    infer_interconnects(result.traces, manifests=manifests, graph=G)
+    return G, [str(e) for e in result.errors]
+
+
+@pytest.mark.parametrize("batch", [1, 7, 5000])
+def test_pipeline_graph_is_the_plain_graph(atlas_file: Path, batch: int) -> None:
+    want, want_errors = _reference([str(atlas_file)])
+    topology = build_topology(read_traces([str(atlas_file)]), batch=batch)
+    assert _canonical(topology.graph) == _canonical(want)
+    assert list(topology.graph.nodes) == list(want.nodes)  # the same order too
+    assert [str(e) for e in topology.errors] == want_errors
+    assert topology.traces == 300
+
+
+@pytest.mark.parametrize("folder", ["samples", "tests/data/ripe-atlas", "tests/data/scamper-json"])
+def test_pipeline_on_shipped_data(folder: str) -> None:
+    path = str(ROOT / folder)
+    want, _ = _reference([path])
+    got = build_topology(read_traces([path]), manifests=manifests_for([path])).graph
+    assert _canonical(got) == _canonical(want)
+
+
+def test_pipeline_on_text_files(text_dir: Path) -> None:
+    want, _ = _reference([str(text_dir)])
+    got = build_topology(read_traces([str(text_dir)]), batch=9).graph
+    assert _canonical(got) == _canonical(want)
+
+
+def test_streamed_file_reads_like_the_whole_text(atlas_file: Path) -> None:
+    text = atlas_file.read_text(encoding="utf-8")
+    whole = list(atlas.parse_records(iter_json_records(text, source="x"), source="x"))
+    streamed = list(read_traces([str(atlas_file)], format="ripe-atlas"))
+    assert len(streamed) == len(whole) == 301
+    for got, want in zip(streamed, whole, strict=True):
+        if isinstance(want, Exception):
+            assert str(got) == str(want).replace("x:", f"{atlas_file}:", 1)
+        else:
+            assert got.hops == want.hops and got.meta == want.meta  # type: ignore[union-attr]
+            assert got.origin.line == want.origin.line  # type: ignore[union-attr]
+
+
+def test_fast_writer_reads_back(tmp_path: Path) -> None:
+    path = str(ROOT / "samples")
+    topology = build_topology(read_traces([path]), manifests=manifests_for([path]))
+    back = read_graph_json(write_graph_json(topology.graph, tmp_path / "g.json"))
+    assert _canonical(back) == _canonical(topology.graph)
+    assert back.graph == topology.graph.graph
+
+
+def test_progress_is_silent_off_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = IngestProgress(stream)
+    for _ in range(3):
+        progress.file("x")
+        progress.read(10)
+        progress.traces()
+    progress.close()
+    assert stream.getvalue() == ""
+    shown = IngestProgress(stream, enabled=True, interval=0)
+    shown.file("x")
+    shown.traces(5)
+    shown.close()
+    assert "1 file, 0.0 MB, 5 traces" in stream.getvalue()
