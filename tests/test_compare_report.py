@@ -115,3 +115,21 @@ def test_redaction_hides_the_users_side() -> None:
     assert clean.src is None and all(r.name is None for h in clean.hops for r in h.replies)
     report = build_report([clean], name="x", redact=True)
     assert any("Redacted" in line for line in report.method)
+
+
+def test_every_reason_sentence_of_the_samples_has_japanese() -> None:
+    from topo.i18n import translate_reason
+    from topo.infer import infer_interconnects
+    from topo.inputs import read_traces
+    from topo.manifest import manifests_for
+    from topo.parsers import ParseResult
+
+    folders = sorted(p for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
+    traces = ParseResult.collect(read_traces(folders)).traces
+    owner_tables = tuple(p for f in folders for p in f.glob("owners*.csv"))
+    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=owner_tables))
+    result = infer_interconnects(traces, resolver, manifests=manifests_for(folders))
+    reasons = {r for t in result.traces for r in t.reasons}
+    assert len(reasons) >= 3
+    for reason in reasons:
+        assert translate_reason(reason, "ja") != reason, reason

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import re
+
 from topo.errors import UsageError
 
 LANGUAGES = ("en", "ja")
@@ -135,3 +137,41 @@ def text(lang: str) -> dict[str, str]:
     if lang == "ja":
         return {**_EN, **_JA}
     raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+
+
+#: The inference's reason sentences (topo.infer) and their Japanese wording.
+_REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^no provider: no public hop has a known owner and no manifest names one$"),
+     "プロバイダー不明: 所有者の分かるパブリックホップがなく、マニフェストにも指定がありません"),
+    (re.compile(r"^left (?P<p>.+?) after (?P<w>.+?): "
+                r"TTL (?P<t>\d+) (?P<a>\S+) is owned by (?P<o>.+)$"),
+     "{p} のネットワークを {w} の後で出ています: TTL {t} の {a} の所有者は {o} です"),
+    (re.compile(r"^public hops with no known owner: (?P<a>.+?) "
+                r"\(try --online or an owner table\)$"),
+     "所有者不明のパブリックホップ: {a}（--online または所有者テーブルで調べられます）"),
+    (re.compile(r"^the destination did not answer and the last answer is not "
+                r"(?P<p>.+?)'s in (?P<r>.+)$"),
+     "宛先が応答せず、最後の応答も {r} の {p} のものではありません"),
+    (re.compile(r"^every public hop is (?P<p>.+?)'s$"),
+     "すべてのパブリックホップが {p} のものです"),
+    (re.compile(r"^the destination did not answer; the last answer, TTL (?P<t>\d+) (?P<a>\S+), "
+                r"is (?P<p>.+?)'s in (?P<r>.+)$"),
+     "宛先は応答しませんでしたが、最後の応答（TTL {t}、{a}）は {r} の {p} のものです"),
+    (re.compile(r"^(?P<n>\d+) reserved hops are not bracketed by (?P<p>.+?)'s points$"),
+     "予約済みアドレスのホップ {n} 個は {p} のホップに挟まれていません"),
+)  # fmt: skip
+
+
+def translate_reason(reason: str, lang: str) -> str:
+    """One of the inference's reason sentences in ``lang`` (unknown sentences stay English).
+
+    >>> translate_reason("every public hop is Amazon's", "ja")
+    'すべてのパブリックホップが Amazon のものです'
+    """
+    if lang != "ja":
+        return reason
+    for pattern, template in _REASONS_JA:
+        match = pattern.match(reason)
+        if match:
+            return template.format(**match.groupdict())
+    return reason

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from topo import __version__
-from topo.i18n import KIND_JA, text
+from topo.i18n import KIND_JA, text, translate_reason
 from topo.infer import Inference, infer_interconnects
 from topo.manifest import Manifest
 from topo.model import Trace
@@ -171,7 +171,9 @@ def build_report(
                 "-" if segment.confidence is None else f"{segment.confidence:.0%}",
             )
         )
-    reasons = tuple(reason for trace in result.traces for reason in trace.reasons)
+    reasons = tuple(
+        translate_reason(reason, lang) for trace in result.traces for reason in trace.reasons
+    )
     formats = Counter(t.format or "?" for t in shown)
     method = [
         words["method.traces"].format(
