@@ -18,13 +18,17 @@ FIFOs, sockets and devices. A FIFO named on the command line is read.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import importlib.util
+import io
+import itertools
 import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from topo.errors import ParseError, TopoError
 from topo.parsers import (
@@ -36,7 +40,7 @@ from topo.parsers import (
     iter_parse_text,
 )
 from topo.parsers.base import SNIFF_BYTES
-from topo.parsers.json_input import iter_json_lines, loads
+from topo.parsers.json_input import iter_json_array, iter_json_lines, loads
 from topo.progress import IngestProgress
 
 STDIN = "-"
@@ -187,16 +191,38 @@ def display_name(name: str) -> str:
     return "<stdin>" if name == STDIN else name
 
 
-#: Lines read per progress report while streaming a large file.
-_PROGRESS_LINES = 256
+#: The longest line a text input may have (bytes, end of line excluded); a longer line is
+#: reported and skipped, never held in memory. JSON inputs have no limit: a whole array of
+#: results on one line is how some tools write them.
+MAX_LINE_BYTES = 1024 * 1024
+#: Bytes read at a time from a text input (at most :data:`MAX_LINE_BYTES`, so that only the
+#: line crossing a chunk boundary can be too long).
+_CHUNK_BYTES = MAX_LINE_BYTES
+
+
+def _size(count: int) -> str:
+    """A limit for a message: ``1 MiB``, ``2048 bytes``."""
+    if count % (1024 * 1024) == 0:
+        return f"{count // (1024 * 1024)} MiB"
+    return f"{count:,} bytes"
+
+
+def _first_json_byte(head: bytes) -> bytes:
+    return head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\r\n")[:1]
+
+
+def _ijson_available() -> bool:
+    """Whether ``ijson`` (streaming a JSON array) is installed."""
+    return importlib.util.find_spec("ijson") is not None
 
 
 def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
-    """The parser that can read this (large) input line by line, or ``None``.
+    """The parser that can read this (large) input record by record, or ``None``.
 
-    Streaming applies to JSON Lines read by a parser with ``parse_records`` (RIPE Atlas):
-    the input is plain UTF-8 (no BOM, no NUL) and its first non-blank line is one complete
-    JSON object. Anything else is read whole, as before.
+    Streaming applies to JSON read by a parser with ``parse_records`` (RIPE Atlas): the
+    input is plain UTF-8 (no BOM, no NUL) and either its first non-blank line is one
+    complete JSON object (JSON Lines) or it is a JSON array (read item by item with
+    ``ijson``, when installed). Anything else is read whole, as before.
     """
     if head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
@@ -208,8 +234,10 @@ def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
         if err.start < len(head) - 4:  # only a character cut at the end is acceptable
             return None
         text = head[: err.start].decode("utf-8")
-    first = text.lstrip("\ufeff \t\r\n").split("\n", 1)
-    if len(first) < 2 or not first[0].rstrip().startswith("{"):
+    stripped = text.lstrip("\ufeff \t\r\n")
+    first = stripped.split("\n", 1)
+    array = stripped.startswith("[")
+    if not array and (len(first) < 2 or not first[0].rstrip().startswith("{")):
         return None
     try:
         parser = get_parser(format) if format else detect_format(text)
@@ -217,6 +245,8 @@ def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
         return None
     if not hasattr(parser, "parse_records"):
         return None
+    if array:
+        return parser if _ijson_available() else None
     try:
         loads(first[0])
     except ValueError:
@@ -224,18 +254,30 @@ def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
     return parser
 
 
-def _stream_lines(handle: BinaryIO, progress: IngestProgress | None) -> Iterator[bytes]:
-    if progress is None:
-        yield from handle
-        return
-    pending = 0
-    for number, line in enumerate(handle, start=1):
-        pending += len(line)
-        if number % _PROGRESS_LINES == 0:
-            progress.read(pending)
-            pending = 0
-        yield line
-    progress.read(pending)
+class _Counted(io.RawIOBase):
+    """``head`` (already read), then the rest of ``handle``; reports bytes to ``progress``."""
+
+    def __init__(self, head: bytes, handle: BinaryIO, progress: IngestProgress | None) -> None:
+        self._head = head
+        self._handle = handle
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        if self._head:
+            count = min(len(view), len(self._head))
+            view[:count] = self._head[:count]
+            self._head = self._head[count:]
+        else:
+            data = self._handle.read(len(view))
+            count = len(data)
+            view[:count] = data
+        if self._progress is not None:
+            self._progress.read(count)
+        return count
 
 
 def _open(name: str) -> BinaryIO:
@@ -247,30 +289,105 @@ def _open(name: str) -> BinaryIO:
         raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
 
 
+def _open_input(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
+    if name == STDIN:
+        return contextlib.nullcontext(sys.stdin.buffer)
+    return _open(name)
+
+
+def _line_safe(head: bytes, encoding: str | None) -> bool:
+    """True when the input's encoding writes a line end as the byte ``\\n`` (so lines can be
+    cut in bytes) and it is not JSON: UTF-8, CP932, Latin-1 ..., not UTF-16 or UTF-32."""
+    if encoding:
+        try:
+            return "a\n".encode(encoding) == b"a\n"
+        except (LookupError, UnicodeError):
+            return False
+    if any(head.startswith(bom) for bom, _ in _BOMS if bom != codecs.BOM_UTF8):
+        return False
+    if _utf16_without_bom(head) is not None:
+        return False
+    return _first_json_byte(head) not in (b"[", b"{")
+
+
+def _read_limited(head: bytes, handle: BinaryIO, *, source: str) -> tuple[bytes, list[ParseError]]:
+    """The rest of an input, with every line longer than :data:`MAX_LINE_BYTES` left out.
+
+    Read in chunks: a long line is counted and dropped as it is read, never held whole. It
+    leaves an empty line in its place, so the lines after it keep their numbers.
+    """
+    kept: list[bytes] = []
+    errors: list[ParseError] = []
+    tail: list[bytes] = []  # the line being read, while it is short enough to keep
+    pending = 0  # its length so far
+    line = 1  # its number
+
+    def too_long(length: int) -> ParseError:
+        limit = _size(MAX_LINE_BYTES)
+        message = f"line longer than {limit} ({length:,} bytes); skipped"
+        return ParseError(message, path=source, line=line)
+
+    size = min(_CHUNK_BYTES, MAX_LINE_BYTES)
+    chunks = itertools.chain(
+        (head[start : start + size] for start in range(0, len(head), size)),
+        iter(lambda: handle.read(size), b""),
+    )
+    for chunk in chunks:
+        first = chunk.find(b"\n")
+        if first < 0:
+            pending += len(chunk)
+            if pending <= MAX_LINE_BYTES:
+                tail.append(chunk)
+            else:
+                tail.clear()
+        else:
+            length = pending + first
+            if length > MAX_LINE_BYTES:
+                errors.append(too_long(length))
+                kept.append(b"\n")
+            else:
+                kept.extend(tail)
+                kept.append(chunk[: first + 1])
+            last = chunk.rfind(b"\n")
+            if last > first:
+                kept.append(chunk[first + 1 : last + 1])
+            line += 1 + chunk.count(b"\n", first + 1)
+            rest = chunk[last + 1 :]
+            pending = len(rest)
+            tail = [rest] if rest else []
+    if pending > MAX_LINE_BYTES:
+        errors.append(too_long(pending))
+    else:
+        kept.extend(tail)
+    return b"".join(kept), errors
+
+
 def _read_file(
     name: str, *, format: str | None, encoding: str | None, progress: IngestProgress | None
 ) -> Iterator[ParseItem]:
-    """Traces of one input, streaming large JSON Lines files line by line."""
+    """Traces of one input, streaming large JSON (Lines or array) record by record."""
     source = display_name(name)
+    problems: list[ParseError] = []
     try:
-        if name == STDIN:
-            data = read_bytes(name)
-        else:
-            with _open(name) as handle:
-                head = handle.read(SNIFF_BYTES)
-                parser = None
-                if (
-                    len(head) == SNIFF_BYTES
-                    and encoding is None
-                    and find_binary_parser(head, format=format) is None
-                ):
-                    parser = _streaming_parser(head, format)
-                if parser is not None:
-                    handle.seek(0)
-                    lines = _stream_lines(handle, progress)
-                    records = iter_json_lines(lines, source=source)
-                    yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
-                    return
+        with _open_input(name) as handle:
+            head = handle.read(SNIFF_BYTES)
+            binary = find_binary_parser(head, format=format)
+            parser = None
+            if len(head) == SNIFF_BYTES and encoding is None and binary is None:
+                parser = _streaming_parser(head, format)
+            if parser is not None:
+                reader = io.BufferedReader(_Counted(head, handle, progress), 256 * 1024)
+                if _first_json_byte(head) == b"[":
+                    records = iter_json_array(reader, source=source)
+                else:
+                    records = iter_json_lines(reader, source=source)
+                yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
+                return
+            if binary is None:
+                decode_text(head, name=source, encoding=encoding)  # binary data: stop here
+            if binary is None and _line_safe(head, encoding):
+                data, problems = _read_limited(head, handle, source=source)
+            else:
                 data = head + handle.read()
         if progress is not None:
             progress.read(len(data))
@@ -283,7 +400,11 @@ def _read_file(
         err.path = source
         yield err
         return
+    except OSError as err:
+        yield ParseError(f"cannot read: {err.strerror or err}", path=source)
+        return
     del data
+    yield from problems
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
     yield from iter_parse_text(decoded.text, source=source, format=format)
@@ -298,8 +419,10 @@ def read_traces(
 ) -> Iterator[ParseItem]:
     """Traces from every input, with a :class:`ParseError` for each thing that failed.
 
-    Inputs are read one at a time; a large JSON Lines file is read line by line, so memory
-    stays flat however many traces it holds. ``progress`` counts files and bytes.
+    Inputs are read one at a time; a large JSON Lines file is read line by line and a large
+    JSON array item by item, so memory stays flat however many traces it holds. A text
+    line longer than :data:`MAX_LINE_BYTES` is one error, and the rest of its file is read.
+    ``progress`` counts files and bytes.
 
     >>> from topo.parsers import ParseResult
     >>> result = ParseResult.collect(read_traces(["/nonexistent/trace.txt"]))

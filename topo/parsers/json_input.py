@@ -14,8 +14,10 @@ reads an integer beyond 64 bits as a float: the streamed formats (RIPE Atlas) ha
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from itertools import accumulate
+from typing import Any, BinaryIO
 
 from topo.errors import ParseError
 
@@ -126,3 +128,88 @@ def iter_json_lines(
             yield ParseError(f"invalid JSON: {err.msg}", path=source, line=number)
         except RecursionError:
             yield ParseError("invalid JSON: nested too deeply", path=source, line=number)
+
+
+#: How deeply a streamed JSON array may nest (orjson's own limit is 1024). ijson keeps the
+#: path of every open level, so memory grows with the square of the depth: 10^4 levels
+#: would take gigabytes. The guard below refuses a deeper input before ijson reads it.
+MAX_JSON_DEPTH = 1024
+#: Bytes handed to the JSON stream parser at a time.
+_JSON_CHUNK = 64 * 1024
+# Possessive quantifiers: a long string left open at the end of a chunk must not backtrack.
+_STRINGS = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_UNTIL_OPEN_STRING = re.compile(rb'(?:[^"]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_STEP = [0] * 256
+for _byte in b"[{":
+    _DEPTH_STEP[_byte] = 1
+for _byte in b"]}":
+    _DEPTH_STEP[_byte] = -1
+
+
+class _TooDeepError(ValueError):
+    pass
+
+
+class _DepthGuard:
+    """A binary reader that raises :class:`_TooDeepError` once the JSON it passes on nests
+    more than ``limit`` levels (brackets inside strings do not count)."""
+
+    def __init__(self, handle: BinaryIO, limit: int = MAX_JSON_DEPTH) -> None:
+        self._handle = handle
+        self._limit = limit
+        self._depth = 0
+        self._carry = b""  # the start of a string still open at the end of the last chunk
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._handle.read(_JSON_CHUNK if size is None or size < 0 else size)
+        buf = self._carry + data
+        match = _UNTIL_OPEN_STRING.match(buf)
+        end = match.end() if match else 0
+        if end < len(buf):  # inside a string: keep only whether a backslash escape is open
+            tail = buf[end + 1 :]
+            slashes = len(tail) - len(tail.rstrip(b"\\"))
+            self._carry = b'"' + b"\\" * (slashes % 2)
+        else:
+            self._carry = b""
+        brackets = _STRINGS.sub(b"", buf[:end]).translate(None, _NOT_BRACKETS)
+        if brackets:
+            steps = accumulate(map(_DEPTH_STEP.__getitem__, brackets), initial=self._depth)
+            deepest = max(steps)
+            self._depth += sum(map(_DEPTH_STEP.__getitem__, brackets))
+            if deepest > self._limit:
+                raise _TooDeepError(f"nested too deeply (more than {self._limit} levels)")
+        return data
+
+
+def iter_json_array(
+    handle: BinaryIO, *, source: str
+) -> Iterator[tuple[int | None, Any] | ParseError]:
+    """``(None, item)`` for every item of the JSON array read from ``handle``, one at a time.
+
+    What :func:`iter_json_records` gives for a top-level array, in memory bounded by the
+    largest item rather than the file, with the items read before an error kept. Needs
+    ``ijson`` (raises ImportError without it). Nesting deeper than :data:`MAX_JSON_DEPTH`
+    is one error.
+
+    >>> import io
+    >>> for item in iter_json_array(io.BytesIO(b'[{"a": 1.5}, 2, {'), source="x"):
+    ...     print(item)
+    (None, {'a': 1.5})
+    (None, 2)
+    x: invalid JSON after result 2: parse error: premature EOF
+    """
+    import ijson  # type: ignore[import-untyped, unused-ignore]
+
+    guard = _DepthGuard(handle)
+    count = 0
+    try:
+        for item in ijson.items(guard, "item", use_float=True):
+            count += 1
+            yield None, item
+    except _TooDeepError as err:
+        yield ParseError(f"invalid JSON: {err}", path=source, line=None if count else 1)
+    except ijson.JSONError as err:
+        message = str(err).strip().splitlines()[0] if str(err).strip() else "not JSON"
+        where = f" after result {count}" if count else ""
+        yield ParseError(f"invalid JSON{where}: {message}", path=source)
