@@ -22,7 +22,7 @@ import pytest
 
 from topo import inputs
 from topo.errors import ParseError
-from topo.inputs import MAX_LINE_BYTES, read_traces
+from topo.inputs import MAX_ERRORS_PER_FILE, MAX_LINE_BYTES, read_traces
 from topo.model import Trace
 from topo.parsers import ParseResult
 from topo.parsers.json_input import MAX_JSON_DEPTH
@@ -278,8 +278,11 @@ def test_100000_hops_in_one_trace(tmp_path: Path) -> None:
         for ttl in range(1, count + 1):
             out.write(f"{ttl:2d}  10.{ttl >> 16}.{ttl >> 8 & 255}.{ttl & 255}  1.000 ms\n")
     result = ParseResult.collect(read_traces([text]))
-    assert len(result.traces) == 1  # TTLs above 999 are not traceroute lines: one error each
-    assert all(e.path == str(text) and e.line for e in result.errors)
+    assert len(result.traces) == 1  # TTLs above 999 are not traceroute lines: one error each,
+    assert all(e.path == str(text) for e in result.errors)  # shown for the first 100 only
+    assert [bool(e.line) for e in result.errors] == [True] * MAX_ERRORS_PER_FILE + [False]
+    hidden = count - 999 - MAX_ERRORS_PER_FILE
+    assert result.errors[-1].message == f"{hidden} more errors in this file not shown"
     hops = ",".join(
         f'{{"hop": {t}, "result": [{{"from": "10.{t >> 16}.{t >> 8 & 255}.{t & 255}", "rtt": 1}}]}}'
         for t in range(1, count + 1)

@@ -44,6 +44,8 @@ from topo.parsers.json_input import iter_json_array, iter_json_lines, loads
 from topo.progress import IngestProgress
 
 STDIN = "-"
+#: Errors reported per input file; the rest are counted in one closing line.
+MAX_ERRORS_PER_FILE = 100
 #: Names and suffixes that a directory walk never reads as traces.
 SKIPPED_NAMES = frozenset({"topo.toml"})
 SKIPPED_SUFFIXES = frozenset(
@@ -435,4 +437,28 @@ def read_traces(
             continue
         if progress is not None:
             progress.file(entry)
-        yield from _read_file(entry, format=format, encoding=encoding, progress=progress)
+        items = _read_file(entry, format=format, encoding=encoding, progress=progress)
+        yield from cap_errors(items, source=display_name(entry))
+
+
+def cap_errors(
+    items: Iterable[ParseItem], *, source: str, limit: int = MAX_ERRORS_PER_FILE
+) -> Iterator[ParseItem]:
+    """Every trace, but at most ``limit`` errors of one file, then one line saying how many
+    more there were (a file of a million bad lines must not bury the other messages).
+
+    >>> errors = [ParseError("bad", path="x", line=n) for n in range(1, 6)]
+    >>> [str(e) for e in cap_errors(errors, source="x", limit=2)]
+    ['x:1: bad', 'x:2: bad', 'x: 3 more errors in this file not shown']
+    """
+    hidden = 0
+    shown = 0
+    for item in items:
+        if isinstance(item, ParseError):
+            if shown >= limit:
+                hidden += 1
+                continue
+            shown += 1
+        yield item
+    if hidden:
+        yield ParseError(f"{hidden} more errors in this file not shown", path=source)
