@@ -164,7 +164,7 @@ def report(
         dates = {f"{p} ranges": d for p, d in resolver.cloud.dates.items()}
     finally:
         resolver.close()
-    name = next((m.name for m in manifests.values() if m and m.name), None) or _set_name(sets[0])
+    name = _set_name(sets[0])
     figures = _report_figures(traces, answers, manifests, lang, name)
     document = build_report(traces, answers, name=name, lang=lang, manifests=manifests,
                             figures=figures, online=online, data_dates=dates)  # fmt: skip

@@ -17,7 +17,7 @@ from topo.errors import EXIT_CONDITION, ParseError, TopoError
 from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference, infer_interconnects
 from topo.inputs import read_traces
-from topo.manifest import Manifest, manifests_for
+from topo.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.parsers import ParseItem
 from topo.pipeline import build_topology, write_graph_json
@@ -119,9 +119,10 @@ def infer(
     finish(ctx)
 
 
-def _set_name(manifests: dict[str, Manifest | None]) -> str | None:
-    """The first manifest ``name`` among the inputs' folders."""
-    return next((m.name for m in manifests.values() if m is not None and m.name), None)
+def _set_name(paths: tuple[str, ...]) -> str | None:
+    """The ``name`` of the first input's own manifest (not one of the folders below it)."""
+    manifest = find_manifest(paths[0]) if paths and paths[0] != "-" else None
+    return manifest.name if manifest is not None else None
 
 
 @click.command()
@@ -222,15 +223,16 @@ def build(
             path.parent.mkdir(parents=True, exist_ok=True)
             writer(G, path)
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
-    name = title or _set_name(manifests)
+    name = title or _set_name(paths)
+    shown_name = name or (Path(paths[0].rstrip("/")).name if paths[0] != "-" else None)
     budget = max_nodes or None
     if write_page:
         target = output or render.default_output(name, list(paths))
-        render.html(G, target, title=name, max_nodes=budget, physics=physics)
+        render.html(G, target, title=shown_name, max_nodes=budget, physics=physics)
         click.echo(terminal_safe(f"{target}: {_drawn(G, budget)}"))
     if figure_path is not None:
         try:
-            render.figure(G, figure_path, title=name, max_nodes=budget)
+            render.figure(G, figure_path, title=shown_name, max_nodes=budget)
         except ImportError as err:
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))
