@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -173,3 +174,17 @@ def test_bad_manifest_is_reported(tmp_path: Path) -> None:
     (tmp_path / "topo.toml").write_text("provider = 3\nsrc_regoin = 'x'\n")
     with pytest.raises(TopoError, match="unknown keys src_regoin"):
         load_manifest(tmp_path / "topo.toml")
+
+
+def test_build_names_a_parent_folder_by_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    parent = tmp_path / "pairs"
+    parent.mkdir()
+    shutil.copytree(SAMPLE, parent / "one")
+    result = CliRunner().invoke(cli, ["build", str(parent), "--no-cache", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "24 nodes" in result.stdout
+    page = tmp_path / "output" / "pairs.html"
+    assert page.exists() and "<title>pairs</title>" in page.read_text(encoding="utf-8")
