@@ -29,13 +29,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from topo.classify import is_address
-from topo.model import Hop, HopStats, MplsLabel, Reply
+from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 
 #: mtr's column titles (``data_fields`` in mtr's ``net.c``) and the HopStats field each fills.
 STAT_COLUMNS: dict[str, str] = {
@@ -246,3 +246,39 @@ def source_fields(src: str | None) -> dict[str, Any]:
     if is_address(src):
         return {"src": src, "meta": {}}
     return {"src": None, "meta": {"src_host": src}}
+
+
+def summary_trace(
+    hops: Sequence[Hop],
+    *,
+    target: str | None,
+    src: str | None,
+    meta: Mapping[str, Any],
+    extras: Sequence[Mapping[str, Any]],
+    format_name: str,
+    origin: Origin,
+    started: datetime | None = None,
+) -> Trace:
+    """The :class:`Trace` of one mtr summary (report, JSON, CSV, XML): destination and
+    ``reached`` from :func:`ending`, source from :func:`source_fields`, then ``meta``, the
+    extra columns and the hops known only by name."""
+    rows = tuple(hops)
+    end = ending(rows, target)
+    source = source_fields(src)
+    facts: dict[str, Any] = {**source["meta"], **end["meta"], **meta}
+    if extras:
+        facts["extra_stats"] = extras
+    names = unresolved_names(rows)
+    if names:
+        facts["unresolved_names"] = names
+    return Trace(
+        dst=end["dst"],
+        hops=rows,
+        src=source["src"],
+        dst_name=end["dst_name"],
+        started=started,
+        reached=end["reached"],
+        format=format_name,
+        origin=origin,
+        meta=facts,
+    )

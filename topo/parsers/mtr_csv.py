@@ -43,14 +43,13 @@ from topo.errors import ParseError
 from topo.model import Hop, Origin, Trace
 from topo.parsers.base import ParseItem, non_blank_lines
 from topo.parsers.mtr_common import (
-    ending,
     epoch_to_utc,
     extra_columns,
     host_reply,
     parse_asn,
     stats_from_columns,
     summary_hop,
-    unresolved_names,
+    summary_trace,
 )
 
 NAME = "mtr-csv"
@@ -87,27 +86,20 @@ class _Run:
 
     def build(self) -> Trace:
         start, target = self.key
-        hops = tuple(self.hops)
-        end = ending(hops, target or None)
-        meta: dict[str, Any] = dict(end["meta"])
+        meta: dict[str, Any] = {}
         if self.version:
             meta["mtr_version"] = self.version
         if self.status:
             meta["status"] = self.status
-        if self.extras:
-            meta["extra_stats"] = self.extras
-        names = unresolved_names(hops)
-        if names:
-            meta["unresolved_names"] = names
-        return Trace(
-            dst=end["dst"],
-            hops=hops,
-            dst_name=end["dst_name"],
-            started=epoch_to_utc(start),
-            reached=end["reached"],
-            format=NAME,
-            origin=Origin(self.source, self.line),
+        return summary_trace(
+            self.hops,
+            target=target or None,
+            src=None,
             meta=meta,
+            extras=self.extras,
+            format_name=NAME,
+            origin=Origin(self.source, self.line),
+            started=epoch_to_utc(start),
         )
 
 

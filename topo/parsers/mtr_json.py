@@ -41,19 +41,17 @@ from collections.abc import Iterator
 from typing import Any
 
 from topo.errors import ParseError
-from topo.model import Hop, Origin, Trace
+from topo.model import Hop, Origin
 from topo.parsers.base import ParseItem
 from topo.parsers.json_input import first_json_char
 from topo.parsers.mtr_common import (
-    ending,
     extra_columns,
     host_reply,
     parse_asn,
-    source_fields,
     stats_from_columns,
     summary_hop,
+    summary_trace,
     to_number,
-    unresolved_names,
 )
 
 NAME = "mtr-json"
@@ -132,24 +130,14 @@ def _trace(report: Any, line: int, source: str) -> Iterator[ParseItem]:
         if extra:
             extras.append(extra)
     target = info.get("dst") if isinstance(info.get("dst"), str) else None
-    end = ending(tuple(hops), target)
-    src = source_fields(info.get("src") if isinstance(info.get("src"), str) else None)
-    meta: dict[str, Any] = {**src["meta"], **end["meta"]}
-    meta.update({k: info[k] for k in _MTR_META if isinstance(info.get(k), str | int | float)})
-    if extras:
-        meta["extra_stats"] = extras
-    names = unresolved_names(hops)
-    if names:
-        meta["unresolved_names"] = names
-    yield Trace(
-        dst=end["dst"],
-        hops=tuple(hops),
-        src=src["src"],
-        dst_name=end["dst_name"],
-        reached=end["reached"],
-        format=NAME,
+    yield summary_trace(
+        hops,
+        target=target,
+        src=info.get("src") if isinstance(info.get("src"), str) else None,
+        meta={k: info[k] for k in _MTR_META if isinstance(info.get(k), str | int | float)},
+        extras=extras,
+        format_name=NAME,
         origin=Origin(source, line),
-        meta=meta,
     )
 
 

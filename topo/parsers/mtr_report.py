@@ -59,17 +59,15 @@ from topo.parsers.mtr_common import (
     DEFAULT_COLUMNS,
     KNOWN_COLUMNS,
     add_mpls,
-    ending,
     extra_columns,
     host_reply,
     iso_to_utc,
     parse_asn,
     parse_mpls,
-    source_fields,
     stats_from_columns,
     summary_hop,
+    summary_trace,
     to_number,
-    unresolved_names,
 )
 
 NAME = "mtr-report"
@@ -139,31 +137,23 @@ class _Report:
 
     def build(self) -> Trace:
         self.finish_hop()
-        hops = tuple(self.hops)
-        end = ending(hops, None)
-        src = source_fields(self.local_host)
-        meta: dict[str, Any] = {**src["meta"], **end["meta"]}
+        meta: dict[str, Any] = {}
         if self.columns != DEFAULT_COLUMNS:
             meta["columns"] = list(self.columns)
-        if self.extras:
-            meta["extra_stats"] = self.extras
         started = iso_to_utc(self.start) if self.start else None
         if self.start and started is None:
             meta["start"] = self.start
-        names = unresolved_names(hops)
-        if names:
-            meta["unresolved_names"] = names
         if self.cut:
             meta["truncated_hosts"] = self.cut
-        return Trace(
-            dst=end["dst"],
-            hops=hops,
-            src=src["src"],
-            started=started,
-            reached=end["reached"],
-            format=NAME,
-            origin=Origin(self.source, self.line),
+        return summary_trace(
+            self.hops,
+            target=None,
+            src=self.local_host,
             meta=meta,
+            extras=self.extras,
+            format_name=NAME,
+            origin=Origin(self.source, self.line),
+            started=started,
         )
 
     @property

@@ -42,17 +42,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from topo.errors import ParseError
-from topo.model import Hop, Origin, Trace
+from topo.model import Hop, Origin
 from topo.parsers.base import ParseItem
 from topo.parsers.mtr_common import (
-    ending,
     extra_columns,
     host_reply,
     parse_asn,
-    source_fields,
     stats_from_columns,
     summary_hop,
-    unresolved_names,
+    summary_trace,
 )
 
 NAME = "mtr-xml"
@@ -139,24 +137,14 @@ def _document(text: str, start: int, end: int, source: str) -> Iterator[ParseIte
     if trailing:
         line = _line_at(text, trailing.start())
         yield ParseError("unclosed HUB element (truncated?)", path=source, line=line)
-    end_info = ending(tuple(hops), target or None)
-    src = source_fields(attrs.get("SRC"))
-    meta: dict[str, Any] = {**src["meta"], **end_info["meta"]}
-    meta.update({k.lower(): _meta_value(attrs[k]) for k in _MTR_META if k in attrs})
-    if extras:
-        meta["extra_stats"] = extras
-    names = unresolved_names(hops)
-    if names:
-        meta["unresolved_names"] = names
-    yield Trace(
-        dst=end_info["dst"],
-        hops=tuple(hops),
-        src=src["src"],
-        dst_name=end_info["dst_name"],
-        reached=end_info["reached"],
-        format=NAME,
+    yield summary_trace(
+        hops,
+        target=target or None,
+        src=attrs.get("SRC"),
+        meta={k.lower(): _meta_value(attrs[k]) for k in _MTR_META if k in attrs},
+        extras=extras,
+        format_name=NAME,
         origin=Origin(source, _line_at(text, start)),
-        meta=meta,
     )
 
 
