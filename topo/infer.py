@@ -42,11 +42,12 @@ from typing import Any
 import networkx as nx
 
 from topo.classify import classify_address
+from topo.digest import trace_id
 from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.regions import Regions, load_regions
-from topo.steps import Step, TraceView, answers_for, trace_id, view_trace
+from topo.steps import Step, TraceView, answers_for, view_trace
 
 #: Verdicts from the worst to the best.
 VERDICTS = ("left-provider", "undetermined", "incomplete", "on-provider")
@@ -331,19 +332,33 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
     )
 
 
+_STRIP_NAMES = {"cgnat": "CGNAT", "class-e": "Class E", "private": "RFC 1918"}
+
+
 def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) -> str:
     """``Osaka [13.208.0.67 … 15.230.26.193] ── 12 reserved (8 CGNAT, 4 Class E) ── Tokyo [..]``."""
     parts: list[str] = []
-    group: list[Step] = []
-    names = {"cgnat": "CGNAT", "class-e": "Class E", "private": "RFC 1918"}
-
-    def flush() -> None:
-        if not group:
-            return
-        kind = group[0].kind
-        if kind in ("reserved", "unknown"):
+    steps = view.steps
+    count = len(steps)
+    start = 0
+    while start < count:
+        first = steps[start]
+        reserved = first.kind in ("reserved", "unknown")
+        region = None if reserved or first.kind != "provider" else first.region
+        end = start + 1
+        while end < count:
+            step = steps[end]
+            if reserved:
+                if step.kind not in ("reserved", "unknown"):
+                    break
+            elif step.kind != first.kind or (first.kind == "provider" and step.region != region):
+                break
+            end += 1
+        group = steps[start:end]
+        start = end
+        if reserved:
             cats = Counter(
-                names.get(a.classification.category, a.classification.category)
+                _STRIP_NAMES.get(a.classification.category, a.classification.category)
                 for s in group
                 for a in s.answers
             )
@@ -353,21 +368,11 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
                 details.append(f"{silent} silent")
             parts.append(f"── {len(group)} reserved ({', '.join(details)}) ──")
         else:
-            region = group[0].region
+            kind = first.kind
             label = regions.city(region) or region or kind
-            first, last = group[0].addrs[0], group[-1].addrs[0]
-            inner = first if first == last else f"{first} … {last}"
+            head, last = first.answers[0].addr, group[-1].answers[0].addr
+            inner = head if head == last else f"{head} … {last}"
             parts.append(f"{label} [{inner}]" if kind == "provider" else f"{kind} [{inner}]")
-        group.clear()
-
-    for step in view.steps:
-        kind = "reserved" if step.kind in ("reserved", "unknown") else step.kind
-        if group:
-            group_kind = "reserved" if group[0].kind in ("reserved", "unknown") else group[0].kind
-            if kind != group_kind or (kind == "provider" and step.region != group[-1].region):
-                flush()
-        group.append(step)
-    flush()
     return " ".join(parts)
 
 

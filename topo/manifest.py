@@ -131,9 +131,16 @@ def manifests_for(paths: Iterable[str | Path]) -> dict[str, Manifest | None]:
 
 def manifest_for_trace(trace: Trace, manifests: Mapping[str, Manifest | None]) -> Manifest | None:
     """The manifest of the deepest input folder holding the trace's file."""
-    if trace.origin is None:
+    return manifest_for_source(trace.origin.path if trace.origin else None, manifests)
+
+
+def manifest_for_source(
+    source: str | None, manifests: Mapping[str, Manifest | None]
+) -> Manifest | None:
+    """The manifest of the deepest input folder holding the file ``source``."""
+    if source is None or not manifests:
         return None
-    origin = Path(trace.origin.path)
+    origin = Path(source)
     best = None
     for prefix, manifest in manifests.items():
         root = Path(prefix)

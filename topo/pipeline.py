@@ -1,10 +1,16 @@
 """The whole ``topo build`` pipeline in one pass: traces in, graph and inference out.
 
-:func:`build_topology` reads a stream of traces once, in batches: the new addresses of a
-batch are resolved together (each address once, however many traces share it), then every
-trace becomes one :class:`~topo.steps.TraceView` that both the graph and the inference use,
-and is dropped. Memory grows with the graph (distinct nodes, edges, one path and one
-verdict per trace), not with the replies read.
+:func:`aggregate` reads a stream of traces once, in batches: each trace becomes its
+:class:`~topo.digest.TraceDigest` (a streaming parser gives digests straight away), the
+new addresses of a batch are resolved together (each address once, however many traces
+share it), then every trace becomes one :class:`~topo.steps.TraceView` that both the
+graph and the inference use, and is dropped. Memory grows with the graph (distinct nodes,
+edges, one path and one verdict per trace), not with the replies read.
+
+What :func:`aggregate` returns is a :class:`Partial`: partials of consecutive parts of the
+input merge (:meth:`Partial.merge`) into the partial of the whole, which is how worker
+processes and Dask share the work (:mod:`topo.parallel`); :func:`finish` turns it into the
+:class:`Topology`. :func:`build_topology` is both in one call.
 
 The result is the same graph as :func:`topo.graph.build_graph` followed by
 :func:`topo.infer.infer_interconnects` over the same traces, which are thin wrappers
@@ -20,21 +26,26 @@ over the same steps.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 
+from topo.addresses import is_address
+from topo.digest import TraceDigest, digest_trace
 from topo.errors import ParseError
 from topo.graph import GraphBuilder
 from topo.infer import Inference, TraceVerdict, annotate_graph, summarize, trace_verdict
-from topo.manifest import Manifest, manifest_for_trace
+from topo.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.regions import load_regions
-from topo.steps import trace_addresses, view_trace
+from topo.steps import view_digest
 
 #: Traces whose new addresses are resolved in one call (online lookups run concurrently
 #: within a batch).
@@ -52,14 +63,135 @@ class Topology:
     traces: int = 0
 
 
-def _batches(items: Iterable[Trace], size: int) -> Iterator[list[Trace]]:
+@dataclass
+class Partial:
+    """The aggregate of one part of the input: graph so far, verdicts, answers, errors."""
+
+    builder: GraphBuilder = field(default_factory=GraphBuilder)
+    verdicts: list[TraceVerdict] = field(default_factory=list)
+    answers: dict[str, OwnerAnswer] = field(default_factory=dict)
+    errors: list[ParseError] = field(default_factory=list)
+    traces: int = 0
+
+    def merge(self, other: Partial) -> Partial:
+        """Add the partial of the part of the input that follows this one; returns self."""
+        self.builder.merge(other.builder)
+        self.verdicts.extend(other.verdicts)
+        for addr, answer in other.answers.items():
+            self.answers.setdefault(addr, answer)
+        self.errors.extend(other.errors)
+        self.traces += other.traces
+        return self
+
+
+def _batches(items: Iterable[TraceDigest], size: int) -> Iterator[list[TraceDigest]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cycle collector while building (what the pipeline makes has no cycles).
+
+    Each collection walks every live object: with a graph of a million edges alive, the
+    collector's passes cost more than the build itself.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def aggregate(
+    items: Iterable[Trace | TraceDigest | ParseError],
+    owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
+    *,
+    manifests: Mapping[str, Manifest | None] | None = None,
+    on_error: Callable[[ParseError], None] | None = None,
+    batch: int = BATCH,
+    first_index: int = 0,
+) -> Partial:
+    """The :class:`Partial` of a stream of traces (or their digests), read once.
+
+    ``items`` may hold :class:`ParseError` items (what :func:`topo.inputs.read_traces`
+    yields): each goes to ``on_error`` (else into ``Partial.errors``). ``owners`` is a
+    resolver (offline and uncached by default) or answers already resolved.
+    ``first_index`` numbers traces without an origin (``trace-<n>``) after the parts
+    before this one.
+    """
+    partial = Partial()
+    report = on_error or partial.errors.append
+    own = owners is None
+    resolver = (
+        OwnerResolver(ResolverConfig(use_cache=False))
+        if owners is None
+        else (owners if isinstance(owners, OwnerResolver) else None)
+    )
+    answers = partial.answers
+    if resolver is None:
+        answers.update(owners)  # type: ignore[arg-type]
+    regions = load_regions()
+    builder = partial.builder
+    verdicts = partial.verdicts
+    known = manifests or {}
+    by_source: dict[str | None, Manifest | None] = {}
+    count = first_index
+
+    def digests() -> Iterator[TraceDigest]:
+        nonlocal count
+        for item in items:
+            if isinstance(item, ParseError):
+                report(item)
+            elif isinstance(item, TraceDigest):
+                count += 1
+                yield item
+            else:
+                count += 1
+                yield digest_trace(item, count - 1)
+
+    try:
+        with no_cycle_collection():
+            for digests_batch in _batches(digests(), batch):
+                if resolver is not None:
+                    new: dict[str, None] = {}
+                    for digest in digests_batch:
+                        new.update(digest.addresses)
+                        for end in (digest.src, digest.dst):
+                            if end and end not in new and is_address(end):
+                                new[end] = None
+                    pending = [a for a in new if a not in answers]
+                    if pending:
+                        answers.update((a.addr, a) for a in resolver.resolve(pending))
+                for digest in digests_batch:
+                    source = digest.source
+                    manifest = by_source.get(source, False)
+                    if manifest is False:
+                        manifest = by_source[source] = manifest_for_source(source, known)
+                    view = view_digest(digest, answers, manifest=manifest)  # type: ignore[arg-type]
+                    builder.add_view(view)
+                    verdicts.append(trace_verdict(view, regions))
+    finally:
+        if own and resolver is not None:
+            resolver.close()
+    partial.traces = count - first_index
+    return partial
+
+
+def finish(partial: Partial) -> Topology:
+    """The annotated graph and inference of the whole input's :class:`Partial`."""
+    with no_cycle_collection():
+        G = partial.builder.graph()
+        inference = summarize(partial.verdicts)
+        annotate_graph(G, inference)
+    return Topology(G, inference, partial.answers, partial.errors, partial.traces)
+
+
 def build_topology(
-    items: Iterable[Trace | ParseError],
+    items: Iterable[Trace | TraceDigest | ParseError],
     owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
     *,
     manifests: Mapping[str, Manifest | None] | None = None,
@@ -72,53 +204,22 @@ def build_topology(
     yields): each goes to ``on_error`` (else into ``Topology.errors``). ``owners`` is a
     resolver (offline and uncached by default) or answers already resolved.
     """
-    errors: list[ParseError] = []
-    report = on_error or errors.append
-    own = owners is None
-    resolver = (
-        OwnerResolver(ResolverConfig(use_cache=False))
-        if owners is None
-        else (owners if isinstance(owners, OwnerResolver) else None)
-    )
-    answers: dict[str, OwnerAnswer] = (
-        {} if resolver is not None else dict(owners)  # type: ignore[arg-type]
-    )
-    regions = load_regions()
-    builder = GraphBuilder()
-    verdicts: list[TraceVerdict] = []
-    known = manifests or {}
-    count = 0
+    partial = aggregate(items, owners, manifests=manifests, on_error=on_error, batch=batch)
+    return finish(partial)
 
-    def traces_only() -> Iterator[Trace]:
-        for item in items:
-            if isinstance(item, ParseError):
-                report(item)
-            else:
-                yield item
 
-    try:
-        for traces in _batches(traces_only(), batch):
-            if resolver is not None:
-                new: dict[str, None] = {}
-                for trace in traces:
-                    new.update(trace_addresses(trace))
-                pending = [a for a in new if a not in answers]
-                if pending:
-                    answers.update((a.addr, a) for a in resolver.resolve(pending))
-            for trace in traces:
-                view = view_trace(
-                    trace, answers, manifest=manifest_for_trace(trace, known), index=count
-                )
-                builder.add_view(view)
-                verdicts.append(trace_verdict(view, regions))
-                count += 1
-    finally:
-        if own and resolver is not None:
-            resolver.close()
-    G = builder.graph()
-    inference = summarize(verdicts)
-    annotate_graph(G, inference)
-    return Topology(G, inference, answers, errors, count)
+def _node_link_data(G: nx.DiGraph) -> dict[str, Any]:
+    """``nx.node_link_data(G, edges="edges")``, the same document, built without the
+    per-node view lookups (twice as fast on large graphs)."""
+    if G.is_multigraph():
+        return nx.node_link_data(G, edges="edges")  # type: ignore[no-any-return]
+    return {
+        "directed": G.is_directed(),
+        "multigraph": False,
+        "graph": G.graph,
+        "nodes": [{**attrs, "id": n} for n, attrs in G.nodes(data=True)],
+        "edges": [{**d, "source": u, "target": v} for u, v, d in G.edges(data=True)],
+    }
 
 
 def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
@@ -140,8 +241,9 @@ def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
     try:
         import orjson
 
-        data = nx.node_link_data(G, edges="edges")
-        target.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+        with no_cycle_collection():
+            data = _node_link_data(G)
+            target.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
     except (ImportError, TypeError):
         from topo.graphio import write_graph_json as write_with_json
 

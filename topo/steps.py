@@ -24,30 +24,33 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from topo.addresses import is_address
+from topo.digest import AddrDigest, TraceDigest, digest_trace
 from topo.manifest import Manifest
-from topo.model import Hop, Reply, Trace
+from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 
 RUN_KINDS = ("provider", "reserved", "foreign", "unresolved", "unknown")
 
 
-@dataclass(frozen=True)
-class Step:
-    """One probed TTL of a trace."""
+class Step(NamedTuple):
+    """One probed TTL of a trace: its answers (owners), run kind and RTTs.
+
+    ``stats`` holds, aligned with ``answers``, each address's
+    :data:`~topo.digest.AddrDigest` (RTT least/sum/count, names, MPLS stacks).
+    """
 
     ttl: int
     answers: tuple[OwnerAnswer, ...]
     kind: str
     rtt_min: float | None
-    rtts: Mapping[str, tuple[float, ...]]
-    names: Mapping[str, tuple[str, ...]]
-    mpls: Mapping[str, tuple[str, ...]]
+    stats: tuple[AddrDigest, ...]
 
     @property
     def addrs(self) -> tuple[str, ...]:
-        return tuple(a.addr for a in self.answers)
+        return tuple([a.addr for a in self.answers])
 
     @property
     def region(self) -> str | None:
@@ -55,12 +58,11 @@ class Step:
         return next((a.owner.region for a in self.answers if a.owner and a.owner.region), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TraceView:
     """A trace's steps, provider and ends, ready for graph building and inference."""
 
-    trace: Trace
-    trace_id: str
+    digest: TraceDigest
     provider: str | None
     steps: tuple[Step, ...]
     dst_answer: OwnerAnswer | None
@@ -68,13 +70,12 @@ class TraceView:
     manifest: Manifest | None
 
     @property
+    def trace_id(self) -> str:
+        return self.digest.trace_id
+
+    @property
     def reached(self) -> bool:
-        return self.trace.reached is True or self.trace.destination_responded
-
-
-def trace_id(trace: Trace, index: int) -> str:
-    """A stable name for a trace: its origin (``path:line``), else its position."""
-    return str(trace.origin) if trace.origin is not None else f"trace-{index + 1}"
+        return self.digest.reached
 
 
 def trace_addresses(trace: Trace) -> dict[str, None]:
@@ -115,6 +116,14 @@ def answers_for(
 def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
     if not answers:
         return "unknown"
+    if len(answers) == 1:  # the common case, without the lists below
+        answer = answers[0]
+        if answer.classification.special:
+            return "reserved"
+        family = answer.owner.family if answer.owner else None
+        if family is None or provider is None:
+            return "unresolved" if family is None or family == provider else "foreign"
+        return "provider" if family == provider else "foreign"
     public = [a for a in answers if not a.classification.special]
     if not public:
         return "reserved"
@@ -127,62 +136,18 @@ def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
 
 
 def _provider(
-    trace: Trace, answers: Mapping[str, OwnerAnswer], manifest: Manifest | None
+    digest: TraceDigest, answers: Mapping[str, OwnerAnswer], manifest: Manifest | None
 ) -> str | None:
     if manifest is not None and manifest.provider_family:
         return manifest.provider_family
-    for hop in trace.hops:
-        for reply in hop.replies:
-            answer = answers.get(reply.addr) if reply.addr is not None else None
-            if answer and not answer.classification.special and answer.owner:
+    for _, _, items in digest.steps:
+        for item in items:
+            answer = answers.get(item[0])
+            if answer is not None and answer.owner and not answer.classification.special:
                 family = answer.owner.family
                 if family:
                     return family
     return None
-
-
-_Digest = tuple[
-    dict[str, tuple[float, ...]],
-    dict[str, tuple[str, ...]],
-    dict[str, tuple[str, ...]],
-    list[float],
-]
-
-
-def _hop_digest(hop: Hop) -> _Digest:
-    """Per answering address of one hop: its RTTs, names and MPLS stacks; and every RTT.
-
-    One pass over the replies (this runs for every hop of every trace).
-    """
-    groups: dict[str, list[Reply]] = {}
-    for reply in hop.replies:
-        addr = reply.addr
-        if addr is not None:
-            group = groups.get(addr)
-            if group is None:
-                groups[addr] = [reply]
-            else:
-                group.append(reply)
-    rtts: dict[str, tuple[float, ...]] = {}
-    names: dict[str, tuple[str, ...]] = {}
-    mpls: dict[str, tuple[str, ...]] = {}
-    every: list[float] = []
-    best = hop.stats.best if hop.stats is not None else None
-    for addr, replies in groups.items():
-        values = tuple([r.rtt_ms for r in replies if r.rtt_ms is not None])
-        if not values and best is not None:
-            values = (best,)  # summaries (mtr report) keep only statistics
-        rtts[addr] = values
-        every.extend(values)
-        names[addr] = tuple(dict.fromkeys([r.name for r in replies if r.name]))
-        mpls[addr] = (
-            tuple(
-                dict.fromkeys(["/".join([str(m.label) for m in r.mpls]) for r in replies if r.mpls])
-            )
-            if any(r.mpls for r in replies)
-            else ()
-        )
-    return rtts, names, mpls, every
 
 
 def view_trace(
@@ -193,36 +158,31 @@ def view_trace(
     index: int = 0,
 ) -> TraceView:
     """The :class:`TraceView` of one trace (``answers`` from :func:`answers_for`)."""
-    provider = _provider(trace, answers, manifest)
-    hops = trace.hops
-    if any(hops[i].ttl > hops[i + 1].ttl for i in range(len(hops) - 1)):
-        hops = tuple(sorted(hops, key=lambda h: h.ttl))
-    last_answer = -1
-    for i in range(len(hops) - 1, -1, -1):
-        if not hops[i].is_silent:
-            last_answer = i
-            break
+    return view_digest(digest_trace(trace, index), answers, manifest=manifest)
+
+
+def view_digest(
+    digest: TraceDigest, answers: Mapping[str, OwnerAnswer], *, manifest: Manifest | None = None
+) -> TraceView:
+    """The :class:`TraceView` of one trace's digest."""
+    provider = _provider(digest, answers, manifest)
     steps = []
-    for hop in hops[: last_answer + 1]:
-        rtts, names, mpls, every = _hop_digest(hop)
-        found = tuple([answers[a] for a in rtts if a in answers])
-        steps.append(
-            Step(
-                ttl=hop.ttl,
-                answers=found,
-                kind=_step_kind(found, provider),
-                rtt_min=min(every) if every else None,
-                rtts=rtts,
-                names=names,
-                mpls=mpls,
-            )
-        )
+    for ttl, rtt_min, items in digest.steps:
+        if len(items) == 1:
+            answer = answers.get(items[0][0])
+            found: tuple[OwnerAnswer, ...] = () if answer is None else (answer,)
+            stats: tuple[AddrDigest, ...] = items if answer is not None else ()
+        else:
+            pairs = [(answers[i[0]], i) for i in items if i[0] in answers]
+            found = tuple([a for a, _ in pairs])
+            stats = tuple([i for _, i in pairs])
+        steps.append(Step(ttl, found, _step_kind(found, provider), rtt_min, stats))
+    dst, src = digest.dst, digest.src
     return TraceView(
-        trace=trace,
-        trace_id=trace_id(trace, index),
+        digest=digest,
         provider=provider,
         steps=tuple(steps),
-        dst_answer=answers.get(trace.dst) if trace.dst else None,
-        src_answer=answers.get(trace.src) if trace.src else None,
+        dst_answer=answers.get(dst) if dst else None,
+        src_answer=answers.get(src) if src else None,
         manifest=manifest,
     )

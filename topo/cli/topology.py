@@ -12,11 +12,12 @@ import click
 from topo import render
 from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
+from topo.digest import TraceDigest
 from topo.display import format_table, terminal_safe
 from topo.errors import EXIT_CONDITION, ParseError, TopoError
 from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference, infer_interconnects
-from topo.inputs import read_traces
+from topo.inputs import read_digests, read_traces
 from topo.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.parsers import ParseItem
@@ -199,7 +200,7 @@ def build(
     try:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
-        items = read_traces(paths, format=format_name, encoding=encoding, progress=progress)
+        items = read_digests(paths, format=format_name, encoding=encoding, progress=progress)
         topology = build_topology(
             _counted(items, progress), resolver, manifests=manifests, on_error=ctx.obj.report
         )
@@ -239,7 +240,9 @@ def build(
     finish(ctx)
 
 
-def _counted(items: Iterable[ParseItem], progress: IngestProgress) -> Iterator[ParseItem]:
+def _counted(
+    items: Iterable[ParseItem | TraceDigest], progress: IngestProgress
+) -> Iterator[ParseItem | TraceDigest]:
     """``items``, counting the traces on the progress line."""
     for item in items:
         if not isinstance(item, ParseError):

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from topo.classify import is_address
+from topo.digest import NS_PER_MS, AddrDigest, StepDigest, TraceDigest
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, new_reply
@@ -199,5 +200,111 @@ def parse_records(
             continue
         try:
             yield result_to_trace(obj, origin=Origin(source, line))
+        except (TypeError, ValueError, AttributeError, OverflowError) as err:
+            yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
+
+
+def _step_digest(ttl: int, entries: list[dict[str, Any]]) -> StepDigest | None:
+    """The step of one hop's reply entries, as :func:`topo.digest.digest_trace` makes it
+    from the hop :func:`_hop` makes (``None``: nobody answered). This runs once per hop of
+    a large file: it touches each entry once and makes no object per reply."""
+    rtts: dict[str, list[float]] = {}
+    stacks: dict[str, dict[str, None]] | None = None
+    for entry in entries:
+        from_addr = entry.get("from")
+        if (from_addr is None and "from" not in entry) or entry.get("x") == "*":
+            continue
+        icmpext = entry.get("icmpext")
+        labels = () if icmpext is None else _mpls(icmpext)  # may raise, as in _reply
+        if not from_addr:
+            continue
+        addr = from_addr if type(from_addr) is str else str(from_addr)
+        values = rtts.get(addr)
+        if values is None:
+            values = rtts[_intern(addr)] = []
+        rtt = entry.get("rtt")
+        if type(rtt) is float:
+            values.append(rtt)
+        elif type(rtt) is int:
+            values.append(float(rtt))
+        if labels:
+            if stacks is None:
+                stacks = {}
+            stacks.setdefault(addr, {})["/".join([str(m.label) for m in labels])] = None
+    if not rtts:
+        return None
+    least: float | None = None
+    items: list[AddrDigest] = []
+    for addr, values in rtts.items():
+        if values:
+            low = min(values)
+            if least is None or low < least:
+                least = low
+            total = sum([round(v * NS_PER_MS) for v in values])
+        else:
+            low, total = None, 0
+        mpls = tuple(stacks[addr]) if stacks is not None and addr in stacks else ()
+        items.append((addr, low, total, len(values), (), mpls))
+    return (ttl, least, tuple(items))
+
+
+def result_to_digest(result: dict[str, Any], *, origin: Origin) -> TraceDigest:
+    """:func:`~topo.digest.digest_trace` of :func:`result_to_trace`, without making the
+    trace: no object per reply (what makes large Atlas files fast). Raises what
+    :func:`result_to_trace` raises for the same result."""
+    pending: list[StepDigest | int] = []  # steps, and the TTLs of silent hops between
+    previous = -1
+    ordered = True
+    for item in result.get("result") or ():
+        if type(item) is not dict or _integer(item.get("hop")) is None:
+            continue  # result_to_trace keeps no hop for it either
+        ttl = int(item["hop"])
+        entries = [e for e in item.get("result") or () if type(e) is dict]
+        if not entries and "error" in item:
+            continue
+        if ttl < previous:
+            ordered = False
+        previous = ttl
+        pending.append(_step_digest(ttl, entries) or ttl)
+    if not ordered:
+        pending.sort(key=lambda s: s if type(s) is int else s[0])  # type: ignore[index]
+    while pending and type(pending[-1]) is int:
+        pending.pop()
+    steps: tuple[StepDigest, ...] = tuple(
+        [(s, None, ()) if type(s) is int else s for s in pending]  # type: ignore[misc]
+    )
+    started = _number(result.get("timestamp"))
+    if started is not None:
+        datetime.fromtimestamp(started, UTC)  # the same errors as result_to_trace
+    dst = result.get("dst_addr") or None
+    return TraceDigest(
+        str(origin),
+        origin.path,
+        result.get("src_addr") or None,
+        dst,
+        dst is not None and any(a[0] == dst for _, _, items in steps for a in items),
+        steps,
+    )
+
+
+def digest_records(
+    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
+) -> Iterator[TraceDigest | ParseError]:
+    """:func:`parse_records`, yielding each trace's :class:`~topo.digest.TraceDigest`."""
+    for index, record in enumerate(records):
+        if isinstance(record, ParseError):
+            yield record
+            continue
+        line, obj = record
+        where = f"result {index + 1}" if line is None else "result"
+        if not isinstance(obj, dict):
+            yield ParseError(f"{where} is not a JSON object", path=source, line=line)
+            continue
+        kind = obj.get("type", "traceroute")
+        if kind != "traceroute" or not isinstance(obj.get("result", []), list):
+            yield ParseError(f"{where} is not a traceroute (type {kind!r})", path=source, line=line)
+            continue
+        try:
+            yield result_to_digest(obj, origin=Origin(source, line))
         except (TypeError, ValueError, AttributeError, OverflowError) as err:
             yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
