@@ -284,6 +284,25 @@ class _Counted(io.RawIOBase):
         return count
 
 
+def splittable_parser(
+    name: str, *, format: str | None = None, encoding: str | None = None
+) -> Parser | None:
+    """The streaming parser of a JSON Lines file that can be read in line ranges (by
+    several processes), or ``None`` (text, a JSON array, an encoding given, stdin)."""
+    if name == STDIN or encoding is not None:
+        return None
+    try:
+        with Path(name).open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if len(head) < SNIFF_BYTES or find_binary_parser(head, format=format) is not None:
+        return None
+    if _first_json_byte(head) == b"[":
+        return None
+    return _streaming_parser(head, format)
+
+
 def _open(name: str) -> BinaryIO:
     try:
         return Path(name).open("rb")

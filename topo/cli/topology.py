@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,16 @@ import click
 from topo import render
 from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
-from topo.digest import TraceDigest
 from topo.display import format_table, terminal_safe
-from topo.errors import EXIT_CONDITION, ParseError, TopoError
+from topo.errors import EXIT_CONDITION, TopoError
 from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference, infer_interconnects
-from topo.inputs import read_digests, read_traces
+from topo.inputs import read_traces
 from topo.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
-from topo.parsers import ParseItem
-from topo.pipeline import build_topology, write_graph_json
+from topo.parallel import Job, build_partial, build_partial_dask, default_jobs
+from topo.pipeline import finish as finish_topology
+from topo.pipeline import write_graph_json
 from topo.progress import IngestProgress
 from topo.render.aggregate import DEFAULT_MAX_NODES
 from topo.steps import answers_for
@@ -163,6 +162,25 @@ def _set_name(paths: tuple[str, ...]) -> str | None:
 @click.option(
     "-q", "--quiet", is_flag=True, help="No progress line (it shows only on a terminal anyway)."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes reading the inputs (default: the machine's cores; 1: no workers). "
+    "The result is the same whatever the number.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the workers run: local processes, or a Dask cluster (needs topo[dask]).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler address (tcp://host:8786); default: a local cluster of --jobs workers.",
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -179,6 +197,9 @@ def build(
     graph_json: Path | None,
     format_name: str | None,
     encoding: str | None,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
     **owner: Any,
 ) -> None:
     """Merge traces into one topology and draw it as an interactive HTML page.
@@ -200,16 +221,26 @@ def build(
     try:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
-        items = read_digests(paths, format=format_name, encoding=encoding, progress=progress)
-        topology = build_topology(
-            _counted(items, progress), resolver, manifests=manifests, on_error=ctx.obj.report
-        )
-        progress.close()
         for error in resolver.table_errors:
             ctx.obj.report(error)
-        if resolver.report.unresolved and not resolver.config.online:
+        job = Job(format_name, encoding, resolver.config, manifests)
+        if engine == "dask":
+            partial = build_partial_dask(
+                paths, job, jobs=jobs or default_jobs(), scheduler=scheduler,
+                report=ctx.obj.report, progress=progress,
+            )  # fmt: skip
+        else:
+            partial = build_partial(
+                paths, job, jobs=jobs or default_jobs(), resolver=resolver,
+                report=ctx.obj.report, progress=progress,
+            )  # fmt: skip
+        topology = finish_topology(partial)
+        progress.close()
+        public = [a for a in topology.answers.values() if not a.classification.special]
+        unresolved = [a for a in public if a.owner is None or a.owner.family is None]
+        if unresolved and not resolver.config.online:
             _warn(
-                f"{len(resolver.report.unresolved)} of {resolver.report.public} public addresses "
+                f"{len(unresolved)} of {len(public)} public addresses "
                 "unresolved; --online would look them up"
             )
     finally:
@@ -238,16 +269,6 @@ def build(
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))
     finish(ctx)
-
-
-def _counted(
-    items: Iterable[ParseItem | TraceDigest], progress: IngestProgress
-) -> Iterator[ParseItem | TraceDigest]:
-    """``items``, counting the traces on the progress line."""
-    for item in items:
-        if not isinstance(item, ParseError):
-            progress.traces()
-        yield item
 
 
 def _drawn(G: Any, budget: int | None) -> str:

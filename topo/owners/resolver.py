@@ -119,6 +119,22 @@ class OwnerResolver:
                 self._asn_db = AsnDatabase(path)
         return self._asn_db
 
+    def preload(self) -> None:
+        """Load the published ranges and owner tables now (before worker processes fork,
+        so they inherit them instead of loading their own)."""
+        _ = self.cloud, self.tables
+
+    def sibling(self) -> OwnerResolver:
+        """A resolver for another process: the same configuration, sharing the loaded
+        (read-only) ranges, tables and families, with its own cache and database
+        connections, opened on first use. Use it after ``fork``, never the parent's."""
+        other = OwnerResolver(self.config, warn=self.warn, progress=self.progress)
+        other.families = self.families
+        other._cloud = self._cloud
+        other._tables = self._tables
+        other.table_errors = list(self.table_errors)
+        return other
+
     def close(self) -> None:
         """Close the cache and the imported database."""
         if self._cache is not None:

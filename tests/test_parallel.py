@@ -1,0 +1,133 @@
+"""One process, ``--jobs 2`` and Dask give identical results (issue 9).
+
+The same inputs (a JSON Lines file cut into line ranges, a folder of text traces with a
+manifest, broken lines, a missing file) go through ``topo build --graph-json`` with one
+process, two forked workers and a local two-worker Dask cluster: the graph files must be
+byte-identical (nodes, edges, every attribute, the inference) and stderr the same.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from topo import parallel
+from topo.errors import ParseError
+from topo.inputs import read_digests
+from topo.parallel import Job, build_partial, plan_units
+from topo.pipeline import aggregate, finish, write_graph_json
+
+from .test_scale import _synth
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    synth = _synth()
+    root = tmp_path_factory.mktemp("parallel")
+    lines = list(synth.atlas_lines(1500, 3, 3000))
+    lines.insert(11, "{broken")
+    lines.insert(900, '{"type": "ping", "result": []}')
+    atlas = root / "atlas.jsonl"
+    atlas.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    folder = root / "text"
+    folder.mkdir()
+    (folder / "topo.toml").write_text('name = "text set"\nprovider = "Amazon"\n', encoding="utf-8")
+    rng = random.Random(4)
+    pool = synth.address_pool(rng, 400)
+    for number, (dst, hops) in enumerate(synth.paths(rng, pool, 120)):
+        (folder / f"t{number:03d}.txt").write_text(synth.text_trace(dst, hops, rng))
+    (folder / "t050.txt").write_text(" 1  10.0.0.1  oops\n", encoding="utf-8")
+    return [str(atlas), str(folder), str(root / "missing.txt")]
+
+
+def _build(inputs: list[str], out: Path, *extra: str) -> tuple[bytes, str, int]:
+    env_split = str(256 * 1024)  # small enough to cut the test's JSON Lines file
+    code = (
+        "import sys, topo.parallel as p; p.SPLIT_BYTES = int(sys.argv[1]); "
+        "from topo.cli import main; sys.exit(main(sys.argv[2:]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, env_split, "build", *inputs, "--offline", "--no-cache",
+         "--quiet", "--graph-json", str(out), *extra],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    return out.read_bytes(), done.stderr, done.returncode
+
+
+def test_the_json_lines_file_is_cut_into_line_ranges(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    units = plan_units(inputs, jobs=2)
+    ranges = [u for u in units if u.is_range]
+    assert len(ranges) >= 2
+    assert ranges[0].start == 0 and ranges[0].first_line == 1
+    data = Path(inputs[0]).read_bytes()
+    for before, after in itertools.pairwise(ranges):
+        assert before.end == after.start and data[after.start - 1 : after.start] == b"\n"
+        assert after.first_line == data[: after.start].count(b"\n") + 1
+    assert ranges[-1].end == len(data)
+    assert [u.error is not None for u in units][-1]  # the missing file, in its place
+
+
+def test_ranges_read_the_same_digests_as_the_whole_file(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    whole = [str(x) if isinstance(x, ParseError) else x for x in read_digests([inputs[0]])]
+    pieces = []
+    for unit in plan_units([inputs[0]], jobs=2):
+        for item in parallel._range_items(unit, Job()):
+            pieces.append(str(item) if isinstance(item, ParseError) else item)
+    assert pieces == whole
+    assert any(isinstance(x, str) and ":12: invalid JSON" in x for x in whole)
+
+
+def test_jobs_2_and_dask_build_the_same_graph_as_one_process(
+    inputs: list[str], tmp_path: Path
+) -> None:
+    one, one_err, one_code = _build(inputs, tmp_path / "one.json", "--jobs", "1")
+    two, two_err, two_code = _build(inputs, tmp_path / "two.json", "--jobs", "2")
+    dask, dask_err, dask_code = _build(
+        inputs, tmp_path / "dask.json", "--engine", "dask", "--jobs", "2"
+    )
+    assert one_code == two_code == dask_code == 1  # the broken lines and the missing file
+    assert b'"nodes"' in one and len(one) > 100_000
+    assert two == one
+    assert dask == one
+    for err in (one_err, two_err, dask_err):
+        assert "missing.txt: no such file or directory" in err
+        assert ":12: invalid JSON" in err and "t050.txt" in err
+    assert two_err == one_err
+    assert [line for line in dask_err.splitlines() if "topo:" not in line] == [
+        line for line in one_err.splitlines() if "topo:" not in line
+    ]
+
+
+def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_path: Path) -> None:
+    """In-process: two halves of the text folder, merged, give the whole folder's graph."""
+    files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
+    whole = finish(aggregate(read_digests(files)))
+    first = aggregate(read_digests(files[:60]))
+    first.merge(aggregate(read_digests(files[60:])))
+    merged = finish(first)
+    a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
+    b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
+    assert a == b
+    assert [str(e) for e in whole.errors] == [str(e) for e in merged.errors]
+
+
+def test_build_partial_with_two_workers_reports_errors_in_input_order(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    seen: list[str] = []
+    partial = build_partial(inputs, Job(), jobs=2, report=lambda e: seen.append(str(e)))
+    assert partial.traces == 1500 + 120 - 1
+    assert ":12: invalid JSON" in seen[0]
+    assert seen[-1].endswith("missing.txt: no such file or directory")

@@ -1,0 +1,410 @@
+"""The build pipeline over several processes (``--jobs N``) or a Dask cluster (``--engine dask``).
+
+The input is cut into :class:`Unit` pieces in input order: groups of whole files, and line
+ranges of a large JSON Lines file (cut at line ends, each range knowing its first line
+number). Each unit is read, resolved and aggregated on its own
+(:func:`topo.pipeline.aggregate`) into a :class:`~topo.pipeline.Partial`; the parent merges
+the partials in input order, so the graph, the inference and the errors are the same as
+one process reading everything (the tests check node, edge and attribute equality).
+
+Worker processes are forked (Linux): they inherit the parent's loaded published ranges and
+owner tables instead of loading them again, and open their own owner cache (SQLite is
+shared between processes, never a connection across a fork). With ``--online`` each
+worker looks its own addresses up, sharing the cache file.
+
+Dask: the same units become a ``dask.bag`` (one partition per unit) on the cluster at
+``--scheduler ADDRESS``, or on a local cluster of ``--jobs`` worker processes; workers need
+topo installed and the input paths readable (a shared file system).
+
+>>> units = plan_units(["samples/aws-osaka-tokyo"], jobs=2)
+>>> [(u.paths[0].rsplit("/", 1)[-1], u.start, u.end) for u in units]
+[('traceroute.txt', 0, None)]
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import mmap
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from topo.errors import ParseError, TopoError
+from topo.inputs import (
+    MAX_ERRORS_PER_FILE,
+    display_name,
+    iter_input_paths,
+    read_digests,
+    splittable_parser,
+)
+from topo.manifest import Manifest
+from topo.owners import OwnerResolver, ResolverConfig
+from topo.parsers.json_input import iter_json_lines
+from topo.pipeline import Partial, aggregate, no_cycle_collection
+from topo.progress import IngestProgress
+
+#: A JSON Lines file larger than this is cut into line ranges read by different workers.
+SPLIT_BYTES = 8 * 1024 * 1024
+#: Units per worker: more than one, so a slow unit does not leave the others idle.
+UNITS_PER_JOB = 4
+#: The fewest bytes of files in one unit (many small files travel together).
+MIN_UNIT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A piece of the input: whole files, or bytes ``start``-``end`` of one file.
+
+    ``first_line`` is the line number at ``start``; ``error`` is a problem found while
+    listing the inputs (a missing file), reported in its place.
+    """
+
+    paths: tuple[str, ...] = ()
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+    size: int = 0
+    error: ParseError | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.end is not None
+
+
+@dataclass(frozen=True)
+class Job:
+    """What every unit is read with (picklable: it travels to Dask workers)."""
+
+    format: str | None = None
+    encoding: str | None = None
+    config: ResolverConfig | None = None
+    manifests: Mapping[str, Manifest | None] = field(default_factory=dict)
+
+
+def default_jobs() -> int:
+    """The machine's cores available to this process."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _line_starts(path: str, cuts: Sequence[int]) -> list[tuple[int, int]]:
+    """For each cut (a byte offset), the first line start at or after it and that line's
+    number, ``(offset, line)``; cuts past the last line end are dropped."""
+    starts: list[int] = []
+    with (
+        Path(path).open("rb") as handle,
+        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm,
+    ):
+        for cut in sorted(cuts):
+            at = 0 if cut == 0 else mm.find(b"\n", cut - 1) + 1
+            if at > 0 or cut == 0:
+                starts.append(at)
+        found = []
+        line, counted = 1, 0
+        for start in starts:
+            for low in range(counted, start, 1 << 20):
+                line += mm[low : min(low + (1 << 20), start)].count(b"\n")
+            counted = start
+            found.append((start, line))
+    return found
+
+
+def _ranges(path: str, size: int, pieces: int) -> list[Unit]:
+    cuts = [size * i // pieces for i in range(pieces)]
+    starts = sorted(set(_line_starts(path, cuts)))
+    units = []
+    for index, (start, line) in enumerate(starts):
+        end = starts[index + 1][0] if index + 1 < len(starts) else size
+        if end > start:
+            units.append(Unit((path,), start, end, line, end - start))
+    return units
+
+
+def plan_units(
+    paths: Iterable[str | Path],
+    *,
+    jobs: int,
+    format: str | None = None,
+    encoding: str | None = None,
+) -> list[Unit]:
+    """Cut the inputs into units, in input order (each input listed as :func:`read_digests`
+    would read it)."""
+    entries: list[str | ParseError] = list(iter_input_paths(paths))
+    sizes = {}
+    for entry in entries:
+        if isinstance(entry, str):
+            try:
+                sizes[entry] = Path(entry).stat().st_size if entry != "-" else 0
+            except OSError:
+                sizes[entry] = 0
+    total = sum(sizes.values())
+    target = max(total // max(jobs * UNITS_PER_JOB, 1), MIN_UNIT_BYTES)
+    units: list[Unit] = []
+    group: list[str] = []
+    group_size = 0
+
+    def flush() -> None:
+        nonlocal group, group_size
+        if group:
+            units.append(Unit(tuple(group), size=group_size))
+        group, group_size = [], 0
+
+    for entry in entries:
+        if isinstance(entry, ParseError):
+            flush()
+            units.append(Unit(error=entry))
+            continue
+        size = sizes[entry]
+        if (
+            jobs > 1
+            and size > SPLIT_BYTES
+            and splittable_parser(entry, format=format, encoding=encoding) is not None
+        ):
+            flush()
+            pieces = max(min(jobs * UNITS_PER_JOB, size // (SPLIT_BYTES // 4)), 2)
+            units.extend(_ranges(entry, size, pieces))
+            continue
+        group.append(entry)
+        group_size += size
+        if group_size >= target:
+            flush()
+    flush()
+    return units
+
+
+def _range_items(unit: Unit, job: Job) -> Iterator[Any]:
+    """The digests and errors of a line range of one JSON Lines file (not capped: the
+    parent caps errors per file, across the ranges)."""
+    path = unit.paths[0]
+    source = display_name(path)
+    parser = splittable_parser(path, format=job.format, encoding=job.encoding)
+    if parser is None:  # the file changed since it was planned
+        yield ParseError("changed while being read", path=source)
+        return
+    with Path(path).open("rb") as handle:
+        handle.seek(unit.start)
+        remaining = (unit.end or 0) - unit.start
+        reader = io.BufferedReader(_Limited(handle, remaining), 256 * 1024)
+        records = iter_json_lines(reader, source=source, first_line=unit.first_line)
+        digest_records = getattr(parser, "digest_records", None)
+        if digest_records is not None:
+            yield from digest_records(records, source=source)
+        else:
+            from topo.digest import digest_trace
+
+            for item in parser.parse_records(records, source=source):  # type: ignore[attr-defined]
+                yield item if isinstance(item, ParseError) else digest_trace(item)
+
+
+class _Limited(io.RawIOBase):
+    """The next ``remaining`` bytes of a binary file."""
+
+    def __init__(self, handle: Any, remaining: int) -> None:
+        self._handle = handle
+        self._remaining = remaining
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), self._remaining)
+        if size <= 0:
+            return 0
+        data = self._handle.read(size)
+        buffer[: len(data)] = data
+        self._remaining -= len(data)
+        return len(data)
+
+
+def run_unit(
+    unit: Unit,
+    job: Job,
+    resolver: OwnerResolver | None = None,
+    progress: IngestProgress | None = None,
+) -> Partial:
+    """Read, resolve and aggregate one unit (in a worker, or in the parent with its
+    ``progress`` line counting files, bytes and traces as they are read)."""
+    if unit.error is not None:
+        return Partial(errors=[unit.error])
+    if unit.is_range:
+        items: Iterable[Any] = _range_items(unit, job)
+    else:
+        items = read_digests(
+            unit.paths, format=job.format, encoding=job.encoding, progress=progress
+        )
+    if progress is not None:
+        items = _counted(items, progress)
+    own = resolver is None
+    active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
+    try:
+        return aggregate(items, active, manifests=job.manifests)
+    finally:
+        if own:
+            active.close()
+
+
+def _counted(items: Iterable[Any], progress: IngestProgress) -> Iterator[Any]:
+    for item in items:
+        if not isinstance(item, ParseError):
+            progress.traces()
+        yield item
+
+
+# -- worker processes ------------------------------------------------------------------
+
+_WORKER: tuple[Job, OwnerResolver] | None = None
+
+
+def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
+    """Set up a forked worker process: the parent resolver's
+    :meth:`~OwnerResolver.sibling`, or a new resolver."""
+    global _WORKER
+    if parent is None:
+        resolver = OwnerResolver(job.config or ResolverConfig(use_cache=False))
+    else:
+        resolver = parent.sibling()
+    _WORKER = (job, resolver)
+
+
+def _worker_unit(unit: Unit) -> Partial:
+    assert _WORKER is not None
+    job, resolver = _WORKER
+    return run_unit(unit, job, resolver)
+
+
+def _merged(
+    results: Iterable[tuple[Unit, Partial]],
+    report: Callable[[ParseError], None],
+    progress: IngestProgress | None,
+) -> Partial:
+    """Merge partials in input order, reporting errors as they come (at most
+    :data:`~topo.inputs.MAX_ERRORS_PER_FILE` per file, as one process would)."""
+    total = Partial()
+    shown: dict[str, int] = {}
+    hidden: dict[str, int] = {}
+    last_range: str | None = None
+
+    def flush_hidden(source: str | None) -> None:
+        if source is not None and hidden.get(source):
+            report(ParseError(f"{hidden.pop(source)} more errors in this file not shown",
+                              path=source))  # fmt: skip
+
+    for unit, partial in results:
+        source = display_name(unit.paths[0]) if unit.is_range else None
+        if last_range is not None and source != last_range:
+            flush_hidden(last_range)
+        last_range = source
+        for error in partial.errors:
+            if source is not None:
+                if shown.get(source, 0) >= MAX_ERRORS_PER_FILE:
+                    hidden[source] = hidden.get(source, 0) + 1
+                    continue
+                shown[source] = shown.get(source, 0) + 1
+            report(error)
+        partial.errors = []
+        if progress is not None:
+            for path in unit.paths if not unit.is_range or unit.start == 0 else ():
+                progress.file(path)
+            progress.read(unit.size)
+            progress.traces(partial.traces)
+        total.merge(partial)
+    flush_hidden(last_range)
+    return total
+
+
+def build_partial(
+    paths: Sequence[str],
+    job: Job,
+    *,
+    jobs: int,
+    resolver: OwnerResolver | None = None,
+    report: Callable[[ParseError], None],
+    progress: IngestProgress | None = None,
+) -> Partial:
+    """The whole input's :class:`Partial`, read by ``jobs`` forked worker processes."""
+    units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
+    readable = [u for u in units if u.error is None]
+    if jobs <= 1 or len(readable) <= 1 or "-" in paths:
+        own = resolver is None
+        active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
+        try:
+            with no_cycle_collection():
+                return _merged(((u, run_unit(u, job, active, progress)) for u in units),
+                               report, None)  # fmt: skip
+        finally:
+            if own:
+                active.close()
+    if resolver is not None:  # loaded once here, inherited by every worker
+        resolver.preload()
+    context = multiprocessing.get_context("fork")
+    with (
+        no_cycle_collection(),  # in the parent, and in the workers it forks
+        context.Pool(min(jobs, len(readable)), _start_worker, (job, resolver)) as pool,
+    ):
+        results = pool.imap(_worker_unit, units)
+        return _merged(zip(units, results, strict=True), report, progress)
+
+
+# -- Dask -------------------------------------------------------------------------------
+
+
+def _dask_unit(unit: Unit, job: Job) -> Partial:
+    return run_unit(unit, job, _dask_resolver(job))
+
+
+_DASK_RESOLVERS: dict[int, OwnerResolver] = {}
+
+
+def _dask_resolver(job: Job) -> OwnerResolver:
+    """One resolver per worker process and job (the published ranges load once)."""
+    key = id(job.config)
+    resolver = _DASK_RESOLVERS.get(key)
+    if resolver is None:
+        resolver = _DASK_RESOLVERS[key] = OwnerResolver(
+            job.config or ResolverConfig(use_cache=False)
+        )
+    return resolver
+
+
+def build_partial_dask(
+    paths: Sequence[str],
+    job: Job,
+    *,
+    jobs: int,
+    scheduler: str | None = None,
+    report: Callable[[ParseError], None],
+    progress: IngestProgress | None = None,
+) -> Partial:
+    """The whole input's :class:`Partial`, read on a Dask cluster (``scheduler``), or on a
+    local cluster of ``jobs`` worker processes."""
+    try:
+        import dask.bag as db
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        raise TopoError(
+            "--engine dask needs Dask: pip install 'topo[dask]' (dask[distributed])"
+        ) from err
+    if "-" in paths:
+        raise TopoError("--engine dask reads files, not standard input")
+    units = plan_units(paths, jobs=max(jobs, 2), format=job.format, encoding=job.encoding)
+    job = replace(job, config=job.config or ResolverConfig(use_cache=False))
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=max(jobs, 1), threads_per_worker=1, processes=True,
+            dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL,
+        )  # fmt: skip
+    try:
+        with Client(scheduler or cluster) as client, no_cycle_collection():  # type: ignore[no-untyped-call]
+            bag = db.from_sequence(units, npartitions=max(len(units), 1))  # type: ignore[no-untyped-call]
+            partials = bag.map(_dask_unit, job).compute(scheduler=client.get)
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return _merged(zip(units, partials, strict=True), report, progress)
