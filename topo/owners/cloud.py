@@ -5,6 +5,11 @@ topo ships copies (``topo/data/cloud``, see the ``SOURCES.md`` there); ``topo da
 stores fresher copies in the user data folder, which win when present. Every table is a
 :class:`~topo.prefixmap.PrefixMap` from prefix to :class:`CloudRange`.
 
+Parsing the ~19,000 published prefixes and building the table takes a noticeable part of a
+second, which every ``topo build`` would pay. So the built table is kept, compiled, in the
+user cache folder (``cloud-ranges.bin``, see :func:`load_cloud_ranges`) and reused while
+the data files and topo's code are the same. It is only a cache: deleting it is harmless.
+
 >>> ranges = load_cloud_ranges()
 >>> hit = ranges.lookup("13.208.0.67")
 >>> hit.provider, hit.region, hit.services, hit.prefix
@@ -15,17 +20,23 @@ stores fresher copies in the user data folder, which win when present. Every tab
 
 from __future__ import annotations
 
+import functools
 import gzip
+import hashlib
 import json
+import marshal
+import os
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from topo.errors import TopoError
-from topo.prefixmap import PrefixMap
+from topo.prefixmap import Compiled, PrefixMap
 
 #: AWS's pseudo-region for prefixes not tied to one region: never reported as a region.
 AWS_GLOBAL = "GLOBAL"
@@ -122,7 +133,10 @@ def _merge(old: CloudRange, new: CloudRange) -> CloudRange:
     if old.provider != new.provider:
         return old
     services = tuple(sorted(set(old.services) | set(new.services)))
-    return replace(old, services=services, region=old.region or new.region)
+    # What ``replace(old, services=..., region=...)`` makes, without its per-call overhead.
+    return CloudRange(
+        old.prefix, old.provider, old.region or new.region, services, old.border_group
+    )
 
 
 def read_dataset_bytes(dataset: Dataset, raw: bytes) -> tuple[list[CloudRange], datetime | None]:
@@ -170,15 +184,161 @@ class CloudRanges:
         return None if match is None else match[1]
 
 
-def load_cloud_ranges(data_dir: Path | None = None) -> CloudRanges:
-    """Load every dataset (user-updated copies first, else the shipped ones)."""
+def load_cloud_ranges(
+    data_dir: Path | None = None, *, cache_dir: Path | None = None, use_cache: bool = True
+) -> CloudRanges:
+    """Load every dataset (user-updated copies first, else the shipped ones).
+
+    The built table is reused from ``cache_dir`` (default: the user cache folder) when it
+    was compiled from the same bytes of every dataset by the same topo code; else it is
+    built from the files and the cache rewritten (atomically; when the folder is not
+    writable there is just no cache). A damaged or stale cache file is ignored. Lookups
+    give the same answers either way. ``use_cache=False`` neither reads nor writes it.
+    """
+    sources = [(dataset, *dataset_source(dataset, data_dir)) for dataset in DATASETS]
+    origins = {dataset.provider: origin for dataset, _, origin in sources}
+    if not use_cache:
+        return CloudRanges(*_build(sources), origins)
+    path = (cache_dir if cache_dir is not None else user_cache_dir()) / CACHE_NAME
+    key = _cache_key(sources)
+    cached = _read_cache(path, key)
+    if cached is not None:
+        return CloudRanges(*cached, origins)
+    table, dates = _build(sources)
+    _write_cache(path, key, table, dates)
+    return CloudRanges(table, dates, origins)
+
+
+Built = tuple[PrefixMap[CloudRange], dict[str, datetime | None]]
+
+
+def _build(sources: list[tuple[Dataset, bytes, str]]) -> Built:
+    """Parse the files and build the table (what the cache saves)."""
     items: list[tuple[str, CloudRange]] = []
     dates: dict[str, datetime | None] = {}
-    origins: dict[str, str] = {}
-    for dataset in DATASETS:
-        raw, origin = dataset_source(dataset, data_dir)
+    for dataset, raw, _ in sources:
         ranges, date = read_dataset_bytes(dataset, raw)
         items.extend((r.prefix, r) for r in ranges)
         dates[dataset.provider] = date
-        origins[dataset.provider] = origin
-    return CloudRanges(PrefixMap(items, merge=_merge), dates, origins)
+    return PrefixMap(items, merge=_merge), dates
+
+
+# -- the compiled cache ---------------------------------------------------------------------
+#
+# File: MAGIC, the 32-byte key (sha256 of the code and of every dataset's bytes), the sha256
+# of the payload, then the payload: ``marshal`` of plain lists, tuples, bytes and strings
+# (never code). The payload's checksum is verified before it is decoded, so a truncated or
+# damaged file is refused without being read; anything else wrong with it is refused too.
+# Writers write a private temporary file and rename it over the cache, so concurrent
+# readers see an old or a new file, never half of one, and concurrent writers each leave a
+# whole file (the last one wins).
+
+#: The cache's file name in the cache folder.
+CACHE_NAME = "cloud-ranges.bin"
+_MAGIC = b"topo cloud ranges 1\n"
+_DIGEST = 32
+
+
+def user_cache_dir() -> Path:
+    """The user cache folder (``~/.cache/topo`` on Linux)."""
+    from platformdirs import user_cache_dir as platform_cache_dir
+
+    return Path(platform_cache_dir("topo", appauthor=False))
+
+
+@functools.cache
+def _code_digest() -> bytes:
+    """What the cache depends on besides the data: the reading code and the Python."""
+    import topo
+    from topo import prefixmap
+
+    digest = hashlib.sha256(_MAGIC)
+    for part in (getattr(topo, "__version__", ""), sys.version, str(marshal.version)):
+        digest.update(part.encode() + b"\0")
+    for module in (__file__, prefixmap.__file__):
+        try:
+            digest.update(Path(module).read_bytes())
+        except (OSError, TypeError):  # no source file (frozen): the version must do
+            digest.update(b"?")
+    return digest.digest()
+
+
+def _cache_key(sources: list[tuple[Dataset, bytes, str]]) -> bytes:
+    digest = hashlib.sha256(_code_digest())
+    for dataset, raw, _ in sources:
+        digest.update(f"{dataset.provider}\0{dataset.filename}\0".encode())
+        digest.update(hashlib.sha256(raw).digest())
+    return digest.digest()
+
+
+def _encode(table: PrefixMap[CloudRange], dates: dict[str, datetime | None]) -> bytes:
+    """The table as marshal data; the values as their prefix plus one of a few profiles."""
+    profiles: dict[tuple[str, str | None, tuple[str, ...], str | None], int] = {}
+    prefixes: list[str] = []
+    picks: list[int] = []
+    for value in table.values():
+        profile = (value.provider, value.region, value.services, value.border_group)
+        prefixes.append(value.prefix)
+        picks.append(profiles.setdefault(profile, len(profiles)))
+    stamps = {provider: None if d is None else d.isoformat() for provider, d in dates.items()}
+    return marshal.dumps((table.compiled(), prefixes, list(profiles), picks, stamps))
+
+
+def _decode(payload: bytes) -> Built:
+    compiled, prefixes, profiles, picks, stamps = marshal.loads(payload)
+    if not len(prefixes) == len(picks) == len(compiled[1]) or set(stamps) != {
+        dataset.provider for dataset in DATASETS
+    }:
+        raise ValueError("cloud range cache: inconsistent")
+    if picks and not 0 <= min(picks) <= max(picks) < len(profiles):
+        raise ValueError("cloud range cache: bad profile index")
+
+    def value_of(index: int) -> CloudRange:
+        provider, region, services, border_group = profiles[picks[index]]
+        return CloudRange(prefixes[index], provider, region, services, border_group)
+
+    parts: Compiled = compiled
+    dates = {p: None if s is None else datetime.fromisoformat(s) for p, s in stamps.items()}
+    return PrefixMap.from_compiled(parts, value_of), dates
+
+
+def _read_cache(path: Path, key: bytes) -> Built | None:
+    """The cached table when the file is whole and was built from the same inputs."""
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC)
+    checksum, payload = blob[head + _DIGEST : head + 2 * _DIGEST], blob[head + 2 * _DIGEST :]
+    if blob[:head] != _MAGIC or blob[head : head + _DIGEST] != key:
+        return None
+    if hashlib.sha256(payload).digest() != checksum:
+        return None
+    try:
+        return _decode(payload)
+    except Exception:  # a cache: whatever is wrong with it, build again
+        return None
+
+
+def _write_cache(
+    path: Path, key: bytes, table: PrefixMap[CloudRange], dates: dict[str, datetime | None]
+) -> None:
+    """Replace the cache file atomically; quietly nothing when that is not possible."""
+    try:
+        payload = _encode(table, dates)
+    except (ValueError, TypeError):  # a value marshal cannot hold (odd data): no cache
+        return
+    blob = _MAGIC + key + hashlib.sha256(payload).digest() + payload
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".cloud-ranges-", suffix=".tmp", dir=path.parent)
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(blob)
+            temporary.replace(path)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    except OSError:
+        return
