@@ -165,12 +165,23 @@ def _language(line: str, table: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+def _any_marker(table: dict[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """One pattern for every language's markers (one scan of a line instead of one per
+    marker: format detection asks of every input file)."""
+    markers = sorted({m for ms in table.values() for m in ms}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(m) for m in markers))
+
+
+_ANY_HEADER = _any_marker(HEADERS)
+_ANY_FOOTER = _any_marker(FOOTERS)
+
+
 def _is_header(line: str) -> bool:
-    return _language(line, HEADERS) is not None
+    return _ANY_HEADER.search(line) is not None
 
 
 def _is_footer(line: str) -> bool:
-    return _language(line.strip(), FOOTERS) is not None
+    return _ANY_FOOTER.search(line.strip()) is not None
 
 
 def _columns(body: str) -> tuple[list[str | None], str]:
