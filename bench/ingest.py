@@ -3,20 +3,24 @@
 Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
 
 - RIPE Atlas JSON Lines (default 20,000 results, ~81 MB): ``topo build FILE --offline
-  --no-cache --graph-json OUT`` (parse, classify, offline owners, inference, graph, written)
-  against (a) ripe.atlas.sagan parsing the file and extracting every hop's addresses and
-  (b) a bare orjson loop counting the same hop-to-hop edges (and orjson decoding alone);
+  --no-cache --graph-json OUT`` (parse, classify, offline owners, inference, graph, written;
+  ``--jobs`` left at its default, the machine's cores, and again with ``--jobs 1``) against
+  (a) ripe.atlas.sagan parsing the file and extracting every hop's addresses and (b) a bare
+  orjson loop counting the same hop-to-hop edges (and orjson decoding alone);
 - ``traceroute -n`` text (default 5,000 files): ``topo build DIR ...`` against jc parsing
   the same files;
-- peak memory (the child process's ``ru_maxrss``) of ``topo build`` at 10k and 100k
-  Atlas results.
+- ``--jobs 2`` against ``--jobs 1`` on a folder of 10,000 small text traces;
+- with ``--dask``: the Atlas build on a local two-worker Dask cluster;
+- peak memory of ``topo build`` at 10k and 100k Atlas results (``ru_maxrss`` of the
+  process, and of its largest worker when it forks some).
 
 Every measurement runs in a fresh child process, timed from after its imports; the
 machine's load average is printed before and after (a shared CPU skews every number, the
 ratios less so).
 
-    python bench/ingest.py [--traces 20000] [--text-files 5000] [--memory 10000,100000]
-                           [--workdir /tmp/topo-bench] [--skip text,memory]
+    python bench/ingest.py [--traces 20000] [--text-files 5000] [--jobs-files 10000]
+                           [--memory 10000,100000] [--dask] [--workdir /tmp/topo-bench]
+                           [--skip atlas,text,jobs,memory]
 """
 
 from __future__ import annotations
@@ -48,15 +52,17 @@ def _synth(kind: str, out: Path, traces: int) -> None:
 # -- the measured tasks (each runs in its own child process) ------------------------------
 
 
-def task_topo(path: str, out: str) -> dict[str, int]:
-    """``topo build PATH --offline --no-cache --graph-json OUT --quiet``, in-process."""
+def task_topo(path: str, out: str, *options: str) -> dict[str, int]:
+    """``topo build PATH --offline --no-cache --graph-json OUT --quiet [OPTIONS]``,
+    in-process."""
     from topo.cli import cli
 
     with contextlib.suppress(SystemExit):  # the command ends with ctx.exit(code)
         cli.main(
-            ["build", path, "--offline", "--no-cache", "--graph-json", out, "--quiet"],
+            ["build", path, "--offline", "--no-cache", "--graph-json", out, "--quiet",
+             *options],
             prog_name="topo",
-        )
+        )  # fmt: skip
     graph = json.loads(Path(out).read_bytes())
     return {"nodes": len(graph["nodes"]), "edges": len(graph["edges"])}
 
@@ -144,10 +150,12 @@ def child(name: str, args: list[str]) -> None:
     result = TASKS[name](*args)
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "result": result}))
+    worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024,
+                      "worker_peak_mb": worker_kb / 1024, "result": result}))  # fmt: skip
 
 
-def run(name: str, *args: str) -> tuple[float, float]:
+def run(name: str, *args: str, label: str | None = None) -> tuple[float, float]:
     """Run a task in a fresh child process; its seconds and peak memory (MB)."""
     proc = subprocess.run(
         [sys.executable, __file__, "--child", name, *args],
@@ -159,8 +167,13 @@ def run(name: str, *args: str) -> tuple[float, float]:
         raise SystemExit(f"{name} failed:\n{proc.stderr}")
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     seconds, peak = float(report["seconds"]), float(report["peak_mb"])
-    print(f"  {name:<14} {seconds:8.2f} s  peak {peak:7.0f} MB  {report['result']}", flush=True)
-    return seconds, peak
+    workers = float(report.get("worker_peak_mb") or 0)
+    extra = f" (workers {workers:.0f} MB each at most)" if workers else ""
+    print(
+        f"  {label or name:<16} {seconds:8.2f} s  peak {peak:7.0f} MB{extra}  {report['result']}",
+        flush=True,
+    )
+    return seconds, max(peak, workers)
 
 
 def _load() -> str:
@@ -171,7 +184,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--traces", type=int, default=20000)
     parser.add_argument("--text-files", type=int, default=5000)
+    parser.add_argument("--jobs-files", type=int, default=10000)
     parser.add_argument("--memory", default="10000,100000")
+    parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
     parser.add_argument("--skip", default="", help="comma-separated: atlas, text, memory")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -189,23 +204,42 @@ def main() -> None:
         _synth("atlas", atlas, args.traces)
         size = atlas.stat().st_size / 1e6
         print(f"RIPE Atlas JSON Lines: {args.traces} results, {size:.0f} MB")
-        topo, _ = run("topo", str(atlas), str(work / "atlas-graph.json"))
+        graph = str(work / "atlas-graph.json")
+        topo, _ = run("topo", str(atlas), graph, label="topo")
+        single, _ = run("topo", str(atlas), graph, "--jobs", "1", label="topo --jobs 1")
+        if args.dask:
+            dask, _ = run("topo", str(atlas), graph, "--engine", "dask", "--jobs", "2",
+                          label="topo dask 2")  # fmt: skip
         sagan, _ = run("sagan", str(atlas))
         loop, _ = run("orjson-edges", str(atlas))
         decode, _ = run("orjson-decode", str(atlas))
         lines += [
-            f"topo build vs sagan parsing:     {sagan / topo:5.2f}x faster (target >= 5x)",
-            f"topo build vs bare orjson loop:  {topo / loop:5.2f}x slower (target <= 2x)",
+            f"topo build vs sagan parsing:     {sagan / topo:5.2f}x faster (target >= 5x)"
+            f"; --jobs 1: {sagan / single:5.2f}x",
+            f"topo build vs bare orjson loop:  {topo / loop:5.2f}x slower (target <= 2x)"
+            f"; --jobs 1: {single / loop:5.2f}x",
             f"topo build vs orjson decode:     {topo / decode:5.2f}x slower",
         ]
+        if args.dask:
+            lines.append(f"Dask (local, 2 workers) vs --jobs 1: {single / dask:5.2f}x faster")
     if "text" not in skip:
         folder = work / f"text-{args.text_files}"
         _synth("text", folder, args.text_files)
         print(f"traceroute -n text: {args.text_files} files")
-        topo_text, _ = run("topo", str(folder), str(work / "text-graph.json"))
+        topo_text, _ = run("topo", str(folder), str(work / "text-graph.json"), label="topo")
         jc, _ = run("jc", str(folder))
         lines.append(
             f"topo build vs jc parsing (text): {jc / topo_text:5.2f}x faster (target >= 2x)"
+        )
+    if "jobs" not in skip:
+        folder = work / f"text-{args.jobs_files}"
+        _synth("text", folder, args.jobs_files)
+        print(f"traceroute -n text: {args.jobs_files} files, --jobs 1 and 2")
+        out = str(work / "jobs-graph.json")
+        one, _ = run("topo", str(folder), out, "--jobs", "1", label="topo --jobs 1")
+        two, _ = run("topo", str(folder), out, "--jobs", "2", label="topo --jobs 2")
+        lines.append(
+            f"--jobs 2 vs --jobs 1 (text files): {one / two:5.2f}x faster (target >= 1.6x)"
         )
     if "memory" not in skip:
         sizes = [int(x) for x in args.memory.split(",")]
@@ -214,7 +248,7 @@ def main() -> None:
             path = work / f"atlas-{count}.jsonl"
             _synth("atlas", path, count)
             print(f"peak memory, {count} Atlas results:")
-            peaks.append(run("topo", str(path), str(work / "mem-graph.json"))[1])
+            peaks.append(run("topo", str(path), str(work / "mem-graph.json"), label="topo")[1])
         if len(peaks) >= 2:
             lines.append(
                 f"peak memory {sizes[-1]} / {sizes[0]} traces: {peaks[-1] / peaks[0]:5.2f}x "

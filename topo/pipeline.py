@@ -182,9 +182,11 @@ def aggregate(
 
 
 def finish(partial: Partial) -> Topology:
-    """The annotated graph and inference of the whole input's :class:`Partial`."""
+    """The annotated graph and inference of the whole input's :class:`Partial` (which it
+    empties: the graph takes over its attribute dicts, and the builder's own indexes go)."""
     with no_cycle_collection():
         G = partial.builder.graph()
+        partial.builder = GraphBuilder()
         inference = summarize(partial.verdicts)
         annotate_graph(G, inference)
     return Topology(G, inference, partial.answers, partial.errors, partial.traces)
