@@ -181,7 +181,7 @@ def _load() -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--traces", type=int, default=20000)
     parser.add_argument("--text-files", type=int, default=5000)
     parser.add_argument("--jobs-files", type=int, default=10000)
@@ -189,11 +189,10 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
     parser.add_argument("--skip", default="", help="comma-separated: atlas, text, memory")
-    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child(args.child[0], args.child[1:])
+    if sys.argv[1:2] == ["--child"]:  # before argparse: the task's own options follow
+        child(sys.argv[2], sys.argv[3:])
         return
+    args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)

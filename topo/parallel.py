@@ -259,6 +259,8 @@ def _counted(items: Iterable[Any], progress: IngestProgress) -> Iterator[Any]:
 # -- worker processes ------------------------------------------------------------------
 
 _WORKER: tuple[Job, OwnerResolver] | None = None
+#: Files, bytes and traces the workers have read (shared memory, for the progress line).
+_COUNTERS: Any = None
 
 
 def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
@@ -272,49 +274,87 @@ def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
     _WORKER = (job, resolver)
 
 
-def _worker_unit(unit: Unit) -> Partial:
+def _run_group(
+    units: Sequence[Unit], job: Job, resolver: OwnerResolver, counters: Any = None
+) -> tuple[Partial, list[list[ParseError]]]:
+    """Run consecutive units and merge their partials; each unit's errors apart (the
+    parent reports them, capped per file)."""
+    total = Partial()
+    errors = []
+    for unit in units:
+        partial = run_unit(unit, job, resolver)
+        errors.append(partial.errors)
+        partial.errors = []
+        total.merge(partial)
+        if counters is not None:
+            with counters.get_lock():
+                counters[0] += 0 if unit.is_range and unit.start else len(unit.paths)
+                counters[1] += unit.size
+                counters[2] += partial.traces
+    return total, errors
+
+
+def _worker_group(units: Sequence[Unit]) -> tuple[Partial, list[list[ParseError]]]:
     assert _WORKER is not None
     job, resolver = _WORKER
-    return run_unit(unit, job, resolver)
+    return _run_group(units, job, resolver, _COUNTERS)
+
+
+def _groups(units: Sequence[Unit], count: int) -> list[list[Unit]]:
+    """``units`` cut into at most ``count`` consecutive groups of about equal size."""
+    total = sum(max(u.size, 1) for u in units)
+    groups: list[list[Unit]] = [[]]
+    done = 0
+    for unit in units:
+        if groups[-1] and done >= total * len(groups) / count and len(groups) < count:
+            groups.append([])
+        groups[-1].append(unit)
+        done += max(unit.size, 1)
+    return groups
+
+
+class _ErrorCap:
+    """Reports errors in input order, at most :data:`~topo.inputs.MAX_ERRORS_PER_FILE` per
+    file across the line ranges of a split file (a whole file's reader caps its own)."""
+
+    def __init__(self, report: Callable[[ParseError], None]) -> None:
+        self.report = report
+        self.shown: dict[str, int] = {}
+        self.hidden: dict[str, int] = {}
+        self.current: str | None = None
+
+    def unit(self, unit: Unit, errors: Iterable[ParseError]) -> None:
+        source = display_name(unit.paths[0]) if unit.is_range else None
+        if self.current is not None and source != self.current:
+            self.flush()
+        self.current = source
+        for error in errors:
+            if source is not None:
+                if self.shown.get(source, 0) >= MAX_ERRORS_PER_FILE:
+                    self.hidden[source] = self.hidden.get(source, 0) + 1
+                    continue
+                self.shown[source] = self.shown.get(source, 0) + 1
+            self.report(error)
+
+    def flush(self) -> None:
+        source = self.current
+        if source is not None and self.hidden.get(source):
+            count = self.hidden.pop(source)
+            self.report(ParseError(f"{count} more errors in this file not shown", path=source))
 
 
 def _merged(
-    results: Iterable[tuple[Unit, Partial]],
+    results: Iterable[tuple[Sequence[Unit], tuple[Partial, list[list[ParseError]]]]],
     report: Callable[[ParseError], None],
-    progress: IngestProgress | None,
 ) -> Partial:
-    """Merge partials in input order, reporting errors as they come (at most
-    :data:`~topo.inputs.MAX_ERRORS_PER_FILE` per file, as one process would)."""
+    """Merge the groups' partials in input order, reporting their errors in order."""
     total = Partial()
-    shown: dict[str, int] = {}
-    hidden: dict[str, int] = {}
-    last_range: str | None = None
-
-    def flush_hidden(source: str | None) -> None:
-        if source is not None and hidden.get(source):
-            report(ParseError(f"{hidden.pop(source)} more errors in this file not shown",
-                              path=source))  # fmt: skip
-
-    for unit, partial in results:
-        source = display_name(unit.paths[0]) if unit.is_range else None
-        if last_range is not None and source != last_range:
-            flush_hidden(last_range)
-        last_range = source
-        for error in partial.errors:
-            if source is not None:
-                if shown.get(source, 0) >= MAX_ERRORS_PER_FILE:
-                    hidden[source] = hidden.get(source, 0) + 1
-                    continue
-                shown[source] = shown.get(source, 0) + 1
-            report(error)
-        partial.errors = []
-        if progress is not None:
-            for path in unit.paths if not unit.is_range or unit.start == 0 else ():
-                progress.file(path)
-            progress.read(unit.size)
-            progress.traces(partial.traces)
+    cap = _ErrorCap(report)
+    for units, (partial, errors) in results:
+        for unit, unit_errors in zip(units, errors, strict=True):
+            cap.unit(unit, unit_errors)
         total.merge(partial)
-    flush_hidden(last_range)
+    cap.flush()
     return total
 
 
@@ -327,35 +367,66 @@ def build_partial(
     report: Callable[[ParseError], None],
     progress: IngestProgress | None = None,
 ) -> Partial:
-    """The whole input's :class:`Partial`, read by ``jobs`` forked worker processes."""
+    """The whole input's :class:`Partial`, read by ``jobs`` forked worker processes.
+
+    The units are cut into ``jobs`` consecutive groups, one per worker: each worker merges
+    its own units, and the parent merges ``jobs`` partials (not one per unit: merging is
+    the part no worker can share).
+    """
+    global _COUNTERS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
     readable = [u for u in units if u.error is None]
-    if jobs <= 1 or len(readable) <= 1 or "-" in paths:
-        own = resolver is None
-        active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
-        try:
+    own = resolver is None
+    active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
+    try:
+        if jobs <= 1 or len(readable) <= 1 or "-" in paths:
             with no_cycle_collection():
-                return _merged(((u, run_unit(u, job, active, progress)) for u in units),
-                               report, None)  # fmt: skip
-        finally:
-            if own:
-                active.close()
-    if resolver is not None:  # loaded once here, inherited by every worker
-        resolver.preload()
-    context = multiprocessing.get_context("fork")
-    with (
-        no_cycle_collection(),  # in the parent, and in the workers it forks
-        context.Pool(min(jobs, len(readable)), _start_worker, (job, resolver)) as pool,
-    ):
-        results = pool.imap(_worker_unit, units)
-        return _merged(zip(units, results, strict=True), report, progress)
+                cap = _ErrorCap(report)
+                total = Partial()
+                for unit in units:
+                    partial = run_unit(unit, job, active, progress)
+                    cap.unit(unit, partial.errors)
+                    partial.errors = []
+                    total.merge(partial)
+                cap.flush()
+                return total
+        active.preload()  # loaded once here, inherited by every worker
+        groups = _groups(units, jobs)
+        context = multiprocessing.get_context("fork")
+        _COUNTERS = context.Array("q", 3)
+        with (
+            no_cycle_collection(),  # in the parent, and in the workers it forks
+            context.Pool(len(groups), _start_worker, (job, active)) as pool,
+        ):
+            pending = pool.map_async(_worker_group, groups, chunksize=1)
+            while not pending.ready():
+                pending.wait(0.25)
+                if progress is not None:
+                    _show(progress, _COUNTERS)
+            results = pending.get()
+            if progress is not None:
+                _show(progress, _COUNTERS)
+            return _merged(zip(groups, results, strict=True), report)
+    finally:
+        _COUNTERS = None
+        if own:
+            active.close()
+
+
+def _show(progress: IngestProgress, counters: Any) -> None:
+    """Bring the progress line up to the workers' shared counts."""
+    files, nbytes, traces = counters[:]
+    for _ in range(files - progress.files):
+        progress.file("")
+    progress.read(nbytes - progress.bytes)
+    progress.traces(traces - progress.count)
 
 
 # -- Dask -------------------------------------------------------------------------------
 
 
-def _dask_unit(unit: Unit, job: Job) -> Partial:
-    return run_unit(unit, job, _dask_resolver(job))
+def _dask_unit(unit: Unit, job: Job) -> tuple[Partial, list[list[ParseError]]]:
+    return _run_group([unit], job, _dask_resolver(job))
 
 
 _DASK_RESOLVERS: dict[int, OwnerResolver] = {}
@@ -407,4 +478,9 @@ def build_partial_dask(
     finally:
         if cluster is not None:
             cluster.close()
-    return _merged(zip(units, partials, strict=True), report, progress)
+    if progress is not None:
+        for units_done, (partial, _) in zip(units, partials, strict=True):
+            progress.file("")
+            progress.read(units_done.size)
+            progress.traces(partial.traces)
+    return _merged((([u], p) for u, p in zip(units, partials, strict=True)), report)
