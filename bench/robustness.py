@@ -20,15 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import CymruServer, RdapServer, WhoisServer, generated_networks  # noqa: E402
+from tests.servers import run_chaos  # noqa: E402
 from tests.test_fuzz import TEXT_INPUTS, _mutate  # noqa: E402
 from topo.errors import ParseError  # noqa: E402
 from topo.inputs import decode_bytes  # noqa: E402
-from topo.owners.online import LookupFailure, OnlineConfig, OnlineResolver  # noqa: E402
+from topo.owners.online import LookupFailure  # noqa: E402
 from topo.parsers import PARSERS, iter_parse_text  # noqa: E402
-
-CHAOS_MODES = ["ok", "ok", "ok", "slow:0.5", "429", "429-once:1", "503", "malformed",
-               "wrong-type", "truncated", "reset", "hang"]  # fmt: skip
 
 
 def fuzz(per_file: int, seed: int) -> bool:
@@ -73,30 +70,23 @@ def fuzz(per_file: int, seed: int) -> bool:
 
 
 def chaos(addresses: int, timeout: float, seed: int) -> bool:
-    """Resolve addresses against an RDAP server whose networks misbehave at random."""
-    rng = random.Random(seed)
-    networks = generated_networks(40)
-    modes = {net.prefix: rng.choice(CHAOS_MODES) for net in networks}
-    addrs = [f"45.{rng.randrange(40)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-             for _ in range(addresses)]  # fmt: skip
-    with (
-        RdapServer(networks, modes=modes) as rdap,
-        WhoisServer(networks) as whois,
-        CymruServer(networks) as cymru,
-    ):
-        config = OnlineConfig(rdap_url=rdap.url, whois_server=whois.address,
-                              cymru_server=cymru.address, timeout=timeout)  # fmt: skip
-        warnings: list[str] = []
-        started = time.monotonic()
-        results = OnlineResolver(config, warn=warnings.append).lookup_many(addrs)
-        elapsed = time.monotonic() - started
-    failures = [r for r in results.values() if isinstance(r, LookupFailure)]
+    """Resolve addresses against an RDAP server whose networks misbehave at random
+    (:func:`tests.servers.run_chaos`, which the test suite runs too)."""
+    run = run_chaos(addresses, timeout=timeout, seed=seed)
+    failures = [r for r in run.results.values() if isinstance(r, LookupFailure)]
     failed = Counter(r.reason.split(":")[0] for r in failures)
-    print(f"\nchaos RDAP server: {len(addrs)} addresses in 40 networks")
-    print(f"network modes: {dict(Counter(modes.values()))}")
-    print(f"answered {len(results) - len(failures)}, failed {len(failures)}: {dict(failed)}")
-    print(f"wall time {elapsed:.2f} s, timeout {timeout} s; {len(warnings)} warning(s)")
-    return len(results) == len(set(addrs))
+    kinds = Counter(mode.partition(":")[0] for mode in run.modes.values())
+    lost = [a for a, r in run.results.items()
+            if isinstance(r, LookupFailure) and run.served[run.network(a).prefix]]  # fmt: skip
+    wrong = [a for a, r in run.results.items()
+             if not isinstance(r, LookupFailure) and r.org != run.network(a).org]  # fmt: skip
+    print(f"\nchaos RDAP server: {len(run.results)} addresses in {len(run.networks)} networks")
+    print(f"network modes: {dict(kinds)}")
+    print(f"answered {len(run.results) - len(failures)}, failed {len(failures)}: {dict(failed)}")
+    print(f"good answers lost: {len(lost)}, wrong owners: {len(wrong)}")
+    print(f"wall time {run.elapsed:.2f} s, budget {run.budget():.1f} s (timeout {timeout} s); "
+          f"{len(run.warnings)} warning(s)")  # fmt: skip
+    return not lost and not wrong and run.elapsed < run.budget()
 
 
 def main() -> None:

@@ -17,6 +17,9 @@ stop event (at most :data:`MAX_HANG` seconds) and every client socket has a time
 - :class:`CymruServer`: the bulk protocol (``begin``/``verbose``/addresses/``end``).
 - :class:`SilentServer` accepts and never answers; :class:`BlackholeServer` listens and
   never accepts; :func:`closed_port` gives a port nothing listens on (connection refused).
+- :func:`run_chaos`: an online lookup run against an RDAP server whose networks misbehave
+  at random (:data:`CHAOS_MODES`, a fixed seed), what ``bench/robustness.py`` reports and
+  ``tests/test_owners_online.py`` asserts.
 
 >>> with RdapServer(default_networks()) as rdap:
 ...     rdap.url.startswith("http://127.0.0.1:")
@@ -27,6 +30,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
+import random
 import socket
 import socketserver
 import struct
@@ -365,6 +370,7 @@ class _RdapHandler(BaseHTTPRequestHandler):
             self._json(404, {"errorCode": 404, "title": "Not Found", "description": [addr]})
             return
         self._json(200, rdap_answer(net))
+        srv.count_served(net.prefix)  # the whole answer was written
 
     def _misbehave(self, mode: str) -> bool:
         """Act out ``mode``; True when the normal answer should follow."""
@@ -431,7 +437,8 @@ class RdapServer(_Base):
     """A threaded HTTP server answering RDAP queries for ``networks`` (see module doc).
 
     ``requests`` counts every path; ``lookups`` counts IP lookups per registry host
-    (bootstrap answers included when served directly, redirects not).
+    (bootstrap answers included when served directly, redirects not); ``served`` counts
+    the good answers written in full, per network prefix.
     """
 
     def __init__(
@@ -448,6 +455,7 @@ class RdapServer(_Base):
         self.modes = dict(modes or {})
         self.redirect = redirect
         self.lookups: Counter[str] = Counter()
+        self.served: Counter[str] = Counter()
         self._server: _QuietHTTPServer | None = None
 
     def mode_for(self, net: Net | None) -> str:
@@ -457,6 +465,10 @@ class RdapServer(_Base):
     def count_lookup(self, host: str) -> None:
         with self.lock:
             self.lookups[host] += 1
+
+    def count_served(self, prefix: str) -> None:
+        with self.lock:
+            self.served[prefix] += 1
 
     @property
     def ip_lookups(self) -> int:
@@ -679,3 +691,90 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
+
+
+#: How the chaos RDAP server's networks misbehave (each at least once, the rest drawn at
+#: random): answering at once, late (``slow``, a random delay under half the timeout) or
+#: after one 429 with Retry-After (``429-once``), and every way of failing.
+CHAOS_MODES = ("ok", "slow", "429-once:1", "429", "429:30", "503", "malformed", "wrong-type",
+               "truncated", "reset", "hang")  # fmt: skip
+#: The modes whose answer is a good one, sooner or later.
+GOOD_CHAOS_MODES = frozenset({"ok", "slow", "429-once"})
+
+
+@dataclass
+class ChaosRun:
+    """One :func:`run_chaos`: what each network did and what the resolver made of it."""
+
+    networks: list[Net]
+    modes: dict[str, str]  # network prefix -> mode
+    results: dict[str, Any]  # address -> Owner or LookupFailure
+    warnings: list[str]
+    elapsed: float  # seconds
+    served: Counter[str]  # network prefix -> good RDAP answers written in full
+    config: Any  # the OnlineConfig
+
+    def network(self, addr: str) -> Net:
+        net = _find(self.networks, addr)
+        assert net is not None, addr
+        return net
+
+    def good(self, net: Net) -> bool:
+        """Whether the network's RDAP answer was a good one (sooner or later)."""
+        return self.modes[net.prefix].partition(":")[0] in GOOD_CHAOS_MODES
+
+    def budget(self) -> float:
+        """The longest the run may take (seconds), from its configuration: one lookup per
+        coalescing group (a /16 here), ``concurrency`` at a time, each within one RDAP and
+        one whois ``timeout`` (Retry-After waits included), at most two RDAP requests per
+        group behind the per-registry rate limit; Team Cymru in parallel."""
+        from topo.owners.whois import cymru_budget
+
+        config = self.config
+        groups = len({ipaddress.ip_network(f"{a}/16", strict=False) for a in self.results})
+        lookups = 2 * config.timeout * math.ceil(groups / config.concurrency)
+        rate = config.rate_per_registry
+        waiting = 2 * groups / rate if rate else 0.0
+        return max(lookups + waiting, cymru_budget(config.timeout, len(self.results)) + 1.0)
+
+
+def chaos_modes(networks: Sequence[Net], rng: random.Random, timeout: float) -> dict[str, str]:
+    """A mode per network: every one of :data:`CHAOS_MODES`, then random ones, shuffled."""
+    names = list(CHAOS_MODES)
+    names += [rng.choice(CHAOS_MODES) for _ in range(len(networks) - len(names))]
+    rng.shuffle(names)
+    return {
+        net.prefix: f"slow:{rng.uniform(0.05, timeout / 2):.2f}" if mode == "slow" else mode
+        for net, mode in zip(networks, names, strict=False)
+    }
+
+
+def run_chaos(
+    addresses: int, *, timeout: float, seed: int, networks: int = 40, **config: Any
+) -> ChaosRun:
+    """Resolve ``addresses`` random addresses in ``networks`` networks online against an
+    RDAP server whose networks misbehave (:func:`chaos_modes`), with well-behaved whois
+    and Team Cymru servers, all on loopback. ``config``: more :class:`OnlineConfig` fields
+    (``whois_fallback=False`` asks RDAP only)."""
+    from topo.owners.online import OnlineConfig, OnlineResolver
+
+    assert networks >= len(CHAOS_MODES)
+    rng = random.Random(seed)
+    nets = generated_networks(networks)
+    modes = chaos_modes(nets, rng, timeout)
+    addrs = [f"45.{rng.randrange(networks)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+             for _ in range(addresses)]  # fmt: skip
+    with (
+        RdapServer(nets, modes=modes) as rdap,
+        WhoisServer(nets) as whois,
+        CymruServer(nets) as cymru,
+    ):
+        settings = OnlineConfig(rdap_url=rdap.url, whois_server=whois.address,
+                                cymru_server=cymru.address, timeout=timeout,
+                                **config)  # fmt: skip
+        warnings: list[str] = []
+        started = time.monotonic()
+        results = OnlineResolver(settings, warn=warnings.append).lookup_many(addrs)
+        elapsed = time.monotonic() - started
+        served = Counter(rdap.served)
+    return ChaosRun(nets, modes, dict(results), warnings, elapsed, served, settings)

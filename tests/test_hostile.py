@@ -1,6 +1,6 @@
-"""Hostile files (issue 10): huge lines, huge JSON arrays, deep nesting, huge traces, many
-files, unreadable files. Each gets a clear message, in bounded memory, and the rest of the
-run goes on.
+"""Hostile files (issue 10): huge lines, huge JSON arrays, JSON documents and JSON Lines lines
+over the size limit, large UTF-16 texts, deep nesting, huge traces, many files, unreadable
+files. Each gets a clear message, in bounded memory, and the rest of the run goes on.
 
 The sizes here are kept small enough for CI (tens of MB); docs/bad-input.md gives the
 measurements at 200 MB and 10^6 hops.
@@ -8,6 +8,7 @@ measurements at 200 MB and 10^6 hops.
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
 import io
 import json
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from topo import inputs
-from topo.errors import ParseError
+from topo.errors import ParseError, UsageError
 from topo.inputs import MAX_ERRORS_PER_FILE, MAX_LINE_BYTES, read_traces
 from topo.model import Trace
 from topo.parsers import ParseResult
@@ -301,3 +302,282 @@ def test_a_folder_of_10_4_files(tmp_path: Path) -> None:
     result = ParseResult.collect(read_traces([tmp_path]))
     assert len(result.traces) == 10**4 - len(bad)
     assert [e.path for e in result.errors] == [str(tmp_path / f"t{n:05d}.txt") for n in sorted(bad)]
+
+
+# --- a size limit for one JSON document or JSON Lines line ----------------------------------
+
+#: TOPO_MAX_JSON_BYTES in these tests: the synthetic Atlas results are 3-6 kB each.
+LIMIT = 16 * 1024
+
+
+def _json_line_error(path: Path, line: int, length: int, limit: str = "16,384 bytes") -> str:
+    return (
+        f"{path}:{line}: JSON line longer than {limit} ({length:,} bytes); skipped"
+        " (TOPO_MAX_JSON_BYTES sets the limit)"
+    )
+
+
+def _json_document_error(path: Path, line: int) -> str:
+    return (
+        f"{path}:{line}: JSON document larger than 16,384 bytes; skipped"
+        " (TOPO_MAX_JSON_BYTES sets the limit)"
+    )
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """Record the calls of ``inputs.<name>`` (which reader a test went through)."""
+    calls: list[str] = []
+    real = getattr(inputs, name)
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inputs, name, spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("encoding", "reader"),
+    [(None, "limited_json_lines"), ("utf-8", "_limit_json")],
+    ids=["streamed", "whole"],
+)
+def test_a_json_lines_line_over_the_limit_is_skipped_and_the_rest_read(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    atlas_results: list[str],
+    encoding: str | None,
+    reader: str,
+) -> None:
+    """Streamed line by line, or (an explicit encoding turns streaming off) as one text."""
+    count = 40
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(LIMIT))
+    huge = '{"type": "traceroute", "padding": "' + "p" * 3 * MIB + '"}'
+    lines = atlas_results[:count]
+    path = tmp_path / "atlas.jsonl"
+    path.write_text("\n".join([*lines[:5], huge, *lines[5:]]) + "\n", encoding="utf-8")
+    reference = tmp_path / "reference.jsonl"
+    reference.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    calls = _spy(monkeypatch, reader)
+    result = ParseResult.collect(read_traces([path], encoding=encoding))
+    assert calls == [reader]
+    assert [str(e) for e in result.errors] == [_json_line_error(path, 6, len(huge))]
+    want = ParseResult.collect(read_traces([reference])).traces
+    assert [_digest(t) for t in result.traces] == [_digest(t) for t in want]
+    assert len(want) == count
+    lines = [t.origin.line for t in result.traces if t.origin]
+    assert lines == [1, 2, 3, 4, 5, *range(7, count + 2)]  # line 6 was too long
+
+
+@pytest.mark.parametrize("streamed", [True, False])
+def test_a_40_mb_json_line_is_skipped_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, atlas_results: list[str], streamed: bool
+) -> None:
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", "1M")
+    path = tmp_path / "atlas.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("\n".join(atlas_results[:40]) + "\n")
+        out.write('{"padding": "' + "p" * 40 * MIB + '"}\n')
+        out.write(atlas_results[40] + "\n")
+    size = path.stat().st_size
+    # an explicit encoding turns streaming off: the input is read as one text, in chunks
+    errors, digests, peak = _peak(read_traces([path], encoding=None if streamed else "utf-8"))
+    assert errors == [_json_line_error(path, 41, 40 * MIB + 15, limit="1 MiB")]
+    assert len(digests) == 41
+    assert peak < size / 8, f"peak {peak} for a {size}-byte file"
+
+
+def test_json_lines_larger_than_the_limit_in_total_are_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, atlas_results: list[str]
+) -> None:
+    """The limit is per line: a long JSON Lines file is not one large document, even when
+    its first line is too long or not JSON at all."""
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(LIMIT))
+    calls = _spy(monkeypatch, "_limit_json")
+    for first in ("", "{" + "x" * 2 * LIMIT, "{oops"):
+        path = tmp_path / "atlas.jsonl"
+        path.write_text("\n".join([first, *atlas_results[:50]]) + "\n", encoding="utf-8")
+        assert path.stat().st_size > 10 * LIMIT
+        calls.clear()
+        result = ParseResult.collect(read_traces([path], encoding="utf-8"))
+        assert calls == ["_limit_json"]
+        assert len(result.traces) == 50, first[:8]
+        expected = {
+            "": [],
+            "{oops": [f"{path}:1: invalid JSON: Expecting property name enclosed in double quotes"],
+        }.get(first, [_json_line_error(path, 1, 2 * LIMIT + 1)])
+        assert [str(e) for e in result.errors] == expected
+
+
+def _atlas_document(hops: int) -> dict[str, Any]:
+    """One RIPE Atlas result with ``hops`` hops (about 90 bytes each, pretty-printed more)."""
+    return {
+        "type": "traceroute",
+        "dst_addr": "192.0.2.9",
+        "result": [
+            {"hop": n, "result": [{"from": f"10.{n >> 16}.{n >> 8 & 255}.{n & 255}", "rtt": 1.5}]}
+            for n in range(1, hops + 1)
+        ],
+    }
+
+
+def test_one_json_document_over_the_limit_is_one_error_read_no_further(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pretty-printed document (13 MB, not an array: not streamed) larger than the limit
+    is refused once its first chunks are read; the next file of the run is read."""
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(LIMIT))
+    big = tmp_path / "a-big.json"
+    with big.open("w", encoding="utf-8") as out:
+        out.write("\n\n")
+        json.dump(_atlas_document(100_000), out, indent=2)
+    small = tmp_path / "b-small.json"
+    small.write_text(json.dumps(_atlas_document(30), indent=2), encoding="utf-8")
+    assert big.stat().st_size > 10 * MIB and small.stat().st_size < LIMIT
+    errors, digests, peak = _peak(read_traces([tmp_path]))
+    assert errors == [_json_document_error(big, 3)]
+    assert len(digests) == 1  # b-small.json
+    assert peak < 4 * MIB, f"peak {peak}: the document was read on"
+
+
+def test_one_json_document_under_the_limit_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(_atlas_document(600), indent=2), encoding="utf-8")
+    size = path.stat().st_size
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(size))
+    result = ParseResult.collect(read_traces([path]))
+    assert result.ok and len(result.traces[0].hops) == 600
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(size - 1))
+    result = ParseResult.collect(read_traces([path]))
+    assert [str(e) for e in result.errors] == [
+        _json_document_error(path, 1).replace("16,384 bytes", f"{size - 1:,} bytes")
+    ]
+
+
+@pytest.mark.parametrize("indent", [None, 1])
+@pytest.mark.parametrize("ijson", [True, False])
+def test_a_json_array_over_the_limit_streamed_or_not(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    atlas_results: list[str],
+    indent: int | None,
+    ijson: bool,
+) -> None:
+    """Streamed (ijson), an array of Atlas results has no size limit; read whole (without
+    ijson), it is one document: on one line, or pretty-printed over many."""
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", str(LIMIT))
+    if not ijson:
+        monkeypatch.setattr(inputs, "_ijson_available", lambda: False)
+    elif importlib.util.find_spec("ijson") is None:
+        pytest.skip("ijson is not installed")
+    path = tmp_path / "atlas.json"
+    results = [json.loads(line) for line in atlas_results[:100]]
+    path.write_text(json.dumps(results, indent=indent), encoding="utf-8")
+    size = path.stat().st_size
+    result = ParseResult.collect(read_traces([path]))
+    if ijson:
+        assert result.ok and len(result.traces) == 100
+    elif indent is None:
+        assert not result.traces
+        assert [str(e) for e in result.errors] == [_json_line_error(path, 1, size)]
+    else:
+        assert not result.traces
+        assert [str(e) for e in result.errors] == [_json_document_error(path, 1)]
+
+
+def test_a_bad_json_limit_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(_atlas_document(3)))
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", "lots")
+    with pytest.raises(UsageError, match="TOPO_MAX_JSON_BYTES='lots' is not a size"):
+        ParseResult.collect(read_traces([path]))
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", "1k")
+    assert inputs.max_json_bytes() == 1024
+    monkeypatch.delenv("TOPO_MAX_JSON_BYTES")
+    assert inputs.max_json_bytes() == inputs.MAX_JSON_BYTES == 64 * MIB
+
+
+# --- UTF-16 text, decoded as it is read -------------------------------------------------------
+
+WINDOWS_UTF16 = ROOT / "tests" / "data" / "windows-tracert" / "de-powershell-utf16.txt"
+
+
+def _items(items: Iterator[Any]) -> list[Any]:
+    """What reading gives, comparable: a digest and the origin per trace, errors as text."""
+    return [
+        str(item) if isinstance(item, ParseError) else (_digest(item), item.origin)
+        for item in items
+    ]
+
+
+def _windows_utf16_text() -> str:
+    """80 traces of the golden PowerShell capture, a non-BMP character in each prompt line
+    (a surrogate pair in UTF-16): about 75 kB, more than the first block read."""
+    text = WINDOWS_UTF16.read_bytes().decode("utf-16")
+    assert "über" in text
+    prompt = text.replace("PS C:\\Users\\lab>", "PS C:\\Users\\lab\\\U0001f6f0>")
+    return "".join(prompt.replace("198.51.100.42", f"198.51.100.{n}") for n in range(1, 81))
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 7, 4097])
+@pytest.mark.parametrize(
+    ("codec", "encoding"),
+    [("utf-16", None), ("utf-16-le", None), ("utf-16-be", None), ("utf-16", "utf-16")],
+    ids=["bom", "le", "be", "explicit"],
+)
+def test_utf16_read_in_chunks_parses_as_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int, codec: str, encoding: str | None
+) -> None:
+    """Chunk boundaries fall inside code units and surrogate pairs: the traces, their line
+    numbers and the errors are the same as when the file is decoded whole."""
+    from topo.parsers import iter_parse_text
+
+    path = tmp_path / "tracert.txt"
+    data = _windows_utf16_text().encode(codec)
+    path.write_bytes(data)
+    assert len(data) > inputs.SNIFF_BYTES + 8 * 1024
+    whole = _items(iter_parse_text(data.decode(codec), source=str(path)))
+    assert len([i for i in whole if not isinstance(i, str)]) == 80
+    monkeypatch.setattr(inputs, "_CHUNK_BYTES", chunk)
+    calls = _spy(monkeypatch, "_utf8_chunks")
+    assert _items(read_traces([path], encoding=encoding)) == whole
+    assert calls == ["_utf8_chunks"]
+
+
+def test_utf16_long_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    """A 36 MB UTF-16 line (18 million characters) between two traces: one error, counted
+    in UTF-8 bytes once decoded, both traces kept, memory far below the file's size."""
+    trace = WINDOWS_UTF16.read_bytes().decode("utf-16")
+    path = tmp_path / "tracert.txt"
+    with path.open("wb") as out:
+        out.write(codecs.BOM_UTF16_LE + (trace + "# ").encode("utf-16-le"))
+        for _ in range(18):
+            out.write(("x" * MIB).encode("utf-16-le"))
+        out.write(("\n" + trace).encode("utf-16-le"))
+    size = path.stat().st_size
+    lines = trace.count("\n")
+    errors, digests, peak = _peak(read_traces([path]))
+    assert errors == [f"{path}:{lines + 1}: line longer than 1 MiB (18,874,370 bytes); skipped"]
+    assert len(digests) == 2
+    assert peak < size / 8, f"peak {peak} for a {size}-byte file"
+
+
+def test_invalid_utf16_read_in_chunks_says_so_like_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = _windows_utf16_text()
+    data = text.encode("utf-16")
+    cut = len(data) - 4000  # after the first block, between two characters
+    data = data[:cut] + b"\x00\xd8" + data[cut:]  # a lone high surrogate
+    path = tmp_path / "tracert.txt"
+    path.write_bytes(data)
+    decoded = inputs.decode_bytes(data)
+    assert decoded.problems == ("not valid utf-16: illegal UTF-16 surrogate",)
+    monkeypatch.setattr(inputs, "_CHUNK_BYTES", 5)
+    result = ParseResult.collect(read_traces([path]))
+    assert [str(e) for e in result.errors if "utf-16" in str(e)] == [
+        f"{path}: not valid utf-16: illegal UTF-16 surrogate"
+    ]
+    assert len(result.traces) == 80

@@ -21,6 +21,7 @@ import pytest
 from tests.servers import (
     AMAZON_OSAKA,
     AMAZON_TECH,
+    CHAOS_MODES,
     RIPE_NCC,
     BlackholeServer,
     CymruServer,
@@ -31,6 +32,7 @@ from tests.servers import (
     closed_port,
     default_networks,
     generated_networks,
+    run_chaos,
 )
 from topo.errors import InvalidAddressError
 from topo.owners.breaker import CircuitBreaker, RateLimiter
@@ -238,6 +240,52 @@ def test_misbehaving_network_fails_alone_and_quickly(mode: str) -> None:
     assert any(BAD_MODES[mode] in got[a].reason for a in bad)  # type: ignore[union-attr]
 
 
+#: What a chaos network's failure says (a lookup refused once the breaker opened says
+#: "circuit open" instead); the chaos run's timeout is 2 s.
+CHAOS_REASONS = {mode: why for mode, why in BAD_MODES.items() if mode in CHAOS_MODES} | {
+    "hang": "timeout after 2.0 s"
+}
+
+
+@pytest.mark.parametrize("whois", [False, True], ids=["rdap-only", "whois-fallback"])
+def test_chaos_rdap_server_run_keeps_every_good_answer_within_its_budget(whois: bool) -> None:
+    """24 networks whose RDAP answers come at once, late (random delays) or after a 429 with
+    Retry-After, or never well: hangs, resets, 429 (without Retry-After, or one too long),
+    503, truncated and malformed JSON, a wrong content type (each at least once, seed 7).
+    The run ends within the budget its configuration allows; every address of a network
+    whose good answer was served has its owner, no owner is wrong, and every failure says
+    why. With whois as fallback (and the breaker's default 3 failures), every address gets
+    its owner. RDAP alone, the breaker is set not to open on failures: each network is
+    asked."""
+    config: dict[str, Any] = {"rate_per_registry": 20.0, "whois_fallback": whois}
+    if not whois:
+        config["failures_to_open"] = 1000
+    run = run_chaos(300, timeout=2.0, seed=7, networks=24, **config)
+    assert run.elapsed < run.budget() + SLACK, (run.elapsed, run.budget())
+    assert run.budget() < 30  # the bound is a real one
+    assert {m.partition(":")[0] for m in run.modes.values()} >= {"ok", "slow", "429-once"}
+    assert set(CHAOS_REASONS) <= set(run.modes.values())
+    for addr, answer in run.results.items():
+        net = run.network(addr)
+        mode = run.modes[net.prefix]
+        if isinstance(answer, Owner):
+            assert answer.org == net.org and answer.prefix == net.prefix, (addr, mode)
+            assert answer.answered_by == "whois" or run.good(net), (addr, mode)
+            continue
+        assert not whois, (addr, mode, answer)
+        assert not run.served[net.prefix], (addr, mode, answer)  # a good answer was lost
+        # a good network fails only when its answer did not come within the budget (behind
+        # the rate limit and the Retry-After pauses of other networks)
+        why = (
+            ("timeout after", "exceeds the remaining") if run.good(net) else (CHAOS_REASONS[mode],)
+        )
+        assert any(w in answer.reason for w in ("circuit open", *why)), (addr, mode, answer)
+    good = [a for a in run.results if run.good(run.network(a))]
+    assert sum(isinstance(run.results[a], Owner) for a in good) >= len(good) * 3 // 4
+    reasons = {r.reason for r in run.results.values() if isinstance(r, LookupFailure)}
+    assert whois or all(any(why in r for r in reasons) for why in CHAOS_REASONS.values())
+
+
 def test_retry_after_that_fits_the_budget_is_honoured() -> None:
     with RdapServer(modes={AMAZON_OSAKA.prefix: "429-once:1"}) as rdap:
         resolver, _, _ = make_resolver(rdap=rdap.url, timeout=3.0)
@@ -295,6 +343,29 @@ def test_breaker_keeps_the_answers_already_obtained() -> None:
     answered = {a for a, v in got.items() if isinstance(v, Owner)}
     assert answered == {a for net in networks[:5] for a in addresses_in(net, 3)}
     assert len(warnings) == 1
+
+
+def test_a_good_answer_in_flight_when_the_breaker_opens_is_kept() -> None:
+    """Four lookups start at once: three fail at once (HTTP 503) and open the breaker, the
+    fourth is answered 0.5 s later. It is waited for (within its budget), not dropped."""
+    late, *failing = generated_networks(4)
+    modes = {late.prefix: "slow:0.5"} | {n.prefix: "503" for n in failing}
+    addrs = [a for n in (late, *failing) for a in addresses_in(n, 2)]
+    with RdapServer([late, *failing], modes=modes) as rdap:
+        resolver, warnings, _ = make_resolver(rdap=rdap.url, concurrency=4, timeout=TIMEOUT)
+        started = time.monotonic()
+        got = resolver.lookup_many(addrs)
+        elapsed = time.monotonic() - started
+    assert elapsed < TIMEOUT + SLACK
+    for addr in addresses_in(late, 2):
+        answer = got[addr]
+        assert isinstance(answer, Owner) and answer.org == late.org, answer
+    for net in failing:
+        for addr in addresses_in(net, 2):
+            failure = got[addr]
+            assert isinstance(failure, LookupFailure) and "HTTP 503" in failure.reason
+    assert rdap.served == {late.prefix: 1}
+    assert len(warnings) == 1 and "online lookups stopped" in warnings[0]
 
 
 def test_whois_fallback_answers_when_rdap_is_down() -> None:

@@ -131,3 +131,19 @@ def test_build_partial_with_two_workers_reports_errors_in_input_order(
     assert partial.traces == 1500 + 120 - 1
     assert ":12: invalid JSON" in seen[0]
     assert seen[-1].endswith("missing.txt: no such file or directory")
+
+
+def test_a_line_over_the_json_limit_in_a_range_is_the_same_error(
+    inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    monkeypatch.setenv("TOPO_MAX_JSON_BYTES", "64k")
+    lines = Path(inputs[0]).read_text(encoding="utf-8").splitlines()
+    lines.insert(1200, '{"type": "traceroute", "padding": "' + "p" * 100_000 + '"}')
+    path = tmp_path / "long.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    whole = [str(x) for x in read_digests([str(path)]) if isinstance(x, ParseError)]
+    seen: list[str] = []
+    build_partial([str(path)], Job(), jobs=2, report=lambda e: seen.append(str(e)))
+    assert any(":1201: JSON line longer than" in x for x in whole)
+    assert seen == whole

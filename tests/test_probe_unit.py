@@ -12,6 +12,7 @@ import heapq
 import itertools
 import json
 import random
+import socket
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,6 +49,7 @@ from topo.probe.checksum import compensation, internet_checksum, ones_sum
 from topo.probe.mda import discover, miss_probability
 from topo.probe.packets import ProbeHeader, build_probe, icmp_checksum_of_flow, probe_key
 from topo.probe.replies import parse_extensions
+from topo.probe.sockets import NoRouteError
 from topo.schema import trace_from_dict
 
 
@@ -498,6 +500,55 @@ def test_cli_usage_and_flows_auto(offline_cli: EngineChannel) -> None:
                                       "--timeout", "0.3", "-q"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["meta"]["method"] == "mda"
+
+
+def test_cli_says_in_one_line_that_the_destination_never_answered(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Even with -q; the trace is written and the exit code is 0."""
+    silent = {**SIM_PATH, "destination": {"address": DST4, "silent": True}}
+    channel = EngineChannel(silent)
+    monkeypatch.setattr("topo.cli.trace.check_privilege", lambda: None)
+    monkeypatch.setattr(
+        "topo.cli.trace.run_trace", functools.partial(trace, src=SRC4, channel=channel)
+    )
+    out = tmp_path / "t.jsonl"
+    args = ["trace", DST4, "-o", str(out), "--rate", "5000", "--timeout", "0.2", "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"{DST4}: the destination never answered: the last reply came from 15.230.154.163 at "
+        "TTL 5, then "
+    ), line
+    record = json.loads(out.read_text())
+    assert record["reached"] is False and record["hops"][4]["replies"][0]["addr"]
+
+
+def test_cli_no_route_or_no_name_is_one_line_exit_1_and_the_next_target_is_traced(
+    monkeypatch: pytest.MonkeyPatch, offline_cli: EngineChannel
+) -> None:
+    blocked = "192.0.2.66"
+
+    def source(dst: str) -> str:
+        if dst == blocked:
+            raise NoRouteError(dst, "No route to host")
+        return SRC4
+
+    def resolve(host: str, *args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr("topo.probe.tracer.source_address", source)
+    monkeypatch.setattr("socket.getaddrinfo", resolve)  # no name is looked up for real
+    monkeypatch.setattr("topo.cli.trace.run_trace", functools.partial(trace, channel=offline_cli))
+    args = ["trace", blocked, "nowhere.invalid", DST4, "--rate", "5000", "--timeout", "0.3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[:2] == [
+        f"{blocked}: no route from this host (No route to host); nothing sent",
+        "nowhere.invalid: cannot resolve this name",
+    ]
+    assert json.loads(result.stdout)["dst"] == DST4
 
 
 def test_cli_without_privilege_says_so_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

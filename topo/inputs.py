@@ -25,13 +25,13 @@ import itertools
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
 from topo.digest import TraceDigest, digest_trace
-from topo.errors import ParseError, TopoError
+from topo.errors import ParseError, TopoError, UsageError
 from topo.model import Trace
 from topo.parsers import (
     ParseItem,
@@ -42,7 +42,13 @@ from topo.parsers import (
     iter_parse_text,
 )
 from topo.parsers.base import SNIFF_BYTES
-from topo.parsers.json_input import iter_json_array, iter_json_lines, loads
+from topo.parsers.json_input import (
+    first_json_char,
+    iter_json_array,
+    iter_json_lines,
+    loads,
+    looks_like_json_lines,
+)
 from topo.progress import IngestProgress
 
 STDIN = "-"
@@ -196,12 +202,21 @@ def display_name(name: str) -> str:
 
 
 #: The longest line a text input may have (bytes, end of line excluded); a longer line is
-#: reported and skipped, never held in memory. JSON inputs have no limit: a whole array of
-#: results on one line is how some tools write them.
+#: reported and skipped, never held in memory. JSON has its own limit,
+#: :data:`MAX_JSON_BYTES`.
 MAX_LINE_BYTES = 1024 * 1024
 #: Bytes read at a time from a text input (at most :data:`MAX_LINE_BYTES`, so that only the
 #: line crossing a chunk boundary can be too long).
 _CHUNK_BYTES = MAX_LINE_BYTES
+#: The largest JSON document read (bytes): one line of a JSON Lines file, or an input that
+#: is one document (pretty-printed or on one line) rather than JSON Lines. A larger one is
+#: reported and skipped, read in chunks and never held whole. A JSON array of RIPE Atlas
+#: results is streamed item by item and has no limit. :data:`JSON_LIMIT_VARIABLE` in the
+#: environment overrides it (a parsed document takes several times its size in memory).
+MAX_JSON_BYTES = 64 * 1024 * 1024
+#: The environment variable that sets the JSON limit: bytes, or with a unit (``256M``).
+JSON_LIMIT_VARIABLE = "TOPO_MAX_JSON_BYTES"
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 def _size(count: int) -> str:
@@ -209,6 +224,47 @@ def _size(count: int) -> str:
     if count % (1024 * 1024) == 0:
         return f"{count // (1024 * 1024)} MiB"
     return f"{count:,} bytes"
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes written as ``67108864``, ``64M``, ``64MiB``, ``512k`` or ``1G``.
+
+    >>> parse_size("64M"), parse_size("512 KiB"), parse_size("1000")
+    (67108864, 524288, 1000)
+    >>> parse_size("lots")
+    Traceback (most recent call last):
+        ...
+    ValueError: not a size: 'lots'
+    """
+    cleaned = text.strip().lower().replace(" ", "").removesuffix("b").removesuffix("i")
+    number = cleaned.rstrip("kmg")
+    unit = cleaned[len(number) :]
+    if not number.isdigit() or len(unit) > 1 or int(number) < 1:
+        raise ValueError(f"not a size: {text!r}")
+    return int(number) * _UNITS[unit]
+
+
+def max_json_bytes() -> int:
+    """The JSON limit in force: :data:`JSON_LIMIT_VARIABLE` if set, else :data:`MAX_JSON_BYTES`.
+
+    Raises :class:`~topo.errors.UsageError` (exit 2) when the variable is not a size.
+    """
+    value = os.environ.get(JSON_LIMIT_VARIABLE, "").strip()
+    if not value:
+        return MAX_JSON_BYTES
+    try:
+        return parse_size(value)
+    except ValueError:
+        raise UsageError(
+            f"{JSON_LIMIT_VARIABLE}={value!r} is not a size in bytes (e.g. 67108864 or 64M)"
+        ) from None
+
+
+def _json_too_long(limit: int, length: int) -> str:
+    return (
+        f"JSON line longer than {_size(limit)} ({length:,} bytes); skipped"
+        f" ({JSON_LIMIT_VARIABLE} sets the limit)"
+    )
 
 
 def _first_json_byte(head: bytes) -> bytes:
@@ -318,71 +374,225 @@ def _open_input(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
     return _open(name)
 
 
-def _line_safe(head: bytes, encoding: str | None) -> bool:
-    """True when the input's encoding writes a line end as the byte ``\\n`` (so lines can be
-    cut in bytes) and it is not JSON: UTF-8, CP932, Latin-1 ..., not UTF-16 or UTF-32."""
+def _transcoded(head: bytes, encoding: str | None) -> str | None:
+    """The codec to decode an input with as it is read, when its line ends are not the byte
+    ``\\n`` (UTF-16, UTF-32): such an input is handed on re-encoded as UTF-8. ``None`` for
+    the encodings whose lines can be cut in bytes (UTF-8, CP932, Latin-1 ...)."""
     if encoding:
         try:
-            return "a\n".encode(encoding) == b"a\n"
+            same = "a\n".encode(encoding) == b"a\n"
+            codecs.getincrementaldecoder(encoding)
         except (LookupError, UnicodeError):
-            return False
-    if any(head.startswith(bom) for bom, _ in _BOMS if bom != codecs.BOM_UTF8):
-        return False
-    if _utf16_without_bom(head) is not None:
-        return False
-    return _first_json_byte(head) not in (b"[", b"{")
+            return None  # read whole: decode_bytes reports it
+        return None if same else encoding
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return None if bom == codecs.BOM_UTF8 else name
+    return _utf16_without_bom(head)
+
+
+def _utf8_chunks(chunks: Iterable[bytes], codec: str, problems: list[str]) -> Iterator[bytes]:
+    """``chunks`` of an input in ``codec``, decoded as they come (a character may span two
+    chunks) and re-encoded as UTF-8. Bytes ``codec`` refuses are replaced, the first reason
+    added to ``problems``, as :func:`decode_bytes` does for a whole input."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+
+    def decode(data: bytes, final: bool) -> bytes:
+        try:
+            text = decoder.decode(data, final)
+        except UnicodeDecodeError as err:  # the decoder kept its state: decode again
+            problems.append(f"not valid {codec}: {err.reason}")
+            decoder.errors = "replace"
+            text = decoder.decode(data, final)
+        return text.encode("utf-8", "replace")
+
+    for chunk in chunks:
+        yield decode(chunk, False)
+    yield decode(b"", True)
+
+
+class _LineLimiter:
+    """The lines of an input fed in chunks, each line longer than ``limit`` bytes (end of
+    line excluded) left out and reported: counted as it is read, never held whole. A line
+    left out leaves an empty line in its place, so the lines after it keep their numbers.
+    ``kept`` holds the rest (whole lines, then the start of the last one).
+    """
+
+    def __init__(self, *, source: str, limit: int, message: Callable[[int, int], str]) -> None:
+        self.source = source
+        self.limit = limit
+        self.message = message
+        self.kept: list[bytes] = []
+        self.errors: list[ParseError] = []
+        self.fed = 0  # bytes fed so far
+        self._tail: list[bytes] = []  # the line being read, while it is short enough to keep
+        self._pending = 0  # its length so far
+        self._line = 1  # its number
+
+    @property
+    def lines(self) -> int:
+        """Lines ended so far."""
+        return self._line - 1
+
+    def _too_long(self, length: int) -> None:
+        text = self.message(self.limit, length)
+        self.errors.append(ParseError(text, path=self.source, line=self._line))
+
+    def feed(self, data: bytes) -> None:
+        """Take the next bytes of the input."""
+        self.fed += len(data)
+        step = min(_CHUNK_BYTES, self.limit)  # only the line crossing a boundary can be long
+        for start in range(0, len(data), step):
+            self._chunk(data[start : start + step])
+
+    def _chunk(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first < 0:
+            self._pending += len(chunk)
+            if self._pending <= self.limit:
+                self._tail.append(chunk)
+            else:
+                self._tail.clear()
+            return
+        length = self._pending + first
+        if length > self.limit:
+            self._too_long(length)
+            self.kept.append(b"\n")
+        else:
+            self.kept.extend(self._tail)
+            self.kept.append(chunk[: first + 1])
+        last = chunk.rfind(b"\n")
+        if last > first:
+            self.kept.append(chunk[first + 1 : last + 1])
+        self._line += 1 + chunk.count(b"\n", first + 1)
+        rest = chunk[last + 1 :]
+        self._pending = len(rest)
+        self._tail = [rest] if rest else []
+
+    def close(self) -> bytes:
+        """Everything kept, once the input has ended."""
+        if self._pending > self.limit:
+            self._too_long(self._pending)
+        else:
+            self.kept.extend(self._tail)
+        self._tail = []
+        return b"".join(self.kept)
+
+
+_BLANK = b" \t\r\n\xef\xbb\xbf"  # and a UTF-8 byte order mark
+
+
+def _text_too_long(limit: int, length: int) -> str:
+    return f"line longer than {_size(limit)} ({length:,} bytes); skipped"
+
+
+def _chunks(head: bytes, handle: BinaryIO) -> Iterator[bytes]:
+    """``head``, then the rest of ``handle``, :data:`_CHUNK_BYTES` at a time."""
+    yield head
+    yield from iter(lambda: handle.read(_CHUNK_BYTES), b"")
+
+
+def _limit_lines(chunks: Iterable[bytes], *, source: str) -> tuple[bytes, list[ParseError]]:
+    """A text input without its lines longer than :data:`MAX_LINE_BYTES` (see
+    :class:`_LineLimiter`), and an error for each."""
+    limiter = _LineLimiter(source=source, limit=MAX_LINE_BYTES, message=_text_too_long)
+    for chunk in chunks:
+        limiter.feed(chunk)
+    return limiter.close(), limiter.errors
 
 
 def _read_limited(head: bytes, handle: BinaryIO, *, source: str) -> tuple[bytes, list[ParseError]]:
-    """The rest of an input, with every line longer than :data:`MAX_LINE_BYTES` left out.
+    """The rest of an input, with every line longer than :data:`MAX_LINE_BYTES` left out."""
+    return _limit_lines(_chunks(head, handle), source=source)
 
-    Read in chunks: a long line is counted and dropped as it is read, never held whole. It
-    leaves an empty line in its place, so the lines after it keep their numbers.
+
+def _lines_of(pieces: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines (without their ends) of an input given in pieces."""
+    partial: list[bytes] = []
+    for piece in pieces:
+        start = 0
+        while (end := piece.find(b"\n", start)) >= 0:
+            partial.append(piece[start:end])
+            yield b"".join(partial)
+            partial = []
+            start = end + 1
+        partial.append(piece[start:])
+    if any(partial):
+        yield b"".join(partial)
+
+
+def _first_text_line(pieces: Iterable[bytes]) -> int:
+    """The number of the first line that is not blank."""
+    for number, line in enumerate(_lines_of(pieces), start=1):
+        if line.strip(_BLANK):
+            return number
+    return 1
+
+
+def _json_lines_verdict(pieces: Iterable[bytes]) -> bool | None:
+    """Whether the JSON parsers will read this input as JSON Lines rather than as one
+    document: one of its first five lines (from the first that is not blank) is a whole
+    JSON object, as :func:`~topo.parsers.json_input.iter_json_records` decides. ``None``
+    while fewer than five lines are there and none is."""
+    lines = _lines_of(pieces)
+    first = next((line for line in lines if line.strip(_BLANK)), None)
+    if first is None:
+        return None
+    window = [first.lstrip(_BLANK), *itertools.islice(lines, 4)]
+    if looks_like_json_lines(b"\n".join(window).decode("utf-8", "replace")):
+        return True
+    return False if len(window) == 5 else None
+
+
+def _limit_json(
+    chunks: Iterable[bytes], *, source: str, limit: int
+) -> tuple[bytes, list[ParseError]]:
+    """A JSON input that is not streamed, without what is larger than ``limit`` bytes.
+
+    JSON Lines lose each line longer than ``limit`` (an error each, the other lines kept);
+    an input that is one document (pretty-printed, or on one line) larger than ``limit``
+    is one error and is read no further. Read in chunks: memory stays near ``limit``.
     """
-    kept: list[bytes] = []
-    errors: list[ParseError] = []
-    tail: list[bytes] = []  # the line being read, while it is short enough to keep
-    pending = 0  # its length so far
-    line = 1  # its number
-
-    def too_long(length: int) -> ParseError:
-        limit = _size(MAX_LINE_BYTES)
-        message = f"line longer than {limit} ({length:,} bytes); skipped"
-        return ParseError(message, path=source, line=line)
-
-    size = min(_CHUNK_BYTES, MAX_LINE_BYTES)
-    chunks = itertools.chain(
-        (head[start : start + size] for start in range(0, len(head), size)),
-        iter(lambda: handle.read(size), b""),
-    )
+    chunks = iter(chunks)
+    limiter = _LineLimiter(source=source, limit=limit, message=_json_too_long)
+    checked_at = 0  # the line count when the verdict was last taken
     for chunk in chunks:
-        first = chunk.find(b"\n")
-        if first < 0:
-            pending += len(chunk)
-            if pending <= MAX_LINE_BYTES:
-                tail.append(chunk)
-            else:
-                tail.clear()
-        else:
-            length = pending + first
-            if length > MAX_LINE_BYTES:
-                errors.append(too_long(length))
-                kept.append(b"\n")
-            else:
-                kept.extend(tail)
-                kept.append(chunk[: first + 1])
-            last = chunk.rfind(b"\n")
-            if last > first:
-                kept.append(chunk[first + 1 : last + 1])
-            line += 1 + chunk.count(b"\n", first + 1)
-            rest = chunk[last + 1 :]
-            pending = len(rest)
-            tail = [rest] if rest else []
-    if pending > MAX_LINE_BYTES:
-        errors.append(too_long(pending))
-    else:
-        kept.extend(tail)
-    return b"".join(kept), errors
+        limiter.feed(chunk)
+        if limiter.fed <= limit or limiter.lines == checked_at:
+            continue
+        checked_at = limiter.lines
+        verdict = _json_lines_verdict(limiter.kept)
+        if verdict:
+            break  # JSON Lines: each line is a document of its own
+        if verdict is False or sum(map(len, limiter.kept)) > limit:
+            message = (
+                f"JSON document larger than {_size(limit)}; skipped"
+                f" ({JSON_LIMIT_VARIABLE} sets the limit)"
+            )
+            line = _first_text_line(limiter.kept)
+            return b"", [ParseError(message, path=source, line=line)]
+    for chunk in chunks:
+        limiter.feed(chunk)
+    return limiter.close(), limiter.errors
+
+
+def limited_json_lines(
+    reader: BinaryIO, *, source: str, limit: int, first_line: int = 1
+) -> Iterator[bytes | ParseError]:
+    """The lines of a streamed JSON Lines input, a :class:`ParseError` in place of each
+    line longer than ``limit`` bytes (read in chunks and dropped, never held whole);
+    ``first_line`` numbers the first line (a line range of a file)."""
+    number = first_line - 1
+    while line := reader.readline(limit + 1):
+        number += 1
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        length = len(line)
+        while not line.endswith(b"\n") and (line := reader.readline(_CHUNK_BYTES)):
+            length += len(line)
+        length -= line.endswith(b"\n")
+        yield ParseError(_json_too_long(limit, length), path=source, line=number)
 
 
 def _read_file(
@@ -396,6 +606,8 @@ def _read_file(
     """Traces of one input, streaming large JSON (Lines or array) record by record."""
     source = display_name(name)
     problems: list[ParseError] = []
+    decoding: list[str] = []  # what decoding a UTF-16 input as it is read found wrong
+    codec: str | None = None
     try:
         with _open_input(name) as handle:
             head = handle.read(SNIFF_BYTES)
@@ -408,25 +620,40 @@ def _read_file(
                 if _first_json_byte(head) == b"[":
                     records = iter_json_array(reader, source=source)
                 else:
-                    records = iter_json_lines(reader, source=source)
+                    lines = limited_json_lines(reader, source=source, limit=max_json_bytes())
+                    records = iter_json_lines(lines, source=source)
                 if digests and hasattr(parser, "digest_records"):
                     yield from parser.digest_records(records, source=source)
                 else:
                     yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
                 return
-            if binary is None:
-                decode_text(head, name=source, encoding=encoding)  # binary data: stop here
-            if binary is None and _line_safe(head, encoding):
-                data, problems = _read_limited(head, handle, source=source)
-            else:
+            if binary is not None:
                 data = head + handle.read()
+            else:
+                sniffed = decode_text(head, name=source, encoding=encoding)  # binary: stop here
+                codec = _transcoded(head, encoding)
+                chunks = _chunks(head, handle)
+                if codec is not None:  # UTF-16 and the like, decoded as they are read
+                    chunks = _utf8_chunks(chunks, codec, decoding)
+                if first_json_char(sniffed.text) in ("[", "{"):
+                    data, problems = _limit_json(chunks, source=source, limit=max_json_bytes())
+                else:
+                    data, problems = _limit_lines(chunks, source=source)
         if progress is not None:
             progress.read(len(data))
-        binary = find_binary_parser(data, format=format)
         if binary is not None:
             yield from binary.parse_bytes(data, source=source)
             return
-        decoded = decode_text(data, name=source, encoding=encoding)
+        if problems and not data.strip():  # nothing left but what was too long
+            yield from problems
+            yield from (ParseError(problem, path=source) for problem in decoding)
+            return
+        if codec is not None:
+            decoded = DecodedText(data.decode("utf-8", "replace"), codec, tuple(decoding))
+            if _looks_binary(decoded.text):
+                raise ParseError("binary data, not a traceroute text or JSON", line=1)
+        else:
+            decoded = decode_text(data, name=source, encoding=encoding)
     except ParseError as err:
         err.path = source
         yield err
@@ -452,7 +679,9 @@ def read_traces(
 
     Inputs are read one at a time; a large JSON Lines file is read line by line and a large
     JSON array item by item, so memory stays flat however many traces it holds. A text
-    line longer than :data:`MAX_LINE_BYTES` is one error, and the rest of its file is read.
+    line longer than :data:`MAX_LINE_BYTES` is one error, and the rest of its file is read;
+    so is a JSON Lines line, or a JSON document that is not a streamed array, larger than
+    :func:`max_json_bytes`. UTF-16 and UTF-32 texts are decoded as they are read.
     ``progress`` counts files and bytes.
 
     >>> from topo.parsers import ParseResult

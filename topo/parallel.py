@@ -38,6 +38,8 @@ from topo.inputs import (
     MAX_ERRORS_PER_FILE,
     display_name,
     iter_input_paths,
+    limited_json_lines,
+    max_json_bytes,
     read_digests,
     splittable_parser,
 )
@@ -191,7 +193,10 @@ def _range_items(unit: Unit, job: Job) -> Iterator[Any]:
         handle.seek(unit.start)
         remaining = (unit.end or 0) - unit.start
         reader = io.BufferedReader(_Limited(handle, remaining), 256 * 1024)
-        records = iter_json_lines(reader, source=source, first_line=unit.first_line)
+        lines = limited_json_lines(
+            reader, source=source, limit=max_json_bytes(), first_line=unit.first_line
+        )
+        records = iter_json_lines(lines, source=source, first_line=unit.first_line)
         digest_records = getattr(parser, "digest_records", None)
         if digest_records is not None:
             yield from digest_records(records, source=source)

@@ -9,6 +9,8 @@ traceroute gives, and the inference on the built page.
 
 from __future__ import annotations
 
+import contextlib
+import re
 import shutil
 import statistics
 import sys
@@ -154,6 +156,108 @@ def test_without_raw_socket_rights_one_line_and_exit_77(chain: Lab) -> None:
     assert result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith("topo: ") and "raw sockets" in line and "CAP_NET_RAW" in line
+
+
+@contextlib.contextmanager
+def _route(lab: Lab, node: str, kind: str, addr: str) -> Iterator[None]:
+    """A ``blackhole``, ``unreachable`` or ``prohibit`` route to ``addr`` on ``node`` while
+    the block runs (removed after it, whatever happens)."""
+    family = "-6" if ":" in addr else "-4"
+    prefix = f"{addr}/{128 if ':' in addr else 32}"
+    lab.exec(node, ["ip", family, "route", "add", kind, prefix], check=True)
+    try:
+        yield
+    finally:
+        lab.exec(node, ["ip", family, "route", "del", kind, prefix], check=True)
+
+
+def _one_line(result: Any) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    return str(lines[0])
+
+
+@pytest.mark.parametrize("version", [4, 6])
+def test_a_destination_that_never_answers_is_one_line_and_the_trace_is_kept(
+    chain: Lab, tmp_path: Path, version: int
+) -> None:
+    """r3 drops what goes to the destination (a blackhole route): TTL 1 and 2 answer, then
+    silence. Even with -q, one line says so; the trace is written and the exit code is 0."""
+    dst = chain.addr("dst", version)
+    truth = chain.truth("src", dst)
+    out = tmp_path / "t.jsonl"
+    with _route(chain, "r3", "blackhole", dst):
+        result = chain.exec("src", [*TOPO, dst, "-o", str(out), *FAST], timeout=120)
+    assert result.returncode == 0, result.stderr
+    last = truth.hop(2).addrs[0]
+    line = _one_line(result)
+    assert re.fullmatch(
+        rf"{re.escape(dst)}: the destination never answered: the last reply came from "
+        rf"{re.escape(last)} at TTL 2, then \d+ silent TTLs; \d+ probes, [\d.]+ s",
+        line,
+    ), line
+    [trace] = ParseResult.collect(read_traces([out])).traces
+    assert not trace.reached
+    assert [h.addresses for h in trace.hops[:2]] == [truth.hop(1).addrs, truth.hop(2).addrs]
+    assert all(h.is_silent for h in trace.hops[2:]) and len(trace.hops) >= 2 + 5  # gap limit
+
+
+def test_nothing_answering_at_all_is_one_line(chain: Lab, tmp_path: Path) -> None:
+    """The first router drops everything to the destination: every TTL is silent."""
+    dst = chain.addr("dst")
+    with _route(chain, "r1", "blackhole", dst):
+        result = chain.exec("src", [*TOPO, dst, "-o", str(tmp_path / "t.jsonl"), *FAST])
+    assert result.returncode == 0, result.stderr
+    line = _one_line(result)
+    pattern = rf"{re.escape(dst)}: nothing answered: TTL 1-\d+ all silent; \d+ probes, [\d.]+ s"
+    assert re.fullmatch(pattern, line), line
+
+
+@pytest.mark.parametrize(
+    ("version", "kind", "words"),
+    [
+        (4, "unreachable", "host unreachable (!H)"),
+        (4, "prohibit", "communication administratively prohibited (!X)"),
+        (6, "unreachable", "network unreachable (!N)"),
+        (6, "prohibit", "communication administratively prohibited (!X)"),
+    ],
+)
+@pytest.mark.parametrize("proto", ["udp", "icmp"])
+def test_a_router_saying_unreachable_is_one_line_and_the_trace_is_kept(
+    chain: Lab, tmp_path: Path, version: int, kind: str, words: str, proto: str
+) -> None:
+    """r3 has an ``unreachable`` (or ``prohibit``) route to the destination: it answers
+    the probes with an ICMP destination unreachable error, and the trace ends there."""
+    dst = chain.addr("dst", version)
+    truth = chain.truth("src", dst)
+    router = truth.hop(3).addrs[0]
+    out = tmp_path / "t.jsonl"
+    with _route(chain, "r3", kind, dst):
+        result = chain.exec("src", [*TOPO, dst, "--proto", proto, "-o", str(out), *FAST])
+    assert result.returncode == 0, result.stderr
+    line = _one_line(result)
+    assert line.startswith(f"{dst}: unreachable: {router} at TTL 3 answered {words}; "), line
+    [trace] = ParseResult.collect(read_traces([out])).traces
+    assert not trace.reached and len(trace.hops) == 3
+    assert trace.hops[2].addresses == (router,) and trace.hops[2].replies[0].flags
+
+
+@pytest.mark.parametrize(
+    ("version", "kind"), [(4, "unreachable"), (4, "blackhole"), (6, "unreachable")]
+)
+def test_no_route_from_the_source_is_one_line_exit_1_and_the_next_target_is_traced(
+    chain: Lab, tmp_path: Path, version: int, kind: str
+) -> None:
+    dst = chain.addr("dst", version)
+    other = chain.addr("r5", version, toward="r4")
+    out = tmp_path / "t.jsonl"
+    with _route(chain, "src", kind, dst):
+        result = chain.exec("src", [*TOPO, dst, other, "-o", str(out), *FAST])
+    assert result.returncode == 1, result.stderr
+    why = "a blackhole route" if kind == "blackhole" else "No route to host"
+    assert _one_line(result) == f"{dst}: no route from this host ({why}); nothing sent"
+    [trace] = ParseResult.collect(read_traces([out])).traces
+    assert trace.dst == other and trace.reached
 
 
 # -- the path simulator ------------------------------------------------------------------

@@ -46,19 +46,19 @@ class FlowsType(click.ParamType):  # type: ignore[type-arg]
 
 class _ProgressLine:
     """One status line per target on stderr: redrawn on a terminal, the final state only
-    when stderr is a file or a pipe."""
+    when stderr is a file or a pipe. ``quiet`` keeps only the final line of a target whose
+    destination did not answer (it never answered, or a router said it is unreachable)."""
 
     def __init__(self, stream: IO[str], quiet: bool) -> None:
         self.stream = stream
         self.quiet = quiet
-        self.live = stream.isatty()
+        self.live = stream.isatty() and not quiet
 
     def __call__(self, p: Progress) -> None:
-        if self.quiet or not (self.live or p.done):
+        if not (self.live or p.done) or (self.quiet and p.reached):
             return
         if p.done:
-            state = "reached" if p.reached else "destination did not answer"
-            text = f"{p.target}: {state}, {p.ttl} hops, {p.probes} probes, {p.seconds:.1f} s"
+            text = f"{p.target}: {p.outcome}; {p.probes} probes, {p.seconds:.1f} s"
         else:
             text = f"{p.target}: TTL {p.ttl}/{p.max_ttl}, {p.probes} probes, {p.answered} answers"
         prefix = "\r\x1b[K" if self.live else ""
@@ -176,6 +176,11 @@ def trace(
 
     Paris-style probes (constant headers within a flow), UDP by default, up to 30 hops,
     stopping once the destination answers. Needs root or CAP_NET_RAW.
+
+    A destination that never answers, or that a router reports unreachable, gets one line
+    on stderr (even with -q) and its trace is written all the same (exit 0). A target
+    without a route from this host, or whose name does not resolve, gets one line and no
+    trace (exit 1); the other targets are traced.
     """
     check_privilege()
     options = TraceOptions(proto=proto, port=port, flows=flows, rounds=rounds,

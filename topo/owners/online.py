@@ -13,9 +13,10 @@ public addresses :class:`OnlineResolver` answers who holds each one's network:
 - **Circuit breakers** (one for RDAP, one for whois): open after ``failures_to_open``
   consecutive service failures, or when a service gave nothing for a whole ``timeout``;
   a dead server therefore costs one timeout for the run, not one per address. When RDAP
-  is open the remaining addresses go to whois; when nothing is left every remaining
-  address gets ``LookupFailure("circuit open: ...")`` and :func:`warn` is called once.
-  Answers already obtained are kept.
+  is open the remaining addresses go to whois; when nothing is left no new lookup starts,
+  those in flight end (each within its own budget, a good answer still counting), every
+  address left gets ``LookupFailure("circuit open: ...")`` and :func:`warn` is called
+  once. Answers already obtained are kept.
 - **Team Cymru** is asked once per run (bulk whois) for every address's origin AS, AS name
   and country, in parallel with the registry lookups.
 
@@ -417,11 +418,18 @@ class OnlineResolver:
             while pending or in_flight:
                 offline = self._offline()
                 if offline is not None:
-                    receive(2 * _TICK)  # the failures that opened it are about to arrive
                     self._warn_once(warned, "offline", self._offline_message(offline, total))
                     failure = LookupFailure(offline.reason, temporary=True)
+                    # Nothing new starts. What is in flight ends within its own budget and
+                    # its answer (a good one may still come) serves its group's addresses.
+                    for group in [g for g in pending if g not in in_flight]:
+                        for ip in pending.pop(group):
+                            settle(ip, failure)
+                    deadline = time.monotonic() + 2 * self.config.timeout + 1.0  # RDAP, whois
+                    while in_flight and time.monotonic() < deadline:
+                        receive(_TICK)
                     for ip in [*in_flight.values(), *(p for q in pending.values() for p in q)]:
-                        settle(ip, failure)
+                        settle(ip, cover(ip) or failure)
                     pending.clear()
                     in_flight.clear()
                     break

@@ -59,7 +59,7 @@ def iter_json_records(text: str, *, source: str) -> Iterator[tuple[int | None, A
     try:
         whole = loads(stripped)
     except json.JSONDecodeError as err:
-        if _looks_like_json_lines(stripped):
+        if looks_like_json_lines(stripped):
             yield from _json_lines(text, source=source)
         else:
             line = first_line + err.lineno - 1
@@ -75,8 +75,13 @@ def iter_json_records(text: str, *, source: str) -> Iterator[tuple[int | None, A
         yield first_line, whole
 
 
-def _looks_like_json_lines(text: str, probe_lines: int = 5) -> bool:
-    """True when one of the first lines is a complete JSON object on its own."""
+def looks_like_json_lines(text: str, probe_lines: int = 5) -> bool:
+    """True when one of the first lines is a complete JSON object on its own: a text that is
+    not one JSON document is then read as JSON Lines.
+
+    >>> looks_like_json_lines('{"a": 1}\\n{"a": 2'), looks_like_json_lines('{\\n"a": 1\\n}')
+    (True, False)
+    """
     for line in text.splitlines()[:probe_lines]:
         candidate = line.strip()
         if candidate.startswith("{") and candidate.endswith("}"):
@@ -101,18 +106,22 @@ def _json_lines(text: str, *, source: str) -> Iterator[tuple[int | None, Any] | 
 
 
 def iter_json_lines(
-    lines: Iterable[bytes], *, source: str, first_line: int = 1
+    lines: Iterable[bytes | ParseError], *, source: str, first_line: int = 1
 ) -> Iterator[tuple[int | None, Any] | ParseError]:
     """``(line, object)`` for every line of a JSON Lines input read as bytes, one at a time.
 
     What :func:`iter_json_records` gives for JSON Lines text, in constant memory: blank
     lines are skipped and each bad line is a :class:`ParseError`. Lines are UTF-8, as JSON
-    Lines requires.
+    Lines requires. A :class:`ParseError` in place of a line (one too long to read) is
+    passed on.
 
     >>> [str(item) for item in iter_json_lines([b'{"a": 1}\\n', b"\\n", b"{oops"], source="x")]
     ["(1, {'a': 1})", 'x:3: invalid JSON: Expecting property name enclosed in double quotes']
     """
     for number, raw in enumerate(lines, start=first_line):
+        if isinstance(raw, ParseError):
+            yield raw
+            continue
         if not raw.strip():
             continue
         try:

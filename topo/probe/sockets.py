@@ -23,6 +23,7 @@ Example (root needed)::
 from __future__ import annotations
 
 import contextlib
+import errno
 import ipaddress
 import select
 import socket
@@ -32,7 +33,7 @@ from types import TracebackType
 
 from topo.errors import PrivilegeError, TopoError
 
-__all__ = ["PRIVILEGE_MESSAGE", "RawChannel", "check_privilege", "source_address"]
+__all__ = ["PRIVILEGE_MESSAGE", "NoRouteError", "RawChannel", "check_privilege", "source_address"]
 
 PRIVILEGE_MESSAGE = (
     "tracing needs raw sockets: run as root, or give the Python interpreter CAP_NET_RAW "
@@ -58,8 +59,22 @@ def check_privilege() -> None:
     _raw_socket(4, socket.IPPROTO_ICMP).close()
 
 
+class NoRouteError(TopoError):
+    """The kernel has no route to the target (``reason``: why, in a few words)."""
+
+    def __init__(self, dst: str, reason: str) -> None:
+        super().__init__(f"no route to {dst} ({reason})")
+        self.reason = reason
+
+
+#: What connecting says for the routes that refuse a destination (Linux): a ``blackhole``
+#: route gives EINVAL, a ``prohibit`` one EACCES (read as a privilege problem otherwise).
+_ROUTE_ERRORS = {errno.EINVAL: "a blackhole route", errno.EACCES: "a prohibit route"}
+
+
 def source_address(dst: str) -> str:
-    """The address the kernel would send from to reach ``dst`` (no packet is sent).
+    """The address the kernel would send from to reach ``dst`` (no packet is sent);
+    :class:`NoRouteError` when there is no route.
 
     >>> source_address("127.0.0.1")
     '127.0.0.1'
@@ -70,7 +85,8 @@ def source_address(dst: str) -> str:
         try:
             probe.connect((dst, 33434))
         except OSError as err:
-            raise TopoError(f"no route to {dst}: {err.strerror or err}") from err
+            reason = _ROUTE_ERRORS.get(err.errno or 0) or err.strerror or str(err)
+            raise NoRouteError(dst, reason) from err
         return str(probe.getsockname()[0]).split("%")[0]
 
 

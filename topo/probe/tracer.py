@@ -32,9 +32,18 @@ from topo.model import Hop, Reply, Trace
 from topo.probe.mda import MdaResult, discover
 from topo.probe.packets import PROTOCOLS, ProbeHeader
 from topo.probe.prober import Channel, Prober
-from topo.probe.sockets import RawChannel, check_privilege, source_address
+from topo.probe.sockets import NoRouteError, RawChannel, check_privilege, source_address
 
-__all__ = ["FORMAT", "Progress", "TraceOptions", "resolve_target", "trace", "trace_many"]
+__all__ = [
+    "FORMAT",
+    "UNREACHABLE",
+    "Progress",
+    "TraceOptions",
+    "describe_end",
+    "resolve_target",
+    "trace",
+    "trace_many",
+]
 
 #: ``Trace.format`` of what ``topo trace`` recorded.
 FORMAT = "topo-trace"
@@ -105,6 +114,7 @@ class Progress:
     done: bool = False
     reached: bool = False
     seconds: float = 0.0
+    outcome: str = ""  # when done: how the trace ended (:func:`describe_end`)
 
 
 def resolve_target(target: str, *, ipv6: bool = False) -> tuple[str, str | None]:
@@ -129,7 +139,7 @@ def resolve_target(target: str, *, ipv6: bool = False) -> tuple[str, str | None]
             continue
         if infos:
             return str(infos[0][4][0]).split("%")[0], target
-    raise TopoError(f"{target}: cannot resolve" + (" to an IPv6 address" if ipv6 else ""))
+    raise TopoError("cannot resolve this name" + (" to an IPv6 address" if ipv6 else ""))
 
 
 class _Recorder:
@@ -231,7 +241,11 @@ def trace(
     options = options or TraceOptions()
     dst, name = resolve_target(target, ipv6=options.ipv6)
     family = ipaddress.ip_address(dst).version
-    src = src or source_address(dst)
+    try:
+        src = src or source_address(dst)
+    except NoRouteError as err:
+        where = "" if dst == target else f" to {dst}"
+        raise TopoError(f"no route{where} from this host ({err.reason}); nothing sent") from err
     base = options.base if options.base is not None else random.randint(33435, 60000)
     header = ProbeHeader(family, options.proto, src, dst, port=options.dport, base=base)
     started = datetime.now(UTC)
@@ -241,21 +255,18 @@ def trace(
         prober = Prober(chan, header, rate=options.rate, timeout=options.timeout)
         rec = _Recorder(prober, dst)
 
-        def report(ttl: int, done: bool) -> None:
+        def report(ttl: int, done: bool, outcome: str = "") -> None:
             if progress is not None:
                 seconds = time.monotonic() - clock
                 reached = rec.reached()
-                sent, answered = prober.sent, rec.answered
-                progress(
-                    Progress(target, ttl, options.max_ttl, sent, answered, done, reached, seconds)
-                )
+                state = (prober.sent, rec.answered, done, reached, seconds, outcome)
+                progress(Progress(target, ttl, options.max_ttl, *state))
 
         if options.mda:
             flows_used = _mda(rec, options, report)
         else:
             _fixed_flows(rec, options, report)
             flows_used = options.flows or 1
-        report(max(rec.replies, default=options.first_ttl), True)
     finally:
         close = getattr(chan, "close", None)
         if close is not None:
@@ -277,7 +288,7 @@ def trace(
         meta["dport"] = options.dport
     if options.mda:
         meta["confidence"] = options.confidence
-    return Trace(
+    result = Trace(
         dst=dst,
         hops=hops,
         src=src,
@@ -288,6 +299,54 @@ def trace(
         format=FORMAT,
         meta=meta,
     )
+    report(max(rec.replies, default=options.first_ttl), True, describe_end(result))
+    return result
+
+
+#: What the flag of an ICMP unreachable error from a router means (``!H``: host unreachable).
+UNREACHABLE = {
+    "!N": "network unreachable",
+    "!H": "host unreachable",
+    "!P": "protocol unreachable",
+    "!F": "fragmentation needed",
+    "!S": "source route failed",
+    "!X": "communication administratively prohibited",
+    "!V": "host precedence violation",
+    "!C": "precedence cutoff",
+}
+
+
+def describe_end(trace: Trace) -> str:
+    """How a trace ended, in a few words (``topo trace`` prints it after the target).
+
+    >>> one, star = Hop(1, (Reply("10.0.0.1", 1.0),)), (Reply(None),)
+    >>> bang = Hop(2, (Reply("10.0.0.2", 2.0, flags=("!H",)),))
+    >>> describe_end(Trace(dst="192.0.2.9", hops=(one, bang)))
+    'unreachable: 10.0.0.2 at TTL 2 answered host unreachable (!H)'
+    >>> describe_end(Trace(dst="192.0.2.9", hops=(one, Hop(2, star), Hop(3, star))))
+    'the destination never answered: the last reply came from 10.0.0.1 at TTL 1, then 2 silent TTLs'
+    >>> describe_end(Trace(dst="192.0.2.9", hops=(Hop(1, star), Hop(2, star))))
+    'nothing answered: TTL 1-2 all silent'
+    >>> describe_end(Trace(dst="192.0.2.9", hops=(one,)))  # --max-ttl 1
+    'the destination never answered: the last reply came from 10.0.0.1 at TTL 1, the last probed'
+    """
+    if trace.reached:
+        return f"reached, {len(trace.hops)} hops"
+    for hop in trace.hops:
+        for reply in hop.replies:
+            if reply.addr is not None and reply.flags:
+                flag = reply.flags[0]
+                what = UNREACHABLE.get(flag, "unreachable")
+                return f"unreachable: {reply.addr} at TTL {hop.ttl} answered {what} ({flag})"
+    answered = [hop for hop in trace.hops if not hop.is_silent]
+    if not answered:
+        ttls = f"TTL {trace.hops[0].ttl}-{trace.hops[-1].ttl}" if trace.hops else "every TTL"
+        return f"nothing answered: {ttls} all silent"
+    last = answered[-1]
+    silent = trace.hops[-1].ttl - last.ttl
+    then = f"then {silent} silent TTL{'s' if silent != 1 else ''}" if silent else "the last probed"
+    where = f"the last reply came from {last.addresses[0]} at TTL {last.ttl}"
+    return f"the destination never answered: {where}, {then}"
 
 
 def trace_many(
