@@ -384,7 +384,8 @@ def build_partial(
     own = resolver is None
     active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
     try:
-        if jobs <= 1 or len(readable) <= 1 or "-" in paths:
+        forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
+        if jobs <= 1 or len(readable) <= 1 or "-" in paths or not forkable:
             with no_cycle_collection():
                 cap = _ErrorCap(report)
                 total = Partial()
