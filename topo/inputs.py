@@ -689,15 +689,27 @@ def read_traces(
     >>> [str(e) for e in result.errors]
     ['/nonexistent/trace.txt: no such file or directory']
     """
+    items = _read_inputs(paths, format=format, encoding=encoding, progress=progress)
+    return cast(Iterator[ParseItem], items)
+
+
+def _read_inputs(
+    paths: Iterable[str | Path],
+    *,
+    format: str | None,
+    encoding: str | None,
+    progress: IngestProgress | None,
+    digests: bool = False,
+) -> Iterator[ParseItem | TraceDigest]:
+    """Every input's items, errors capped per file (:func:`read_traces`, :func:`read_digests`)."""
     for entry in iter_input_paths(paths):
         if isinstance(entry, ParseError):
             yield entry
             continue
         if progress is not None:
             progress.file(entry)
-        items = cast(
-            Iterator[ParseItem],
-            _read_file(entry, format=format, encoding=encoding, progress=progress),
+        items = _read_file(
+            entry, format=format, encoding=encoding, progress=progress, digests=digests
         )
         yield from cap_errors(items, source=display_name(entry))
 
@@ -713,19 +725,14 @@ def read_digests(
     needs, made straight from the decoded records where the parser can (a large RIPE
     Atlas file makes no object per reply). The same errors, in the same order."""
     index = 0
-    for entry in iter_input_paths(paths):
-        if isinstance(entry, ParseError):
-            yield entry
-            continue
-        if progress is not None:
-            progress.file(entry)
-        items = _read_file(entry, format=format, encoding=encoding, progress=progress, digests=True)
-        for item in cap_errors(items, source=display_name(entry)):
-            if isinstance(item, Trace):
-                item = digest_trace(item, index)
-            if not isinstance(item, ParseError):
-                index += 1
-            yield item
+    for item in _read_inputs(
+        paths, format=format, encoding=encoding, progress=progress, digests=True
+    ):
+        if isinstance(item, Trace):
+            item = digest_trace(item, index)
+        if not isinstance(item, ParseError):
+            index += 1
+        yield item
 
 
 _Item = TypeVar("_Item", bound=ParseItem | TraceDigest)

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from topo.classify import is_address
 from topo.digest import NS_PER_MS, AddrDigest, StepDigest, TraceDigest
@@ -177,14 +177,17 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     return parse_records(iter_json_records(text, source=source), source=source)
 
 
-def parse_records(
-    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
-) -> Iterator[ParseItem]:
-    """Every traceroute result among decoded JSON records (the streaming entry point).
+_T = TypeVar("_T")
 
-    ``records`` is what :func:`~topo.parsers.json_input.iter_json_records` or
-    :func:`~topo.parsers.json_input.iter_json_lines` yields.
-    """
+
+def _results(
+    records: Iterable[tuple[int | None, Any] | ParseError],
+    convert: Callable[..., _T],
+    *,
+    source: str,
+) -> Iterator[_T | ParseError]:
+    """Each traceroute result among decoded records through ``convert``; errors for the
+    rest (the loop both :func:`parse_records` and :func:`digest_records` run)."""
     for index, record in enumerate(records):
         if isinstance(record, ParseError):
             yield record
@@ -199,9 +202,20 @@ def parse_records(
             yield ParseError(f"{where} is not a traceroute (type {kind!r})", path=source, line=line)
             continue
         try:
-            yield result_to_trace(obj, origin=Origin(source, line))
+            yield convert(obj, origin=Origin(source, line))
         except (TypeError, ValueError, AttributeError, OverflowError) as err:
             yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
+
+
+def parse_records(
+    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
+) -> Iterator[ParseItem]:
+    """Every traceroute result among decoded JSON records (the streaming entry point).
+
+    ``records`` is what :func:`~topo.parsers.json_input.iter_json_records` or
+    :func:`~topo.parsers.json_input.iter_json_lines` yields.
+    """
+    return _results(records, result_to_trace, source=source)
 
 
 def _step_digest(ttl: int, entries: list[dict[str, Any]]) -> StepDigest | None:
@@ -291,20 +305,4 @@ def digest_records(
     records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
 ) -> Iterator[TraceDigest | ParseError]:
     """:func:`parse_records`, yielding each trace's :class:`~topo.digest.TraceDigest`."""
-    for index, record in enumerate(records):
-        if isinstance(record, ParseError):
-            yield record
-            continue
-        line, obj = record
-        where = f"result {index + 1}" if line is None else "result"
-        if not isinstance(obj, dict):
-            yield ParseError(f"{where} is not a JSON object", path=source, line=line)
-            continue
-        kind = obj.get("type", "traceroute")
-        if kind != "traceroute" or not isinstance(obj.get("result", []), list):
-            yield ParseError(f"{where} is not a traceroute (type {kind!r})", path=source, line=line)
-            continue
-        try:
-            yield result_to_digest(obj, origin=Origin(source, line))
-        except (TypeError, ValueError, AttributeError, OverflowError) as err:
-            yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
+    return _results(records, result_to_digest, source=source)
