@@ -147,3 +147,23 @@ def test_a_line_over_the_json_limit_in_a_range_is_the_same_error(
     build_partial([str(path)], Job(), jobs=2, report=lambda e: seen.append(str(e)))
     assert any(":1201: JSON line longer than" in x for x in whole)
     assert seen == whole
+
+
+def test_dask_on_a_scheduler_address_builds_the_same_graph(
+    inputs: list[str], tmp_path: Path
+) -> None:
+    """``--scheduler ADDRESS``: a cluster started apart (here two local worker processes)."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+        host="127.0.0.1",
+    ) as cluster:  # fmt: skip
+        remote, _, remote_code = _build(
+            inputs, tmp_path / "remote.json", "--engine", "dask",
+            "--scheduler", cluster.scheduler_address,
+        )  # fmt: skip
+        assert len(cluster.workers) == 2
+    one, _, one_code = _build(inputs, tmp_path / "one.json", "--jobs", "1")
+    assert remote_code == one_code == 1
+    assert remote == one
