@@ -324,9 +324,13 @@ def test_dead_rdap_server_costs_one_timeout_for_the_whole_run(kind: str) -> None
     assert elapsed < TIMEOUT + SLACK
     assert all(isinstance(a, LookupFailure) for a in got.values())
     reasons = [a.reason for a in got.values() if isinstance(a, LookupFailure)]
-    assert sum("circuit open" in r for r in reasons) >= len(addrs) - 40
+    # Only the networks actually asked (one wave in flight when the breaker opened, each
+    # lookup serving its network's 5 addresses) fail for their own reason; the rest say why
+    # they were never asked.
+    asked = resolver.requests_by_kind["rdap"]
+    assert asked <= 8 + 3  # one wave of in-flight lookups
+    assert sum("circuit open" in r for r in reasons) >= len(addrs) - 5 * asked
     assert len(warnings) == 1 and "circuit open" in warnings[0]
-    assert resolver.requests_by_kind["rdap"] <= 8 + 3  # one wave of in-flight lookups
     assert progress[-1] == (len(got), len(got))
 
 
