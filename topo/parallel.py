@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from topo.digest import TraceDigest
 from topo.errors import ParseError, TopoError
 from topo.inputs import (
     MAX_ERRORS_PER_FILE,
@@ -227,38 +228,52 @@ class _Limited(io.RawIOBase):
         return len(data)
 
 
-def run_unit(
-    unit: Unit,
-    job: Job,
-    resolver: OwnerResolver | None = None,
-    progress: IngestProgress | None = None,
-) -> Partial:
-    """Read, resolve and aggregate one unit (in a worker, or in the parent with its
-    ``progress`` line counting files, bytes and traces as they are read)."""
+def unit_items(
+    unit: Unit, job: Job, progress: IngestProgress | None = None
+) -> Iterator[TraceDigest | ParseError]:
+    """The digests and errors of one unit, in input order."""
     if unit.error is not None:
-        return Partial(errors=[unit.error])
-    if unit.is_range:
-        items: Iterable[Any] = _range_items(unit, job)
+        yield unit.error
+    elif unit.is_range:
+        yield from _range_items(unit, job)
     else:
-        items = read_digests(
+        yield from read_digests(
             unit.paths, format=job.format, encoding=job.encoding, progress=progress
         )
-    if progress is not None:
-        items = _counted(items, progress)
-    own = resolver is None
-    active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
-    try:
-        return aggregate(items, active, manifests=job.manifests)
-    finally:
-        if own:
-            active.close()
 
 
-def _counted(items: Iterable[Any], progress: IngestProgress) -> Iterator[Any]:
-    for item in items:
-        if not isinstance(item, ParseError):
-            progress.traces()
-        yield item
+def aggregate_units(
+    units: Sequence[Unit],
+    job: Job,
+    resolver: OwnerResolver,
+    on_error: Callable[[Unit, ParseError], None],
+    *,
+    progress: IngestProgress | None = None,
+    counters: Any = None,
+) -> Partial:
+    """Read, resolve and aggregate consecutive units into one :class:`Partial` (one
+    aggregate: the owners resolved for one unit serve the next). Errors go to
+    ``on_error`` with their unit; ``progress`` (in the parent) or ``counters`` (shared with
+    the parent, in a worker) count files, bytes and traces."""
+
+    def digests() -> Iterator[TraceDigest]:
+        for unit in units:
+            traces = 0
+            for item in unit_items(unit, job, progress):
+                if isinstance(item, ParseError):
+                    on_error(unit, item)
+                    continue
+                traces += 1
+                if progress is not None:
+                    progress.traces()
+                yield item
+            if counters is not None:
+                with counters.get_lock():
+                    counters[0] += 0 if unit.is_range and unit.start else len(unit.paths)
+                    counters[1] += unit.size
+                    counters[2] += traces
+
+    return aggregate(digests(), resolver, manifests=job.manifests)
 
 
 # -- worker processes ------------------------------------------------------------------
@@ -282,21 +297,14 @@ def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
 def _run_group(
     units: Sequence[Unit], job: Job, resolver: OwnerResolver, counters: Any = None
 ) -> tuple[Partial, list[list[ParseError]]]:
-    """Run consecutive units and merge their partials; each unit's errors apart (the
-    parent reports them, capped per file)."""
-    total = Partial()
-    errors = []
-    for unit in units:
-        partial = run_unit(unit, job, resolver)
-        errors.append(partial.errors)
-        partial.errors = []
-        total.merge(partial)
-        if counters is not None:
-            with counters.get_lock():
-                counters[0] += 0 if unit.is_range and unit.start else len(unit.paths)
-                counters[1] += unit.size
-                counters[2] += partial.traces
-    return total, errors
+    """Aggregate consecutive units; each unit's errors apart (the parent reports them,
+    capped per file)."""
+    errors: dict[int, list[ParseError]] = {id(unit): [] for unit in units}
+    partial = aggregate_units(
+        units, job, resolver, lambda unit, error: errors[id(unit)].append(error),
+        counters=counters,
+    )  # fmt: skip
+    return partial, [errors[id(unit)] for unit in units]
 
 
 def _worker_group(units: Sequence[Unit]) -> tuple[Partial, list[list[ParseError]]]:
@@ -328,18 +336,17 @@ class _ErrorCap:
         self.hidden: dict[str, int] = {}
         self.current: str | None = None
 
-    def unit(self, unit: Unit, errors: Iterable[ParseError]) -> None:
+    def add(self, unit: Unit, error: ParseError) -> None:
         source = display_name(unit.paths[0]) if unit.is_range else None
         if self.current is not None and source != self.current:
             self.flush()
         self.current = source
-        for error in errors:
-            if source is not None:
-                if self.shown.get(source, 0) >= MAX_ERRORS_PER_FILE:
-                    self.hidden[source] = self.hidden.get(source, 0) + 1
-                    continue
-                self.shown[source] = self.shown.get(source, 0) + 1
-            self.report(error)
+        if source is not None:
+            if self.shown.get(source, 0) >= MAX_ERRORS_PER_FILE:
+                self.hidden[source] = self.hidden.get(source, 0) + 1
+                return
+            self.shown[source] = self.shown.get(source, 0) + 1
+        self.report(error)
 
     def flush(self) -> None:
         source = self.current
@@ -357,7 +364,8 @@ def _merged(
     cap = _ErrorCap(report)
     for units, (partial, errors) in results:
         for unit, unit_errors in zip(units, errors, strict=True):
-            cap.unit(unit, unit_errors)
+            for error in unit_errors:
+                cap.add(unit, error)
         total.merge(partial)
     cap.flush()
     return total
@@ -374,9 +382,9 @@ def build_partial(
 ) -> Partial:
     """The whole input's :class:`Partial`, read by ``jobs`` forked worker processes.
 
-    The units are cut into ``jobs`` consecutive groups, one per worker: each worker merges
-    its own units, and the parent merges ``jobs`` partials (not one per unit: merging is
-    the part no worker can share).
+    The units are cut into ``jobs`` consecutive groups, one per worker: each worker
+    aggregates its units in one pass, and the parent merges ``jobs`` partials (not one per
+    unit: merging is the part no worker can share).
     """
     global _COUNTERS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
@@ -388,12 +396,7 @@ def build_partial(
         if jobs <= 1 or len(readable) <= 1 or "-" in paths or not forkable:
             with no_cycle_collection():
                 cap = _ErrorCap(report)
-                total = Partial()
-                for unit in units:
-                    partial = run_unit(unit, job, active, progress)
-                    cap.unit(unit, partial.errors)
-                    partial.errors = []
-                    total.merge(partial)
+                total = aggregate_units(units, job, active, cap.add, progress=progress)
                 cap.flush()
                 return total
         active.preload()  # loaded once here, inherited by every worker
