@@ -114,6 +114,29 @@ def test_two_region_pairs_get_separate_lanes(tmp_path: Path) -> None:
     assert y["100.70.1.1@Amazon"] > max(y["100.65.1.9@Amazon"], y["100.65.3.136@Amazon"])
 
 
+def test_region_boxes_of_a_multi_pair_page_do_not_overlap() -> None:
+    """Every shipped sample set at once: six region pairs, Tokyo on four of them."""
+    from topo.inputs import read_digests
+    from topo.pipeline import build_topology
+
+    paths = [str(ROOT / "samples")]
+    G = build_topology(read_digests(paths), manifests=manifests_for(paths)).graph
+    layout = render.compute_layout(G)
+    boxes = layout.boxes
+    assert len({b.label for b in boxes}) >= 6
+    overlaps = [
+        (a.key, b.key)
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+    ]
+    assert overlaps == []
+    for box in boxes:  # each box holds its members
+        for node in box.members:
+            x, y = layout.positions[node]
+            assert box.x0 < x < box.x1 and box.y0 < y < box.y1
+
+
 def synthetic(traces: int, length: int = 12) -> nx.DiGraph:
     from topo.model import Hop, Reply, Trace
 

@@ -223,26 +223,45 @@ def _bounds(
     return min(xs) - px, min(ys) - py, max(xs) + px, max(ys) + py
 
 
+#: A region's nodes in one lane farther apart than this many columns get two boxes.
+BOX_GAP_COLUMNS = 3
+
+
 def region_boxes(
     G: nx.DiGraph, pos: Mapping[str, tuple[float, float]], dx: float = DX, dy: float = DY
 ) -> list[Box]:
-    """One box per connected group of nodes in the same region."""
+    """One box per region per lane (region pair), split where its nodes are more than
+    :data:`BOX_GAP_COLUMNS` columns apart: a box never reaches into another pair's lane, so
+    the boxes of a multi-pair page do not overlap (a region on several pairs, Tokyo as a
+    source and as a destination, is drawn once per lane)."""
     regions = load_regions()
     region = node_regions(G)
-    by_region: dict[str, list[str]] = defaultdict(list)
+    lane, _ = lanes(G)
+    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
     for node, name in region.items():
-        by_region[name].append(node)
+        groups[(name, lane.get(node, 0))].append(node)
+    parts: list[tuple[str, tuple[str, ...]]] = []
+    for (name, _), in_lane in groups.items():
+        ordered = sorted(in_lane, key=lambda n: pos[n])
+        part = [ordered[0]]
+        for node in ordered[1:]:
+            if pos[node][0] - pos[part[-1]][0] > BOX_GAP_COLUMNS * dx:
+                parts.append((name, tuple(part)))
+                part = []
+            part.append(node)
+        parts.append((name, tuple(part)))
+    parts.sort(key=lambda item: (min(pos[n][0] for n in item[1]), min(pos[n][1] for n in item[1])))
+    count: dict[str, int] = defaultdict(int)
+    for name, _ in parts:
+        count[name] += 1
+    seen: dict[str, int] = defaultdict(int)
     boxes = []
-    undirected = G.to_undirected(as_view=True)
-    for name in sorted(by_region, key=lambda r: min(pos[n][0] for n in by_region[r])):
-        sub = undirected.subgraph(by_region[name])
-        parts = sorted(nx.connected_components(sub), key=lambda c: min(pos[n] for n in c))
-        for number, part in enumerate(parts, 1):
-            members = tuple(sorted(part, key=lambda n: pos[n]))
-            label = regions.label(None, name) or name
-            x0, y0, x1, y1 = _bounds(members, pos, dx * 0.45, dy * 0.75)
-            key = name if len(parts) == 1 else f"{name}#{number}"
-            boxes.append(Box("region", key, label, (), x0, y0 - dy * 0.35, x1, y1, members))
+    for name, members in parts:
+        seen[name] += 1
+        label = regions.label(None, name) or name
+        x0, y0, x1, y1 = _bounds(members, pos, dx * 0.45, dy * 0.75)
+        key = name if count[name] == 1 else f"{name}#{seen[name]}"
+        boxes.append(Box("region", key, label, (), x0, y0 - dy * 0.35, x1, y1, members))
     return boxes
 
 
