@@ -14,16 +14,15 @@ from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.display import format_table, terminal_safe
 from topo.errors import EXIT_CONDITION, TopoError
 from topo.graphio import write_gexf, write_graphml
-from topo.infer import VERDICTS, Inference, infer_interconnects
+from topo.infer import VERDICTS, Inference
 from topo.inputs import read_traces
 from topo.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.parallel import Job, build_partial, build_partial_dask, default_jobs
+from topo.pipeline import Topology, write_graph_json
 from topo.pipeline import finish as finish_topology
-from topo.pipeline import write_graph_json
 from topo.progress import IngestProgress
 from topo.render.aggregate import DEFAULT_MAX_NODES
-from topo.steps import answers_for
 
 
 def load_set(
@@ -39,25 +38,57 @@ def load_set(
     return traces, manifests
 
 
-def _resolve(ctx: click.Context, traces: list[Trace], manifests: dict[str, Manifest | None],
-             owner: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def merge_inputs(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    format_name: str | None,
+    encoding: str | None,
+    owner: dict[str, Any],
+    *,
+    jobs: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    quiet: bool = True,
+) -> Topology:
+    """Every input read, resolved and merged in one pass (``--jobs`` workers, or Dask):
+    the graph and the inference; errors and warnings reported on the way."""
+    try:
+        manifests = manifests_for(p for p in paths if p != "-")
+    except TopoError as err:
+        ctx.obj.report(err)
+        manifests = {}
     tables = [t for m in manifests.values() if m for t in m.owner_tables]
     owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
     resolver = resolver_from_options(**owner, warn=_warn)
+    progress = IngestProgress(enabled=False if quiet else None)
     try:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
-        answers = answers_for(traces, resolver)
         for error in resolver.table_errors:
             ctx.obj.report(error)
-        if resolver.report.unresolved and not resolver.config.online:
+        job = Job(format_name, encoding, resolver.config, manifests)
+        if engine == "dask":
+            partial = build_partial_dask(
+                paths, job, jobs=jobs or default_jobs(), scheduler=scheduler,
+                report=ctx.obj.report, progress=progress,
+            )  # fmt: skip
+        else:
+            partial = build_partial(
+                paths, job, jobs=jobs or default_jobs(), resolver=resolver,
+                report=ctx.obj.report, progress=progress,
+            )  # fmt: skip
+        topology = finish_topology(partial)
+        progress.close()
+        public = [a for a in topology.answers.values() if not a.classification.special]
+        unresolved = [a for a in public if a.owner is None or a.owner.family is None]
+        if unresolved and not resolver.config.online:
             _warn(
-                f"{len(resolver.report.unresolved)} of {resolver.report.public} public addresses "
+                f"{len(unresolved)} of {len(public)} public addresses "
                 "unresolved; --online would look them up"
             )
     finally:
         resolver.close()
-    return answers
+    return topology
 
 
 def _print_inference(inference: Inference) -> None:
@@ -107,14 +138,13 @@ def infer(
     **owner: Any,
 ) -> None:
     """Find the provider's interconnect segments and say whether the path stayed on it."""
-    traces, manifests = load_set(ctx, paths, format_name, encoding)
-    answers = _resolve(ctx, traces, manifests, owner)
-    inference = infer_interconnects(traces, answers, manifests=manifests)
+    topology = merge_inputs(ctx, paths, format_name, encoding, owner)
+    inference = topology.inference
     if as_json:
         click.echo(json.dumps(inference.to_dict(), ensure_ascii=False, indent=1))
     else:
         _print_inference(inference)
-    if fail_on and traces and VERDICTS.index(inference.verdict) <= VERDICTS.index(fail_on):
+    if fail_on and topology.traces and VERDICTS.index(inference.verdict) <= VERDICTS.index(fail_on):
         ctx.exit(EXIT_CONDITION)
     finish(ctx)
 
@@ -209,42 +239,10 @@ def build(
     graph writers, only the graph files are written (add ``-o`` for the page too).
     """
     write_page = output is not None or not (graphml or gexf or graph_json)
-    try:
-        manifests = manifests_for(p for p in paths if p != "-")
-    except TopoError as err:
-        ctx.obj.report(err)
-        manifests = {}
-    tables = [t for m in manifests.values() if m for t in m.owner_tables]
-    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
-    resolver = resolver_from_options(**owner, warn=_warn)
-    progress = IngestProgress(enabled=False if quiet else None)
-    try:
-        for problem in resolver.stale_data_warnings():
-            _warn(problem)
-        for error in resolver.table_errors:
-            ctx.obj.report(error)
-        job = Job(format_name, encoding, resolver.config, manifests)
-        if engine == "dask":
-            partial = build_partial_dask(
-                paths, job, jobs=jobs or default_jobs(), scheduler=scheduler,
-                report=ctx.obj.report, progress=progress,
-            )  # fmt: skip
-        else:
-            partial = build_partial(
-                paths, job, jobs=jobs or default_jobs(), resolver=resolver,
-                report=ctx.obj.report, progress=progress,
-            )  # fmt: skip
-        topology = finish_topology(partial)
-        progress.close()
-        public = [a for a in topology.answers.values() if not a.classification.special]
-        unresolved = [a for a in public if a.owner is None or a.owner.family is None]
-        if unresolved and not resolver.config.online:
-            _warn(
-                f"{len(unresolved)} of {len(public)} public addresses "
-                "unresolved; --online would look them up"
-            )
-    finally:
-        resolver.close()
+    topology = merge_inputs(
+        ctx, paths, format_name, encoding, owner,
+        jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
+    )  # fmt: skip
     G = topology.graph
     for path, writer in (
         (graphml, write_graphml),
