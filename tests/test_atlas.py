@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from topo.parsers import ParseResult, atlas, detect_format
 
@@ -125,3 +126,20 @@ def test_detection_and_truncated_document() -> None:
     assert detect_format(text).NAME == "ripe-atlas"
     broken = parse(text[: len(text) // 2])
     assert not broken.traces and broken.errors[0].message.startswith("invalid JSON")
+
+
+def test_every_result_of_a_json_array_is_its_own_trace_in_the_graph(tmp_path: Path) -> None:
+    """Array items have no line of their own: each gets ``path#n``, so none merge."""
+    from topo.inputs import read_digests
+    from topo.model import Origin
+    from topo.pipeline import build_topology
+
+    result = {"type": "traceroute", "dst_addr": "192.0.2.9", "src_addr": "10.0.0.5",
+              "result": [{"hop": 1, "result": [{"from": "192.0.2.9", "rtt": 1.0}]}]}  # fmt: skip
+    path = tmp_path / "download.json"
+    path.write_text(json.dumps([result] * 3), encoding="utf-8")
+    topology = build_topology(read_digests([str(path)]))
+    ids = list(topology.graph.graph["trace_paths"])
+    assert ids == [f"{path}#1", f"{path}#2", f"{path}#3"]
+    assert [v.origin for v in topology.inference.traces] == ids
+    assert Origin.from_string(ids[2]) == Origin(str(path), None, 3)

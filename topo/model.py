@@ -119,24 +119,33 @@ class Hop:
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where a trace came from: a file (or ``<stdin>``) and the 1-based line it starts at.
+    """Where a trace came from: a file (or ``<stdin>``) and the 1-based line it starts at,
+    or, for an item of a JSON array (no line of its own), its 1-based position ``item``.
 
-    >>> str(Origin("a/b.txt", 3)), Origin.from_string("C:/x:y.txt:12")
-    ('a/b.txt:3', Origin(path='C:/x:y.txt', line=12))
+    >>> str(Origin("a/b.txt", 3)), str(Origin("a.json", item=2))
+    ('a/b.txt:3', 'a.json#2')
+    >>> Origin.from_string("C:/x:y.txt:12"), Origin.from_string("dl#1.json#7").item
+    (Origin(path='C:/x:y.txt', line=12, item=None), 7)
     """
 
     path: str
     line: int | None = None
+    item: int | None = None
 
     def __str__(self) -> str:
-        return self.path if self.line is None else f"{self.path}:{self.line}"
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        return self.path if self.item is None else f"{self.path}#{self.item}"
 
     @classmethod
     def from_string(cls, text: str) -> Origin:
-        """Read back what ``str()`` wrote (the path may itself hold colons)."""
+        """Read back what ``str()`` wrote (the path may itself hold colons and ``#``)."""
         path, sep, line = text.rpartition(":")
         if sep and line.isdigit():
             return cls(path, int(line))
+        path, sep, item = text.rpartition("#")
+        if sep and item.isdigit():
+            return cls(path, None, int(item))
         return cls(text, None)
 
 

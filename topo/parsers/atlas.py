@@ -202,7 +202,8 @@ def _results(
             yield ParseError(f"{where} is not a traceroute (type {kind!r})", path=source, line=line)
             continue
         try:
-            yield convert(obj, origin=Origin(source, line))
+            origin = Origin(source, line) if line is not None else Origin(source, item=index + 1)
+            yield convert(obj, origin=origin)
         except (TypeError, ValueError, AttributeError, OverflowError) as err:
             yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
 

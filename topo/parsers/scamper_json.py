@@ -489,7 +489,8 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             continue
         convert = trace_to_trace if kind == "trace" else tracelb_to_trace
         try:
-            trace, problems = convert(obj, origin=Origin(source, line), cycle=cycle)
+            origin = Origin(source, line) if line is not None else Origin(source, item=index + 1)
+            trace, problems = convert(obj, origin=origin, cycle=cycle)
         except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as err:
             yield ParseError(f"{where}: unreadable scamper {kind} ({err})", path=source, line=line)
             continue
