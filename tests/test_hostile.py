@@ -13,7 +13,6 @@ import importlib.util
 import io
 import json
 import random
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,18 +27,11 @@ from topo.model import Trace
 from topo.parsers import ParseResult
 from topo.parsers.json_input import MAX_JSON_DEPTH
 
+from .test_scale import _synth
+
 ROOT = Path(__file__).resolve().parent.parent
 TRACE = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  192.0.2.1  0.5 ms\n"
 MIB = 1024 * 1024
-
-
-def _synth():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("synth", ROOT / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["synth"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _peak(items: Iterator[Any]) -> tuple[list[str], list[int], int]:

@@ -263,22 +263,7 @@ class GraphBuilder:
             gap = ttl - previous_ttl - 1
             for u in previous:
                 for v in current:
-                    pair = (u, v)
-                    data = edges.get(pair)
-                    if data is None:
-                        data = edges[pair] = {"traces": 0, "trace_ids": [], "gap": gap}
-                    if pair not in taken:
-                        taken.add(pair)
-                        data["traces"] += 1
-                        ids = data["trace_ids"]
-                        if len(ids) < TRACE_ID_CAP:
-                            ids.append(trace)
-                    if gap < data["gap"]:
-                        data["gap"] = gap
-                    if delta is not None:
-                        least = data.get("rtt_delta_min")
-                        if least is None or delta < least:
-                            data["rtt_delta_min"] = delta
+                    edge(u, v, gap, delta)
             keys.append(current)
             path.extend(current)
             previous, previous_rtt, previous_ttl = current, rtt, ttl

@@ -114,15 +114,12 @@ def aggregate(
     manifests: Mapping[str, Manifest | None] | None = None,
     on_error: Callable[[ParseError], None] | None = None,
     batch: int = BATCH,
-    first_index: int = 0,
 ) -> Partial:
     """The :class:`Partial` of a stream of traces (or their digests), read once.
 
     ``items`` may hold :class:`ParseError` items (what :func:`topo.inputs.read_traces`
     yields): each goes to ``on_error`` (else into ``Partial.errors``). ``owners`` is a
     resolver (offline and uncached by default) or answers already resolved.
-    ``first_index`` numbers traces without an origin (``trace-<n>``) after the parts
-    before this one.
     """
     partial = Partial()
     report = on_error or partial.errors.append
@@ -140,7 +137,7 @@ def aggregate(
     verdicts = partial.verdicts
     known = manifests or {}
     by_source: dict[str | None, Manifest | None] = {}
-    count = first_index
+    count = 0
 
     def digests() -> Iterator[TraceDigest]:
         nonlocal count
@@ -178,7 +175,7 @@ def aggregate(
     finally:
         if own and resolver is not None:
             resolver.close()
-    partial.traces = count - first_index
+    partial.traces = count
     return partial
 
 
