@@ -123,6 +123,9 @@ def _answer_attrs(answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
+_TAIL_FROM = 3  # _answer_attrs keys after kind, addr and label: the same for one owner
+
+
 class GraphBuilder:
     """Aggregates traces into plain dicts, then makes the networkx graph once.
 
@@ -148,6 +151,17 @@ class GraphBuilder:
         #: RTT sums per node in integer ns (exact, so merging in any grouping gives the
         #: same ``rtt_sum``).
         self.rtt_ns: dict[str, int] = {}
+        #: TTLs per node as a set while building (a node's ``ttls`` list is filled, sorted,
+        #: when the graph is made).
+        self.ttl_sets: dict[str, set[int]] = {}
+        #: Node attributes after ``kind``/``addr``/``label`` per (classification, owner,
+        #: scope), with the objects they came from (so their ids stay theirs).
+        self._tails: dict[tuple[int, int, str | None], tuple[object, object, dict[str, Any]]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_tails"] = {}  # a cache, keyed by ids that mean nothing in another process
+        return state
 
     @classmethod
     def from_graph(cls, G: nx.DiGraph) -> GraphBuilder:
@@ -159,16 +173,47 @@ class GraphBuilder:
         builder.rtt_ns = {
             key: round(data.get("rtt_sum", 0.0) * NS_PER_MS) for key, data in builder.nodes.items()
         }
+        builder.ttl_sets = {key: set(data.get("ttls", ())) for key, data in builder.nodes.items()}
         return builder
 
     def _node(self, key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         node = self.nodes[key] = _new_node(**attrs)
         self.rtt_ns[key] = 0
+        self.ttl_sets[key] = set()
+        return node
+
+    def _hop_node(self, key: str, answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
+        """A new hop node: :func:`_answer_attrs` with the attributes its classification
+        and owner give made once per owner (a large input makes a node per address)."""
+        cls, owner = answer.classification, answer.owner
+        if not cls.special:
+            scope = None
+        cache_key = (id(cls), id(owner), scope)
+        cached = self._tails.get(cache_key)
+        if cached is None:
+            attrs = _answer_attrs(answer, scope)
+            tail = dict(list(attrs.items())[_TAIL_FROM:])
+            self._tails[cache_key] = (cls, owner, tail)
+        else:
+            tail = cached[2]
+        addr = answer.addr
+        node = self.nodes[key] = {
+            "traces": 0, "ttls": [], "names": [], "mpls": [], "rtt_sum": 0.0, "rtt_count": 0,
+            "kind": "hop", "addr": addr, "label": addr, **tail,
+        }  # fmt: skip
+        if "services" in tail:
+            node["services"] = list(tail["services"])  # a list of its own
+        self.rtt_ns[key] = 0
+        self.ttl_sets[key] = set()
         return node
 
     def add(self, view: TraceView) -> list[str]:
-        """Add one trace's nodes and edges; returns the trace's node path."""
-        nodes, edges, rtt_ns = self.nodes, self.edges, self.rtt_ns
+        """Add one trace's nodes and edges; returns the trace's node path.
+
+        This runs once per trace of a large input: the common case (one address per
+        step, one edge per step) takes the short road, without a call per edge.
+        """
+        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
         digest = view.digest
         trace = digest.trace_id
         seen: set[str] = set()
@@ -183,11 +228,12 @@ class GraphBuilder:
         seen.add(vantage)
 
         def edge(u: str, v: str, gap: int, delta: float | None, **extra: Any) -> None:
-            data = edges.get((u, v))
+            pair = (u, v)
+            data = edges.get(pair)
             if data is None:
-                data = edges[u, v] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
-            if (u, v) not in taken:
-                taken.add((u, v))
+                data = edges[pair] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
+            if pair not in taken:
+                taken.add(pair)
                 data["traces"] += 1
                 ids = data["trace_ids"]
                 if len(ids) < TRACE_ID_CAP:
@@ -210,27 +256,25 @@ class GraphBuilder:
             ttl, answers, _, rtt, stats = step
             current = []
             if answers:
-                for answer, (_, low, total, count, names, stacks) in zip(
-                    answers, stats, strict=True
+                for answer, (_, low, total, count, names, stacks) in (
+                    ((answers[0], stats[0]),)
+                    if len(answers) == 1
+                    else zip(answers, stats, strict=True)
                 ):
                     if answer.classification.special:
                         key = f"{answer.addr}@{scope_name}"
                         node = nodes.get(key)
                         if node is None:
-                            node = self._node(key, _answer_attrs(answer, scope_name))
+                            node = self._hop_node(key, answer, scope_name)
                     else:
                         key = answer.addr
                         node = nodes.get(key)
                         if node is None:
-                            node = self._node(key, _answer_attrs(answer, None))
+                            node = self._hop_node(key, answer, None)
                     if key not in seen:
                         seen.add(key)
                         node["traces"] += 1
-                    ttls = node["ttls"]
-                    if ttl not in ttls:
-                        ttls.append(ttl)
-                        if len(ttls) > 1:
-                            ttls.sort()
+                    ttl_sets[key].add(ttl)
                     if names:
                         known = node["names"]
                         known.extend([n for n in names if n not in known])
@@ -253,17 +297,35 @@ class GraphBuilder:
                 if key not in seen:
                     seen.add(key)
                     node["traces"] += 1
-                ttls = node["ttls"]
-                if ttl not in ttls:
-                    ttls.append(ttl)
-                    if len(ttls) > 1:
-                        ttls.sort()
+                ttl_sets[key].add(ttl)
                 current.append(key)
             delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt
             gap = ttl - previous_ttl - 1
-            for u in previous:
-                for v in current:
-                    edge(u, v, gap, delta)
+            if len(previous) == 1 and len(current) == 1:  # edge(), inline: the common case
+                pair = (previous[0], current[0])
+                data = edges.get(pair)
+                if data is None:
+                    taken.add(pair)
+                    data = edges[pair] = {"traces": 1, "trace_ids": [trace], "gap": gap}
+                    if delta is not None:
+                        data["rtt_delta_min"] = delta
+                else:
+                    if pair not in taken:
+                        taken.add(pair)
+                        data["traces"] += 1
+                        ids = data["trace_ids"]
+                        if len(ids) < TRACE_ID_CAP:
+                            ids.append(trace)
+                    if gap < data["gap"]:
+                        data["gap"] = gap
+                    if delta is not None:
+                        least = data.get("rtt_delta_min")
+                        if least is None or delta < least:
+                            data["rtt_delta_min"] = delta
+            else:
+                for u in previous:
+                    for v in current:
+                        edge(u, v, gap, delta)
             keys.append(current)
             path.extend(current)
             previous, previous_rtt, previous_ttl = current, rtt, ttl
@@ -329,15 +391,17 @@ class GraphBuilder:
         counts, the first :data:`TRACE_ID_CAP` trace ids, least RTTs and gaps, names, MPLS
         stacks, TTLs and (exact) RTT sums all combine as if one builder had read both.
         """
-        nodes, edges, rtt_ns = self.nodes, self.edges, self.rtt_ns
+        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
         for key, theirs in other.nodes.items():
             mine = nodes.get(key)
             if mine is None:
                 nodes[key] = theirs
                 rtt_ns[key] = other.rtt_ns.get(key, 0)
+                ttl_sets[key] = other.ttl_sets.get(key, set())
                 continue
             _merge_node(mine, theirs)
             rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
+            ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
         for pair, theirs in other.edges.items():
             mine = edges.get(pair)
             if mine is None:
@@ -365,10 +429,14 @@ class GraphBuilder:
         return G
 
     def _finish_attrs(self) -> None:
-        """RTT sums in ms from the exact ns sums; least RTT deltas rounded to 1 ns."""
-        rtt_ns = self.rtt_ns
+        """RTT sums in ms from the exact ns sums, TTL lists from the TTL sets; least RTT
+        deltas rounded to 1 ns."""
+        rtt_ns, ttl_sets = self.rtt_ns, self.ttl_sets
         for key, node in self.nodes.items():
             node["rtt_sum"] = rtt_ns.get(key, 0) / NS_PER_MS
+            ttls = ttl_sets.get(key)
+            if ttls is not None:
+                node["ttls"] = sorted(ttls)
         for data in self.edges.values():
             if "rtt_delta_min" in data:
                 data["rtt_delta_min"] = round(data["rtt_delta_min"], 6)
@@ -405,7 +473,6 @@ def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     """Fold the node ``theirs`` (seen later in the input) into ``mine``."""
     mine["traces"] += theirs["traces"]
     mine["rtt_count"] += theirs["rtt_count"]
-    mine["ttls"] = sorted(set(mine["ttls"]) | set(theirs["ttls"]))
     for name in ("names", "mpls"):
         for value in theirs[name]:
             if value not in mine[name]:

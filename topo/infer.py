@@ -37,6 +37,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -192,10 +193,12 @@ def _rtt_check(
     return delta, directness, True, f"RTT gained {delta} ms >= bound {bound:.2f} ms"
 
 
-def trace_segments(view: TraceView, regions: Regions) -> list[Segment]:
-    """The interconnect segments of one trace."""
+def trace_segments(
+    view: TraceView, regions: Regions, ends: tuple[str | None, str | None] | None = None
+) -> list[Segment]:
+    """The interconnect segments of one trace (``ends``: its :func:`_end_regions`)."""
     steps = view.steps
-    src_region, dst_region = _end_regions(view)
+    src_region, dst_region = ends or _end_regions(view)
     segments = []
     index = 0
     while index < len(steps):
@@ -261,8 +264,8 @@ def _owner_text(answer: OwnerAnswer) -> str:
 
 def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
     """Segments, verdict, reasons and (when it left) the exit of one trace."""
-    segments = trace_segments(view, regions)
-    src_region, dst_region = _end_regions(view)
+    src_region, dst_region = ends = _end_regions(view)
+    segments = trace_segments(view, regions, ends)
     steps = view.steps
     reasons: list[str] = []
     exit_info = None
@@ -333,6 +336,7 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
 
 
 _STRIP_NAMES = {"cgnat": "CGNAT", "class-e": "Class E", "private": "RFC 1918"}
+_count = itemgetter(1)
 
 
 def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) -> str:
@@ -357,13 +361,17 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
         group = steps[start:end]
         start = end
         if reserved:
-            cats = Counter(
-                _STRIP_NAMES.get(a.classification.category, a.classification.category)
-                for s in group
-                for a in s.answers
-            )
-            details = [f"{n} {c}" for c, n in cats.most_common()]
-            silent = sum(1 for s in group if s.kind == "unknown")
+            cats: dict[str, int] = {}
+            silent = 0
+            for s in group:
+                if not s.answers:
+                    silent += 1
+                for a in s.answers:
+                    category = a.classification.category
+                    name = _STRIP_NAMES.get(category, category)
+                    cats[name] = cats.get(name, 0) + 1
+            # Counter.most_common's order: by count, ties in first-seen order
+            details = [f"{n} {c}" for c, n in sorted(cats.items(), key=_count, reverse=True)]
             if silent:
                 details.append(f"{silent} silent")
             parts.append(f"── {len(group)} reserved ({', '.join(details)}) ──")

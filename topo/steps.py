@@ -166,23 +166,40 @@ def view_digest(
 ) -> TraceView:
     """The :class:`TraceView` of one trace's digest."""
     provider = _provider(digest, answers, manifest)
-    steps = []
+    steps: list[Step] = []
+    append = steps.append
+    get = answers.get
     for ttl, rtt_min, items in digest.steps:
-        if len(items) == 1:
-            answer = answers.get(items[0][0])
-            found: tuple[OwnerAnswer, ...] = () if answer is None else (answer,)
-            stats: tuple[AddrDigest, ...] = items if answer is not None else ()
-        else:
-            pairs = [(answers[i[0]], i) for i in items if i[0] in answers]
-            found = tuple([a for a, _ in pairs])
-            stats = tuple([i for _, i in pairs])
-        steps.append(Step(ttl, found, _step_kind(found, provider), rtt_min, stats))
+        if len(items) == 1:  # the common case: _step_kind of one answer, inline
+            answer = get(items[0][0])
+            if answer is None:
+                append(_new_step(Step, (ttl, (), "unknown", rtt_min, ())))
+                continue
+            if answer.classification.special:
+                kind = "reserved"
+            else:
+                owner = answer.owner
+                family = owner.family if owner is not None else None
+                if family is None or provider is None:
+                    kind = "unresolved" if family is None or family == provider else "foreign"
+                else:
+                    kind = "provider" if family == provider else "foreign"
+            append(_new_step(Step, (ttl, (answer,), kind, rtt_min, items)))
+            continue
+        pairs = [(answers[i[0]], i) for i in items if i[0] in answers]
+        found = tuple([a for a, _ in pairs])
+        stats = tuple([i for _, i in pairs])
+        append(_new_step(Step, (ttl, found, _step_kind(found, provider), rtt_min, stats)))
     dst, src = digest.dst, digest.src
     return TraceView(
         digest=digest,
         provider=provider,
         steps=tuple(steps),
-        dst_answer=answers.get(dst) if dst else None,
-        src_answer=answers.get(src) if src else None,
+        dst_answer=get(dst) if dst else None,
+        src_answer=get(src) if src else None,
         manifest=manifest,
     )
+
+
+#: ``Step(...)`` without the NamedTuple's argument handling (a large input makes millions).
+_new_step = tuple.__new__
