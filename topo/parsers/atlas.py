@@ -33,6 +33,7 @@ from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, new_reply
 from topo.parsers.json_input import first_json_char, iter_json_records
+from topo.speedups import native
 
 NAME = "ripe-atlas"
 DESCRIPTION = "RIPE Atlas traceroute results: one JSON result, a JSON array, or JSON Lines (v4/v6)"
@@ -263,14 +264,13 @@ def _step_digest(ttl: int, entries: list[dict[str, Any]]) -> StepDigest | None:
     return (ttl, least, tuple(items))
 
 
-def result_to_digest(result: dict[str, Any], *, origin: Origin) -> TraceDigest:
-    """:func:`~topo.digest.digest_trace` of :func:`result_to_trace`, without making the
-    trace: no object per reply (what makes large Atlas files fast). Raises what
-    :func:`result_to_trace` raises for the same result."""
+def _hop_steps(hops: Any, dst: str | None) -> tuple[tuple[StepDigest, ...], bool]:
+    """The steps of a result's ``result`` list, and whether ``dst`` answered one of them
+    (the Python road, and the reference for :func:`topo._speedups.atlas_steps`)."""
     pending: list[StepDigest | int] = []  # steps, and the TTLs of silent hops between
     previous = -1
     ordered = True
-    for item in result.get("result") or ():
+    for item in hops or ():
         if type(item) is not dict or _integer(item.get("hop")) is None:
             continue  # result_to_trace keeps no hop for it either
         ttl = int(item["hop"])
@@ -288,17 +288,29 @@ def result_to_digest(result: dict[str, Any], *, origin: Origin) -> TraceDigest:
     steps: tuple[StepDigest, ...] = tuple(
         [(s, None, ()) if type(s) is int else s for s in pending]  # type: ignore[misc]
     )
+    return steps, dst is not None and any(a[0] == dst for _, _, items in steps for a in items)
+
+
+#: The compiled road to :func:`_hop_steps` (``None``: Python only); it returns ``None``
+#: for whatever it leaves to Python.
+_atlas_steps: Callable[[Any, Any], tuple[tuple[StepDigest, ...], bool] | None] | None = (
+    native.atlas_steps if native is not None else None
+)
+
+
+def result_to_digest(result: dict[str, Any], *, origin: Origin) -> TraceDigest:
+    """:func:`~topo.digest.digest_trace` of :func:`result_to_trace`, without making the
+    trace: no object per reply (what makes large Atlas files fast). Raises what
+    :func:`result_to_trace` raises for the same result."""
+    hops = result.get("result")
+    dst = result.get("dst_addr") or None
+    done = _atlas_steps(hops, dst) if _atlas_steps is not None else None
+    steps, reached = done if done is not None else _hop_steps(hops, dst)
     started = _number(result.get("timestamp"))
     if started is not None:
         datetime.fromtimestamp(started, UTC)  # the same errors as result_to_trace
-    dst = result.get("dst_addr") or None
     return TraceDigest(
-        str(origin),
-        origin.path,
-        result.get("src_addr") or None,
-        dst,
-        dst is not None and any(a[0] == dst for _, _, items in steps for a in items),
-        steps,
+        str(origin), origin.path, result.get("src_addr") or None, dst, reached, steps
     )
 
 

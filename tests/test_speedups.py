@@ -1,0 +1,171 @@
+"""The compiled road (topo._speedups) gives exactly what the Python road gives.
+
+Each compiled function is held to the Python function it speeds up: on the golden files,
+on synthetic benchmark data (where it must also really take the compiled road, not hand
+everything back), on hypothesis-fuzzed input, and through the whole ``topo build``
+(``TOPO_PURE_PYTHON=1`` against the default: byte-identical graph files).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from topo.parsers import atlas
+
+from .test_digest import RECORDS, _mutate, _mutations
+from .test_fuzz import EXAMPLES
+from .test_scale import _synth
+
+ROOT = Path(__file__).resolve().parents[1]
+HAVE_COMPILER = (
+    shutil.which(os.environ.get("CC", "cc")) is not None
+    and (Path(sysconfig.get_paths()["include"]) / "Python.h").exists()
+)
+
+
+def _atlas_file(path: Path, count: int) -> Path:
+    path.write_text("\n".join(_synth().atlas_lines(count, 1, 2000)) + "\n", encoding="utf-8")
+    return path
+
+
+def _text_dir(path: Path, count: int) -> Path:
+    import random
+
+    synth = _synth()
+    rng = random.Random(1)
+    pool = synth.address_pool(rng, 500)
+    path.mkdir()
+    for number, (dst, hops) in enumerate(synth.paths(rng, pool, count)):
+        (path / f"trace-{number:04d}.txt").write_text(synth.text_trace(dst, hops, rng))
+    return path
+
+
+def _native() -> Any:
+    try:
+        from topo import _speedups  # type: ignore[attr-defined]
+    except ImportError:
+        if HAVE_COMPILER:
+            raise
+        pytest.skip("needs a C compiler (cc) and Python.h to build topo._speedups")
+    return _speedups
+
+
+def test_compiled_road_is_built_where_a_compiler_is() -> None:
+    """``pip install`` builds the extension when it can (optional=True must not hide a
+    broken build on a machine that has everything)."""
+    if not HAVE_COMPILER:
+        pytest.skip("needs a C compiler (cc) and Python.h to build topo._speedups")
+    assert importlib.util.find_spec("topo._speedups") is not None
+    assert _native().atlas_steps([], None) == ((), False)
+
+
+def _python_steps(hops: Any, dst: Any) -> Any:
+    try:
+        return atlas._hop_steps(hops, dst)
+    except (TypeError, ValueError, AttributeError, OverflowError) as err:
+        return type(err)
+
+
+def _compare(result: Any) -> Any:
+    """The compiled answer (None: handed back), after checking it against Python's."""
+    native = _native()
+    hops = result.get("result") if isinstance(result, dict) else None
+    dst = (result.get("dst_addr") or None) if isinstance(result, dict) else None
+    fast = native.atlas_steps(hops, dst)
+    if fast is not None:
+        assert fast == _python_steps(hops, dst)
+    return fast
+
+
+def test_atlas_steps_equal_python_on_golden_records() -> None:
+    handled = [_compare(record) for record in RECORDS]
+    assert any(h is not None for h in handled)
+
+
+def test_atlas_steps_take_the_compiled_road_on_ordinary_data(tmp_path: Path) -> None:
+    import orjson
+
+    path = _atlas_file(tmp_path / "a.jsonl", 300)
+    records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    handled = [_compare(record) for record in records]
+    assert all(h is not None for h in handled)  # stars, ECMP, silent hops: all compiled
+
+
+ODD = [
+    {"result": [{"hop": 2, "result": [{"from": "a", "rtt": 1.0}]}, {"hop": 1, "result": []}]},
+    {"result": [{"hop": True, "result": [{"from": "a", "rtt": 1}]}]},
+    {"result": [{"hop": 10**30, "result": [{"from": "a", "rtt": 1}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "a", "rtt": 10**400}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "a", "rtt": float("nan")}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "a", "rtt": 2.5e-7}, {"from": "a", "rtt": 5e-7}]}]},
+    {"result": [{"hop": 1, "result": [{"from": 5, "rtt": 1.0}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "", "rtt": 1.0}, {"from": None}]}]},
+    {"result": [{"hop": 1, "result": "abc"}, {"hop": 2, "error": "x", "result": []}]},
+    {"result": [{"hop": 1, "result": [{"from": "a", "rtt": True}, {"x": "*", "from": "b"}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "a", "icmpext": {"obj": []}, "rtt": 1.0}]}]},
+    {"result": [{"hop": 1, "result": [{"from": "b", "rtt": 3.0}, {"from": "a", "rtt": -0.0},
+                                      {"from": "b", "rtt": 0.0}, {"from": "a", "rtt": 0.0}]}],
+     "dst_addr": "a"},
+    {"result": [{"hop": 1, "result": [{"from": f"10.0.0.{i}", "rtt": i} for i in range(20)]}],
+     "dst_addr": "10.0.0.19"},
+    {"result": None},
+    {"result": {"hop": 1}},
+    {"result": [{"hop": 1, "result": [{"from": "a"}]}, {"hop": 2}, {"hop": 3, "result": []}],
+     "dst_addr": 7},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("result", ODD, ids=[f"odd-{i}" for i in range(len(ODD))])
+def test_atlas_steps_equal_python_on_odd_results(result: dict[str, Any]) -> None:
+    _compare(result)
+
+
+@settings(max_examples=EXAMPLES * 5, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(RECORDS), _mutations())
+def test_atlas_steps_equal_python_on_fuzzed_results(result: Any, mutation: Any) -> None:
+    seed, changes = mutation
+    _compare(_mutate(result, seed, changes))
+
+
+def _build(inputs: list[Path], out: Path, *, pure: bool) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TOPO_PURE_PYTHON": "1" if pure else "0"}
+    return subprocess.run(
+        [sys.executable, "-m", "topo", "build", *map(str, inputs), "--offline", "--no-cache",
+         "--graph-json", str(out), "--quiet", "--jobs", "1"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+
+def test_topo_build_gives_the_same_graph_on_both_roads(tmp_path: Path) -> None:
+    _native()
+    atlas_file = _atlas_file(tmp_path / "a.jsonl", 400)
+    text_dir = _text_dir(tmp_path / "text", 60)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(atlas_file.read_bytes()[:5000] + b"\n{not json\n")
+    inputs = [atlas_file, text_dir, broken, *sorted((ROOT / "samples").glob("*"))[:3]]
+    compiled = _build(inputs, tmp_path / "c.json", pure=False)
+    python = _build(inputs, tmp_path / "p.json", pure=True)
+    assert compiled.returncode == python.returncode
+    assert compiled.stderr == python.stderr
+    assert (tmp_path / "c.json").read_bytes() == (tmp_path / "p.json").read_bytes()
+
+
+def test_version_names_the_road() -> None:
+    _native()
+    for pure, road in (("0", "compiled"), ("1", "python")):
+        env = {**os.environ, "TOPO_PURE_PYTHON": pure}
+        shown = subprocess.run(
+            [sys.executable, "-m", "topo", "--version"], capture_output=True, text=True, env=env
+        )
+        assert shown.stdout.strip().endswith(f"(hot loops: {road})")
