@@ -169,3 +169,86 @@ def test_version_names_the_road() -> None:
             [sys.executable, "-m", "topo", "--version"], capture_output=True, text=True, env=env
         )
         assert shown.stdout.strip().endswith(f"(hot loops: {road})")
+
+
+def _views_of(paths: list[Path]) -> list[Any]:
+    from topo.inputs import read_traces
+    from topo.manifest import manifest_for_trace, manifests_for
+    from topo.parsers import ParseResult
+    from topo.steps import answers_for, view_trace
+
+    traces = ParseResult.collect(read_traces(paths)).traces
+    answers = answers_for(traces)
+    manifests = manifests_for(paths)
+    return [
+        view_trace(t, answers, manifest=manifest_for_trace(t, manifests), index=i)
+        for i, t in enumerate(traces)
+    ]
+
+
+def _builder_state(builder: Any) -> Any:
+    return (
+        list(builder.nodes.items()),
+        list(builder.edges.items()),
+        list(builder.rtt_ns.items()),
+        list(builder.ttl_sets.items()),
+        builder.graph_attrs,
+    )
+
+
+def _both_builders(views: list[Any]) -> tuple[Any, Any]:
+    from topo import graph
+
+    builders = []
+    for road in (_native().graph_steps, None):
+        saved = graph._graph_steps
+        graph._graph_steps = road
+        try:
+            builder = graph.GraphBuilder()
+            for view in views:
+                builder.add_view(view)
+        finally:
+            graph._graph_steps = saved
+        builders.append(_builder_state(builder))
+    return builders[0], builders[1]
+
+
+def test_graph_steps_equal_python_on_samples_and_goldens(tmp_path: Path) -> None:
+    from .test_golden import golden_inputs
+
+    views = _views_of([*sorted((ROOT / "samples").glob("*/")), *golden_inputs()])
+    compiled, python = _both_builders(views)
+    assert compiled == python
+    assert any(step.kind == "unknown" for view in views for step in view.steps)  # stars
+    assert any(len(step.answers) > 1 for view in views for step in view.steps)  # ECMP
+    assert any(s[5] for view in views for step in view.steps for s in step.stats)  # MPLS
+    assert any(s[4] for view in views for step in view.steps for s in step.stats)  # names
+
+
+def test_graph_steps_equal_python_on_synthetic_traces(tmp_path: Path) -> None:
+    views = _views_of([_text_dir(tmp_path / "text", 300), _atlas_file(tmp_path / "a.jsonl", 300)])
+    compiled, python = _both_builders(views)
+    assert compiled == python
+    assert len(compiled[1]) > 1000
+
+
+def test_graph_steps_treat_odd_numbers_as_python_does() -> None:
+    """Integer RTTs and TTLs past a machine word take Python's arithmetic on both roads."""
+    from topo.digest import TraceDigest
+    from topo.steps import answers_for, view_digest
+
+    big = 2**70
+    digest = TraceDigest(
+        "t:1", "t", None, "192.0.2.9", False,
+        ((big, 3, (("198.51.100.1", 3, 3_000_000, 1, ("r1",), ("16/17",)),)),
+         (big + 2, None, ()),
+         (big + 3, 2.5, (("100.64.0.1", 2.5, 2_500_000, 1, (), ()),
+                         ("198.51.100.2", 7, 7_000_000, 2, (), ())))),
+    )  # fmt: skip
+    from topo.model import Hop, Reply, Trace
+
+    answers = answers_for([Trace(dst="192.0.2.9", hops=(Hop(1, (
+        Reply("198.51.100.1"), Reply("100.64.0.1"), Reply("198.51.100.2"))),))])  # fmt: skip
+    views = [view_digest(digest, answers)] * 2
+    compiled, python = _both_builders(views)
+    assert compiled == python

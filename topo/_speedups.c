@@ -10,9 +10,10 @@
  *
  *   atlas_steps(hops, dst)   -> (steps, reached) | None
  *       topo.parsers.atlas.result_to_digest's steps from a result's "result" list.
- *   graph_add(builder, view, trace, vantage, scope, hop_node, star_key, edge_extra)
- *       -> list | None
- *       topo.graph.GraphBuilder.add for a view (see graph.py).
+ *   graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous)
+ *       topo.graph.GraphBuilder._add_steps: a trace's steps into the builder's dicts. It
+ *       changes state as it goes, so it hands nothing back: every value is treated as
+ *       Python would treat it (generic arithmetic and comparisons off the common types).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -358,11 +359,443 @@ error:
     return NULL;
 }
 
+/* ---------------------------------------------------------------- graph_steps -------- */
+
+/* data[key] += amount (ints; generic arithmetic, like Python's). 0 ok, -1 error. */
+static int
+add_to_item(PyObject *dict, PyObject *key, PyObject *amount)
+{
+    PyObject *value = PyDict_GetItemWithError(dict, key);
+    if (value == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, key);
+        return -1;
+    }
+    PyObject *sum = PyNumber_Add(value, amount);
+    if (sum == NULL)
+        return -1;
+    int status = PyDict_SetItem(dict, key, sum);
+    Py_DECREF(sum);
+    return status;
+}
+
+static PyObject *one;
+
+/* GraphBuilder's edge(u, v, gap, delta) (graph.py). 0 ok, -1 error. */
+static int
+edge(PyObject *edges, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v, PyObject *gap,
+     PyObject *delta)
+{
+    PyObject *pair = PyTuple_Pack(2, u, v);
+    if (pair == NULL)
+        return -1;
+    int status = -1;
+    PyObject *data = PyDict_GetItemWithError(edges, pair); /* borrowed */
+    if (data == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        if (PySet_Add(taken, pair) == -1)
+            goto done;
+        PyObject *ids = PyList_New(1);
+        if (ids == NULL)
+            goto done;
+        PyList_SET_ITEM(ids, 0, Py_NewRef(trace));
+        PyObject *fresh = PyDict_New();
+        if (fresh == NULL) {
+            Py_DECREF(ids);
+            goto done;
+        }
+        if (PyDict_SetItem(fresh, s_traces, one) == -1 ||
+            PyDict_SetItem(fresh, s_trace_ids, ids) == -1 ||
+            PyDict_SetItem(fresh, s_gap, gap) == -1 ||
+            (delta != Py_None && PyDict_SetItem(fresh, s_rtt_delta_min, delta) == -1) ||
+            PyDict_SetItem(edges, pair, fresh) == -1) {
+            Py_DECREF(ids);
+            Py_DECREF(fresh);
+            goto done;
+        }
+        Py_DECREF(ids);
+        Py_DECREF(fresh);
+        status = 0;
+        goto done;
+    }
+    Py_INCREF(data);
+    int counted = PySet_Contains(taken, pair);
+    if (counted == -1)
+        goto release;
+    if (!counted) {
+        if (PySet_Add(taken, pair) == -1 || add_to_item(data, s_traces, one) == -1)
+            goto release;
+        PyObject *ids = PyDict_GetItemWithError(data, s_trace_ids);
+        if (ids == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, s_trace_ids);
+            goto release;
+        }
+        Py_ssize_t length = PyObject_Length(ids);
+        if (length == -1)
+            goto release;
+        if (length < TRACE_ID_CAP) {
+            PyObject *appended = PyObject_CallMethod(ids, "append", "O", trace);
+            if (appended == NULL)
+                goto release;
+            Py_DECREF(appended);
+        }
+    }
+    PyObject *known_gap = PyDict_GetItemWithError(data, s_gap);
+    if (known_gap == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, s_gap);
+        goto release;
+    }
+    int smaller = PyObject_RichCompareBool(gap, known_gap, Py_LT);
+    if (smaller == -1 || (smaller && PyDict_SetItem(data, s_gap, gap) == -1))
+        goto release;
+    if (delta != Py_None) {
+        PyObject *least = PyDict_GetItemWithError(data, s_rtt_delta_min);
+        if (least == NULL && PyErr_Occurred())
+            goto release;
+        int lower = 1;
+        if (least != NULL && least != Py_None) {
+            lower = PyObject_RichCompareBool(delta, least, Py_LT);
+            if (lower == -1)
+                goto release;
+        }
+        if (lower && PyDict_SetItem(data, s_rtt_delta_min, delta) == -1)
+            goto release;
+    }
+    status = 0;
+release:
+    Py_DECREF(data);
+done:
+    Py_DECREF(pair);
+    return status;
+}
+
+/* node["names"] (or "mpls") += the values not in it yet (graph.py's list comprehension). */
+static int
+extend_new(PyObject *node, PyObject *name, PyObject *values)
+{
+    PyObject *known = PyDict_GetItemWithError(node, name);
+    if (known == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, name);
+        return -1;
+    }
+    Py_INCREF(known);
+    PyObject *fresh = PyList_New(0);
+    PyObject *iterator = fresh ? PyObject_GetIter(values) : NULL;
+    PyObject *value;
+    int status = -1;
+    if (iterator == NULL)
+        goto done;
+    while ((value = PyIter_Next(iterator)) != NULL) {
+        int inside = PySequence_Contains(known, value);
+        if (inside == -1 || (!inside && PyList_Append(fresh, value) == -1)) {
+            Py_DECREF(value);
+            goto done;
+        }
+        Py_DECREF(value);
+    }
+    if (PyErr_Occurred())
+        goto done;
+    PyObject *extended = PyObject_CallMethod(known, "extend", "O", fresh);
+    if (extended == NULL)
+        goto done;
+    Py_DECREF(extended);
+    status = 0;
+done:
+    Py_XDECREF(iterator);
+    Py_XDECREF(fresh);
+    Py_DECREF(known);
+    return status;
+}
+
+/* One answering address of a step (graph.py: the body of the answers loop); appends its key
+ * to current. 0 ok, -1 error. */
+static int
+answer_node(PyObject *builder, PyObject *nodes, PyObject *rtt_ns, PyObject *ttl_sets,
+            PyObject *seen, PyObject *scope_name, PyObject *ttl, PyObject *answer,
+            PyObject *stat, PyObject *current)
+{
+    int status = -1;
+    PyObject *key = NULL, *cls = NULL, *special = NULL, *addr = NULL;
+    if (!PyTuple_Check(stat) || PyTuple_GET_SIZE(stat) != 6) {
+        PyErr_SetString(PyExc_TypeError, "an address digest is a 6-tuple");
+        return -1;
+    }
+    PyObject *low = PyTuple_GET_ITEM(stat, 1), *total = PyTuple_GET_ITEM(stat, 2);
+    PyObject *count = PyTuple_GET_ITEM(stat, 3), *names = PyTuple_GET_ITEM(stat, 4);
+    PyObject *stacks = PyTuple_GET_ITEM(stat, 5);
+    cls = PyObject_GetAttr(answer, s_classification);
+    if (cls == NULL)
+        goto done;
+    special = PyObject_GetAttr(cls, s_special);
+    if (special == NULL)
+        goto done;
+    int is_special = PyObject_IsTrue(special);
+    if (is_special == -1)
+        goto done;
+    addr = PyObject_GetAttr(answer, s_addr);
+    if (addr == NULL)
+        goto done;
+    if (is_special)
+        key = PyUnicode_FromFormat("%S@%S", addr, scope_name);
+    else
+        key = Py_NewRef(addr);
+    if (key == NULL)
+        goto done;
+    PyObject *node = PyDict_GetItemWithError(nodes, key);
+    if (node == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        node = PyObject_CallMethod(builder, "_hop_node", "OOO", key, answer,
+                                   is_special ? scope_name : Py_None);
+        if (node == NULL)
+            goto done;
+    }
+    else {
+        Py_INCREF(node);
+    }
+    int was_seen = PySet_Contains(seen, key);
+    if (was_seen == -1 ||
+        (!was_seen && (PySet_Add(seen, key) == -1 || add_to_item(node, s_traces, one) == -1)))
+        goto release;
+    PyObject *ttls = PyDict_GetItemWithError(ttl_sets, key);
+    if (ttls == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, key);
+        goto release;
+    }
+    if (PySet_Check(ttls)) {
+        if (PySet_Add(ttls, ttl) == -1)
+            goto release;
+    }
+    else {
+        PyObject *added = PyObject_CallMethod(ttls, "add", "O", ttl);
+        if (added == NULL)
+            goto release;
+        Py_DECREF(added);
+    }
+    int truth = PyObject_IsTrue(names);
+    if (truth == -1 || (truth && extend_new(node, s_names, names) == -1))
+        goto release;
+    truth = PyObject_IsTrue(stacks);
+    if (truth == -1 || (truth && extend_new(node, s_mpls, stacks) == -1))
+        goto release;
+    truth = PyObject_IsTrue(count);
+    if (truth == -1)
+        goto release;
+    if (truth) {
+        PyObject *least = PyDict_GetItemWithError(node, s_rtt_min);
+        if (least == NULL && PyErr_Occurred())
+            goto release;
+        int lower = 1;
+        if (least != NULL && least != Py_None) {
+            lower = PyObject_RichCompareBool(low, least, Py_LT);
+            if (lower == -1)
+                goto release;
+        }
+        if (lower && PyDict_SetItem(node, s_rtt_min, low) == -1)
+            goto release;
+        if (add_to_item(rtt_ns, key, total) == -1 || add_to_item(node, s_rtt_count, count) == -1)
+            goto release;
+    }
+    if (PyList_Append(current, key) == -1)
+        goto release;
+    status = 0;
+release:
+    Py_DECREF(node);
+done:
+    Py_XDECREF(key);
+    Py_XDECREF(addr);
+    Py_XDECREF(special);
+    Py_XDECREF(cls);
+    return status;
+}
+
+/* A silent step's node (graph.py: _star_key and the anonymous node). 0 ok, -1 error. */
+static int
+star_node(PyObject *builder, PyObject *nodes, PyObject *ttl_sets, PyObject *seen,
+          PyObject *steps, Py_ssize_t index, PyObject *vantage, PyObject *keys, PyObject *view,
+          PyObject *ttl, PyObject *current)
+{
+    PyObject *key = PyObject_CallMethod(builder, "_star_key", "OnOOO", steps, index, vantage,
+                                        keys, view);
+    if (key == NULL)
+        return -1;
+    int status = -1;
+    PyObject *node = PyDict_GetItemWithError(nodes, key);
+    if (node == NULL) {
+        if (PyErr_Occurred())
+            goto done;
+        node = PyObject_CallMethod(builder, "_star_node", "O", key);
+        if (node == NULL)
+            goto done;
+    }
+    else {
+        Py_INCREF(node);
+    }
+    int was_seen = PySet_Contains(seen, key);
+    if (was_seen == -1 ||
+        (!was_seen && (PySet_Add(seen, key) == -1 || add_to_item(node, s_traces, one) == -1)))
+        goto release;
+    PyObject *ttls = PyDict_GetItemWithError(ttl_sets, key);
+    if (ttls == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, key);
+        goto release;
+    }
+    PyObject *added = PyObject_CallMethod(ttls, "add", "O", ttl);
+    if (added == NULL)
+        goto release;
+    Py_DECREF(added);
+    if (PyList_Append(current, key) == -1)
+        goto release;
+    status = 0;
+release:
+    Py_DECREF(node);
+done:
+    Py_DECREF(key);
+    return status;
+}
+
+/* graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous):
+ * GraphBuilder._add_steps (graph.py), the reference. Nothing here is handed back: the
+ * state it changes is the builder's, so every type is treated as Python would. */
+static PyObject *
+graph_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "graph_steps(builder, view, trace, vantage, scope_name, seen, taken)");
+        return NULL;
+    }
+    PyObject *builder = args[0], *view = args[1], *trace = args[2], *vantage = args[3];
+    PyObject *scope_name = args[4], *seen = args[5], *taken = args[6];
+    if (!PySet_Check(seen) || !PySet_Check(taken)) {
+        PyErr_SetString(PyExc_TypeError, "seen and taken are sets");
+        return NULL;
+    }
+    PyObject *nodes = NULL, *edges = NULL, *rtt_ns = NULL, *ttl_sets = NULL, *steps = NULL;
+    PyObject *path = NULL, *keys = NULL, *previous = NULL, *previous_rtt = NULL;
+    PyObject *previous_ttl = NULL, *result = NULL;
+    nodes = PyObject_GetAttrString(builder, "nodes");
+    edges = PyObject_GetAttrString(builder, "edges");
+    rtt_ns = PyObject_GetAttrString(builder, "rtt_ns");
+    ttl_sets = PyObject_GetAttrString(builder, "ttl_sets");
+    steps = PyObject_GetAttrString(view, "steps");
+    if (!nodes || !edges || !rtt_ns || !ttl_sets || !steps)
+        goto done;
+    if (!PyDict_Check(nodes) || !PyDict_Check(edges) || !PyDict_Check(rtt_ns) ||
+        !PyDict_Check(ttl_sets) || !PyTuple_Check(steps)) {
+        PyErr_SetString(PyExc_TypeError, "a GraphBuilder's dicts and a view's steps tuple");
+        goto done;
+    }
+    path = PyList_New(0);
+    keys = PyList_New(0);
+    previous = PyList_New(1);
+    previous_rtt = PyFloat_FromDouble(0.0);
+    previous_ttl = PyLong_FromLong(0);
+    if (!path || !keys || !previous || !previous_rtt || !previous_ttl)
+        goto done;
+    PyList_SET_ITEM(previous, 0, Py_NewRef(vantage));
+    if (PyList_Append(path, vantage) == -1)
+        goto done;
+    Py_ssize_t n = PyTuple_GET_SIZE(steps);
+    for (Py_ssize_t index = 0; index < n; index++) {
+        PyObject *step = PyTuple_GET_ITEM(steps, index);
+        if (!PyTuple_Check(step) || PyTuple_GET_SIZE(step) != 5) {
+            PyErr_SetString(PyExc_TypeError, "a step is a 5-tuple");
+            goto done;
+        }
+        PyObject *ttl = PyTuple_GET_ITEM(step, 0), *answers = PyTuple_GET_ITEM(step, 1);
+        PyObject *rtt = PyTuple_GET_ITEM(step, 3), *stats = PyTuple_GET_ITEM(step, 4);
+        PyObject *current = PyList_New(0);
+        if (current == NULL)
+            goto done;
+        if (!PyTuple_Check(answers) || !PyTuple_Check(stats) ||
+            PyTuple_GET_SIZE(answers) != PyTuple_GET_SIZE(stats)) {
+            PyErr_SetString(PyExc_ValueError, "a step's answers and stats are aligned tuples");
+            Py_DECREF(current);
+            goto done;
+        }
+        Py_ssize_t count = PyTuple_GET_SIZE(answers);
+        int failed = 0;
+        if (count) {
+            for (Py_ssize_t k = 0; k < count && !failed; k++)
+                failed = answer_node(builder, nodes, rtt_ns, ttl_sets, seen, scope_name, ttl,
+                                     PyTuple_GET_ITEM(answers, k), PyTuple_GET_ITEM(stats, k),
+                                     current) == -1;
+        }
+        else {
+            failed = star_node(builder, nodes, ttl_sets, seen, steps, index, vantage, keys, view,
+                               ttl, current) == -1;
+        }
+        if (failed) {
+            Py_DECREF(current);
+            goto done;
+        }
+        /* delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt */
+        PyObject *delta;
+        if (rtt == Py_None || previous_rtt == Py_None)
+            delta = Py_NewRef(Py_None);
+        else if (PyFloat_CheckExact(rtt) && PyFloat_CheckExact(previous_rtt))
+            delta = PyFloat_FromDouble(PyFloat_AS_DOUBLE(rtt) - PyFloat_AS_DOUBLE(previous_rtt));
+        else
+            delta = PyNumber_Subtract(rtt, previous_rtt);
+        PyObject *step_gap = delta ? PyNumber_Subtract(ttl, previous_ttl) : NULL;
+        PyObject *gap = step_gap ? PyNumber_Subtract(step_gap, one) : NULL;
+        Py_XDECREF(step_gap);
+        if (gap == NULL) {
+            Py_XDECREF(delta);
+            Py_DECREF(current);
+            goto done;
+        }
+        Py_ssize_t n_prev = PyList_GET_SIZE(previous), n_cur = PyList_GET_SIZE(current);
+        for (Py_ssize_t a = 0; a < n_prev && !failed; a++)
+            for (Py_ssize_t b = 0; b < n_cur && !failed; b++)
+                failed = edge(edges, taken, trace, PyList_GET_ITEM(previous, a),
+                              PyList_GET_ITEM(current, b), gap, delta) == -1;
+        Py_DECREF(delta);
+        Py_DECREF(gap);
+        if (failed || PyList_Append(keys, current) == -1) {
+            Py_DECREF(current);
+            goto done;
+        }
+        for (Py_ssize_t b = 0; b < n_cur; b++) {
+            if (PyList_Append(path, PyList_GET_ITEM(current, b)) == -1) {
+                Py_DECREF(current);
+                goto done;
+            }
+        }
+        Py_SETREF(previous, current);
+        Py_SETREF(previous_rtt, Py_NewRef(rtt));
+        Py_SETREF(previous_ttl, Py_NewRef(ttl));
+    }
+    result = PyTuple_Pack(2, path, previous);
+done:
+    Py_XDECREF(nodes);
+    Py_XDECREF(edges);
+    Py_XDECREF(rtt_ns);
+    Py_XDECREF(ttl_sets);
+    Py_XDECREF(steps);
+    Py_XDECREF(path);
+    Py_XDECREF(keys);
+    Py_XDECREF(previous);
+    Py_XDECREF(previous_rtt);
+    Py_XDECREF(previous_ttl);
+    return result;
+}
+
 /* ---------------------------------------------------------------- module ------------- */
 
 static PyMethodDef methods[] = {
     {"atlas_steps", (PyCFunction)(void (*)(void))atlas_steps, METH_FASTCALL,
      "atlas_steps(hops, dst) -> (steps, reached) | None: result_to_digest's steps."},
+    {"graph_steps", (PyCFunction)(void (*)(void))graph_steps, METH_FASTCALL,
+     "graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous):"
+     " GraphBuilder._add_steps."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -403,6 +836,9 @@ PyInit__speedups(void)
     INTERN(s_special, "special");
     INTERN(s_addr, "addr");
     INTERN(s_at, "@");
+    one = PyLong_FromLong(1);
+    if (one == NULL)
+        return NULL;
     s_empty_tuple = PyTuple_New(0);
     if (s_empty_tuple == NULL)
         return NULL;

@@ -62,7 +62,7 @@ needs nothing but ``G``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +72,15 @@ from topo.digest import NS_PER_MS
 from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
+from topo.speedups import native
 from topo.steps import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
+
+#: The compiled road to :meth:`GraphBuilder._add_steps` (``None``: Python only).
+_graph_steps: Callable[..., tuple[list[str], list[str]]] | None = (
+    native.graph_steps if native is not None else None
+)
 
 
 def vantage_key(view: TraceView) -> str:
@@ -124,6 +130,36 @@ def _answer_attrs(answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
 
 
 _TAIL_FROM = 3  # _answer_attrs keys after kind, addr and label: the same for one owner
+
+
+def _edge(
+    edges: dict[tuple[str, str], dict[str, Any]],
+    taken: set[tuple[str, str]],
+    trace: str,
+    u: str,
+    v: str,
+    gap: int,
+    delta: float | None,
+    **extra: Any,
+) -> None:
+    """Count the edge ``u -> v`` for ``trace`` (once per trace: ``taken``), keeping the
+    least gap and RTT delta."""
+    pair = (u, v)
+    data = edges.get(pair)
+    if data is None:
+        data = edges[pair] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
+    if pair not in taken:
+        taken.add(pair)
+        data["traces"] += 1
+        ids = data["trace_ids"]
+        if len(ids) < TRACE_ID_CAP:
+            ids.append(trace)
+    if gap < data["gap"]:
+        data["gap"] = gap
+    if delta is not None:
+        least = data.get("rtt_delta_min")
+        if least is None or delta < least:
+            data["rtt_delta_min"] = delta
 
 
 class GraphBuilder:
@@ -207,13 +243,12 @@ class GraphBuilder:
         self.ttl_sets[key] = set()
         return node
 
-    def add(self, view: TraceView) -> list[str]:
-        """Add one trace's nodes and edges; returns the trace's node path.
+    def _star_node(self, key: str) -> dict[str, Any]:
+        return self._node(key, {"kind": "anonymous", "label": "*", "category": "unknown"})
 
-        This runs once per trace of a large input: the common case (one address per
-        step, one edge per step) takes the short road, without a call per edge.
-        """
-        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
+    def add(self, view: TraceView) -> list[str]:
+        """Add one trace's nodes and edges; returns the trace's node path."""
+        nodes, edges = self.nodes, self.edges
         digest = view.digest
         trace = digest.trace_id
         seen: set[str] = set()
@@ -226,40 +261,57 @@ class GraphBuilder:
             v_node["addr"] = digest.src
         v_node["traces"] += 1
         seen.add(vantage)
+        scope_name = view.provider or vantage
+        add_steps = _graph_steps or GraphBuilder._add_steps
+        path, previous = add_steps(self, view, trace, vantage, scope_name, seen, taken)
+        dst = digest.dst
+        if dst and not digest.reached:
+            target = f"dst:{dst}"
+            node = nodes.get(target)
+            if node is None:
+                node = self._node(
+                    target, {"kind": "destination", "label": dst, "addr": dst, "reached": False}
+                )
+            if view.dst_answer is not None:
+                attrs = _answer_attrs(view.dst_answer, None)
+                del attrs["kind"]
+                node.update(attrs)
+                node["kind"] = "destination"
+            node["traces"] += 1
+            for u in previous:
+                _edge(edges, taken, trace, u, target, 0, None, unreached=True)
+            path.append(target)
+        elif dst and dst in nodes:
+            nodes[dst]["reached"] = True
+        return path
 
-        def edge(u: str, v: str, gap: int, delta: float | None, **extra: Any) -> None:
-            pair = (u, v)
-            data = edges.get(pair)
-            if data is None:
-                data = edges[pair] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
-            if pair not in taken:
-                taken.add(pair)
-                data["traces"] += 1
-                ids = data["trace_ids"]
-                if len(ids) < TRACE_ID_CAP:
-                    ids.append(trace)
-            if gap < data["gap"]:
-                data["gap"] = gap
-            if delta is not None:
-                least = data.get("rtt_delta_min")
-                if least is None or delta < least:
-                    data["rtt_delta_min"] = delta
+    def _add_steps(
+        self,
+        view: TraceView,
+        trace: str,
+        vantage: str,
+        scope_name: str,
+        seen: set[str],
+        taken: set[tuple[str, str]],
+    ) -> tuple[list[str], list[str]]:
+        """The steps of one trace into the builder: ``(node path, last step's nodes)``.
 
+        This runs once per trace of a large input; :func:`topo._speedups.graph_steps` is
+        its compiled road (the tests hold the two to the same builder state).
+        """
+        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
         previous: list[str] = [vantage]
         previous_rtt: float | None = 0.0
         previous_ttl = 0
         keys: list[list[str]] = []
         path = [vantage]
-        scope_name = view.provider or vantage
         steps = view.steps
         for index, step in enumerate(steps):
             ttl, answers, _, rtt, stats = step
             current = []
             if answers:
-                for answer, (_, low, total, count, names, stacks) in (
-                    ((answers[0], stats[0]),)
-                    if len(answers) == 1
-                    else zip(answers, stats, strict=True)
+                for answer, (_, low, total, count, names, stacks) in zip(
+                    answers, stats, strict=True
                 ):
                     if answer.classification.special:
                         key = f"{answer.addr}@{scope_name}"
@@ -292,8 +344,7 @@ class GraphBuilder:
                 key = self._star_key(steps, index, vantage, keys, view)
                 node = nodes.get(key)
                 if node is None:
-                    node = self._node(key, {"kind": "anonymous", "label": "*",
-                                            "category": "unknown"})  # fmt: skip
+                    node = self._star_node(key)
                 if key not in seen:
                     seen.add(key)
                     node["traces"] += 1
@@ -301,54 +352,13 @@ class GraphBuilder:
                 current.append(key)
             delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt
             gap = ttl - previous_ttl - 1
-            if len(previous) == 1 and len(current) == 1:  # edge(), inline: the common case
-                pair = (previous[0], current[0])
-                data = edges.get(pair)
-                if data is None:
-                    taken.add(pair)
-                    data = edges[pair] = {"traces": 1, "trace_ids": [trace], "gap": gap}
-                    if delta is not None:
-                        data["rtt_delta_min"] = delta
-                else:
-                    if pair not in taken:
-                        taken.add(pair)
-                        data["traces"] += 1
-                        ids = data["trace_ids"]
-                        if len(ids) < TRACE_ID_CAP:
-                            ids.append(trace)
-                    if gap < data["gap"]:
-                        data["gap"] = gap
-                    if delta is not None:
-                        least = data.get("rtt_delta_min")
-                        if least is None or delta < least:
-                            data["rtt_delta_min"] = delta
-            else:
-                for u in previous:
-                    for v in current:
-                        edge(u, v, gap, delta)
+            for u in previous:
+                for v in current:
+                    _edge(edges, taken, trace, u, v, gap, delta)
             keys.append(current)
             path.extend(current)
             previous, previous_rtt, previous_ttl = current, rtt, ttl
-        dst = digest.dst
-        if dst and not digest.reached:
-            target = f"dst:{dst}"
-            node = nodes.get(target)
-            if node is None:
-                node = self._node(
-                    target, {"kind": "destination", "label": dst, "addr": dst, "reached": False}
-                )
-            if view.dst_answer is not None:
-                attrs = _answer_attrs(view.dst_answer, None)
-                del attrs["kind"]
-                node.update(attrs)
-                node["kind"] = "destination"
-            node["traces"] += 1
-            for u in previous:
-                edge(u, target, 0, None, unreached=True)
-            path.append(target)
-        elif dst and dst in nodes:
-            nodes[dst]["reached"] = True
-        return path
+        return path, previous
 
     @staticmethod
     def _star_key(
