@@ -360,15 +360,17 @@ def _merged(
     report: Callable[[ParseError], None],
 ) -> Partial:
     """Merge the groups' partials in input order, reporting their errors in order."""
-    total = Partial()
+    total: Partial | None = None
     cap = _ErrorCap(report)
     for units, (partial, errors) in results:
         for unit, unit_errors in zip(units, errors, strict=True):
             for error in unit_errors:
                 cap.add(unit, error)
-        total.merge(partial)
+        # the first partial is the start of the whole (merging it into an empty one
+        # would only copy every node and edge once more)
+        total = partial if total is None else total.merge(partial)
     cap.flush()
-    return total
+    return total if total is not None else Partial()
 
 
 def build_partial(

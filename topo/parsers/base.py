@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
@@ -85,15 +86,19 @@ class ParseResult:
         return result
 
 
-def non_blank_lines(text: str, limit: int = 50) -> list[str]:
-    """The first ``limit`` non-blank lines of ``text`` (for detectors)."""
+@functools.lru_cache(maxsize=8)
+def non_blank_lines(text: str, limit: int = 50) -> tuple[str, ...]:
+    """The first ``limit`` non-blank lines of ``text`` (for detectors).
+
+    Remembered for the last few texts: detection asks a dozen detectors about one head.
+    """
     out: list[str] = []
     for line in text.splitlines():
         if line.strip():
             out.append(line)
             if len(out) >= limit:
                 break
-    return out
+    return tuple(out)
 
 
 _REPLY_SETTERS: tuple[Callable[[Reply, Any], None], ...] = tuple(
