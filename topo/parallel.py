@@ -250,11 +250,13 @@ def aggregate_units(
     *,
     progress: IngestProgress | None = None,
     counters: Any = None,
+    after_unit: Callable[[], None] | None = None,
 ) -> Partial:
     """Read, resolve and aggregate consecutive units into one :class:`Partial` (one
     aggregate: the owners resolved for one unit serve the next). Errors go to
-    ``on_error`` with their unit; ``progress`` (in the parent) or ``counters`` (shared with
-    the parent, in a worker) count files, bytes and traces."""
+    ``on_error`` with their unit; ``progress`` (one process) or ``counters`` (shared by
+    the processes of a run) count files, bytes and traces; ``after_unit`` is called when
+    a unit is read (the parent, reading a group itself, draws the progress line then)."""
 
     def digests() -> Iterator[TraceDigest]:
         for unit in units:
@@ -272,6 +274,8 @@ def aggregate_units(
                     counters[0] += 0 if unit.is_range and unit.start else len(unit.paths)
                     counters[1] += unit.size
                     counters[2] += traces
+            if after_unit is not None:
+                after_unit()
 
     return aggregate(digests(), resolver, manifests=job.manifests)
 
@@ -295,14 +299,18 @@ def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
 
 
 def _run_group(
-    units: Sequence[Unit], job: Job, resolver: OwnerResolver, counters: Any = None
+    units: Sequence[Unit],
+    job: Job,
+    resolver: OwnerResolver,
+    counters: Any = None,
+    after_unit: Callable[[], None] | None = None,
 ) -> tuple[Partial, list[list[ParseError]]]:
     """Aggregate consecutive units; each unit's errors apart (the parent reports them,
     capped per file)."""
     errors: dict[int, list[ParseError]] = {id(unit): [] for unit in units}
     partial = aggregate_units(
         units, job, resolver, lambda unit, error: errors[id(unit)].append(error),
-        counters=counters,
+        counters=counters, after_unit=after_unit,
     )  # fmt: skip
     return partial, [errors[id(unit)] for unit in units]
 
@@ -382,11 +390,13 @@ def build_partial(
     report: Callable[[ParseError], None],
     progress: IngestProgress | None = None,
 ) -> Partial:
-    """The whole input's :class:`Partial`, read by ``jobs`` forked worker processes.
+    """The whole input's :class:`Partial`, read by ``jobs`` processes: this one and
+    ``jobs - 1`` forked workers.
 
-    The units are cut into ``jobs`` consecutive groups, one per worker: each worker
-    aggregates its units in one pass, and the parent merges ``jobs`` partials (not one per
-    unit: merging is the part no worker can share).
+    The units are cut into ``jobs`` consecutive groups: this process aggregates the first
+    while each worker aggregates one of the others in one pass, then this process merges
+    the ``jobs`` partials in input order (not one per unit: merging is the part no worker
+    can share).
     """
     global _COUNTERS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
@@ -404,20 +414,24 @@ def build_partial(
         active.preload()  # loaded once here, inherited by every worker
         groups = _groups(units, jobs)
         context = multiprocessing.get_context("fork")
-        _COUNTERS = context.Array("q", 3)
-        with (
-            no_cycle_collection(),  # in the parent, and in the workers it forks
-            context.Pool(len(groups), _start_worker, (job, active)) as pool,
-        ):
-            pending = pool.map_async(_worker_group, groups, chunksize=1)
-            while not pending.ready():
-                pending.wait(0.25)
-                if progress is not None:
-                    _show(progress, _COUNTERS)
-            results = pending.get()
-            if progress is not None:
-                _show(progress, _COUNTERS)
-            return _merged(zip(groups, results, strict=True), report)
+        _COUNTERS = counters = context.Array("q", 3)
+        with no_cycle_collection():  # in the parent, and in the workers it forks
+            if len(groups) == 1:
+                return _merged([(groups[0], _run_group(groups[0], job, active))], report)
+            with context.Pool(len(groups) - 1, _start_worker, (job, active)) as pool:
+                pending = pool.map_async(_worker_group, groups[1:], chunksize=1)
+                # The parent reads the first group itself: one process less, and one
+                # partial less to pickle, send and unpickle.
+                shown = (lambda: _show(progress, counters)) if progress is not None else None
+                first = _run_group(groups[0], job, active, counters, shown)
+                while not pending.ready():
+                    pending.wait(0.25)
+                    if shown is not None:
+                        shown()
+                results = [first, *pending.get()]
+                if shown is not None:
+                    shown()
+                return _merged(zip(groups, results, strict=True), report)
     finally:
         _COUNTERS = None
         if own:
