@@ -345,3 +345,11 @@ def test_detection_picks_each_mtr_format() -> None:
         for path in _inputs(DATA / folder):
             detected = detect_format(path.read_text(encoding="utf-8")).NAME
             assert detected == folder, path
+
+
+@pytest.mark.parametrize("event", ["p 0 --1 5", "p 0 ² 5", "x 0 ²", "m 0 ² 1 1 1", "p 0 -5"])
+def test_raw_numbers_int_cannot_read_are_errors_not_crashes(event: str) -> None:
+    """'--1' and '²' pass str.isdigit() but not int(): found by the fuzz test (seed 164)."""
+    text = f"h 0 10.0.0.1\nx 0 1\n{event}\np 0 1500 1\n"
+    result = ParseResult.collect(mtr_raw.parse(text, source="raw.txt"))
+    assert [t.ip_path for t in result.traces] == [(("10.0.0.1",),)]

@@ -252,3 +252,64 @@ def test_graph_steps_treat_odd_numbers_as_python_does() -> None:
     views = [view_digest(digest, answers)] * 2
     compiled, python = _both_builders(views)
     assert compiled == python
+
+
+# -- detection: the cheap scans before the line-by-line detectors ---------------------------
+
+_SCANNED = ("windows_tracert", "cisco_ios", "inetutils_traceroute")
+
+
+def _heads() -> list[str]:
+    from topo.parsers.base import SNIFF_BYTES
+
+    from .test_golden import golden_inputs
+
+    heads = []
+    for path in golden_inputs():
+        data = path.read_bytes()[:SNIFF_BYTES]
+        heads.append(data.decode("utf-8", errors="replace"))
+    return heads
+
+
+def _agree(head: str) -> None:
+    import importlib
+
+    from topo.parsers.base import non_blank_lines
+
+    for name in _SCANNED:
+        module = importlib.import_module(f"topo.parsers.{name}")
+        assert module.sniff(head) == module._sniff_lines(non_blank_lines(head)), name
+
+
+def test_detector_scans_agree_with_the_line_by_line_detectors_on_goldens() -> None:
+    heads = _heads()
+    for head in heads:
+        _agree(head)
+    from topo.parsers import cisco_ios, inetutils_traceroute, windows_tracert
+
+    for module in (windows_tracert, cisco_ios, inetutils_traceroute):
+        assert any(module.sniff(h) for h in heads)  # each still finds its own format
+        assert not all(module.sniff(h) for h in heads)
+
+
+_PIECES = [
+    "  1    <1 ms    <1 ms    <1 ms  192.168.1.1",
+    "  2     *        *        *     Request timed out.",
+    "  3    12 ms    11 ms    *     gw [10.0.0.1]", " 1  10.0.0.1  0.5 ms  0.6 ms  *",
+    " 2  * * *", "  1 10.0.0.1 4 msec 3 msec 2 msec", "Type escape sequence to abort.",
+    "Tracing the route to 192.0.2.9", "traceroute to a (10.0.0.9), 64 hops max",
+    " 1  10.0.0.1  0.512ms  0.4ms", " 3  10.0.0.3 (x)  1ms  2ms", "Trace complete.",
+    "Ablaufverfolgung beendet.", "Routenverfolgung zu x [1.2.3.4]", "\r", "\x0c", "\u2028",
+    "12\t<1\tms\t*", "999  1 ms", " 5  1 MS 2 ms 3 ms", "  4  ٣ ms  ٤ ms  ٥ ms  x",
+]  # fmt: skip
+
+
+@settings(max_examples=EXAMPLES * 10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(st.one_of(st.sampled_from(_PIECES), st.text(max_size=30)), min_size=1, max_size=30),
+    st.sampled_from(["\n", "\r\n", "\r", "\n\n", "  \n"]),
+)
+def test_detector_scans_agree_with_the_line_by_line_detectors_fuzzed(
+    lines: list[str], newline: str
+) -> None:
+    _agree(newline.join(lines))

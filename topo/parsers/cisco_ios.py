@@ -86,9 +86,19 @@ _MPLS = re.compile(
 _ASN = re.compile(r"^\[AS\s*(?P<asns>[\d\s/,]+)\]$", re.IGNORECASE)
 
 
+#: What any of the lines :func:`sniff` looks for must contain (one scan of the head first).
+_HINT = re.compile(r"escape sequence|tracing the route|msec", re.IGNORECASE)
+
+
 def sniff(head: str) -> bool:
     """IOS's banner or header, or two hop lines with ``msec`` RTTs."""
-    lines = non_blank_lines(head)
+    if _HINT.search(head) is None:
+        return False
+    return _sniff_lines(non_blank_lines(head))
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     if any(_ESCAPE.match(line) or _HEADER.match(line) for line in lines[:20]):
         return True
     return sum(1 for line in lines if _MSEC_HOP.match(line)) >= 2
@@ -154,7 +164,7 @@ def _consume(hop: _HopBuilder, body: str) -> list[str]:
             hop.pending_name = None
         if token == "*":
             hop.replies.append(Reply(None))
-        elif token.isdigit() and nxt.lower() == "msec":
+        elif token.isdecimal() and nxt.lower() == "msec":
             if hop.addr is None:
                 problems.append(f"RTT before any address in hop {hop.ttl}")
             else:
@@ -176,7 +186,7 @@ def _consume(hop: _HopBuilder, body: str) -> list[str]:
             _read_bracket(hop, token, problems)
         elif is_address(token) and not (nxt.startswith("(") and is_address(nxt[1:-1].strip())):
             hop.set_address(token, None)
-        elif not token.isdigit() and token.lower() != "msec":
+        elif not token.isdecimal() and token.lower() != "msec":
             hop.pending_name = token
         else:
             problems.append(f"unexpected {token!r} in hop {hop.ttl}")

@@ -157,7 +157,7 @@ def _reply(probe: Mapping[str, Any], flow_id: int | None, *, v6: bool) -> Reply:
 def flow_to_trace(key: str, probes: list[Any], *, origin: Origin) -> tuple[Trace, list[str]]:
     """One flow's probes as a :class:`Trace`, and what could not be read in them."""
     problems: list[str] = []
-    flow_id = int(key) if key.isdigit() else None
+    flow_id = int(key) if key.isdecimal() else None
     first_sent = _dict(_dict(probes[0]).get("sent")) if probes else {}
     dst, src = _dict(first_sent.get("ip")).get("dst"), _dict(first_sent.get("ip")).get("src")
     dst = dst if isinstance(dst, str) and is_address(dst) else None

@@ -37,6 +37,15 @@ _SPACED_MS = re.compile(r"\s\d+(?:\.\d+)?\s+ms(?:\s|$)")
 def sniff(head: str) -> bool:
     """The inetutils header, or hop lines whose RTTs are all written ``0.5ms``."""
     lines = non_blank_lines(head)
+    if not any(_HEADER.match(line) for line in lines[:3]) and (
+        len(_ATTACHED_MS.findall("\n".join(lines))) < 2
+    ):
+        return False  # (one scan first: fewer than two lines can have an attached 'ms')
+    return _sniff_lines(lines)
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     if any(_HEADER.match(line) for line in lines[:3]):
         return True
     hops = [line for line in lines if _HOP.match(line)]

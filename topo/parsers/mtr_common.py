@@ -93,7 +93,7 @@ def parse_mpls(text: str) -> MplsLabel | None:
         return None
     s_text = match["s"].removesuffix("u")  # mtr's ipinfo build prints "S %cu"
     s: bool | None = None
-    if s_text.isdigit():
+    if s_text.isdecimal():
         s = s_text != "0"
     elif len(s_text) == 1:
         s = ord(s_text) != 0

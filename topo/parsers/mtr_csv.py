@@ -106,7 +106,7 @@ class _Run:
 def _row_hop(row: dict[str, str]) -> Hop | str:
     """The hop of one row, or a problem."""
     hop_text = row.get("Hop", "")
-    if not hop_text.isdigit() or int(hop_text) < 1:
+    if not hop_text.isdecimal() or int(hop_text) < 1:
         return f"unreadable hop number {hop_text!r}"
     if "Ip" not in row:
         return "no Ip field"

@@ -119,21 +119,24 @@ class _Stream:
         return None
 
 
+_SIGNED = re.compile(r"-?\d+")  # what int() reads ('--1' and '²' are not)
+
+
 def _read(stream: _Stream, kind: str, pos: int, rest: str) -> str | None:
     """Apply one event to ``stream``; a problem or ``None``."""
     words = rest.split()
-    if kind == "x" and len(words) == 1 and words[0].isdigit():
+    if kind == "x" and len(words) == 1 and words[0].isdecimal():
         stream.xmit(pos, int(words[0]))
     elif kind == "h" and len(words) == 1 and is_address(words[0]):
         stream.last_addr[pos] = words[0]
         stream.first_addr.setdefault(pos, words[0])
-    elif kind == "p" and 1 <= len(words) <= 2 and all(w.lstrip("-").isdigit() for w in words):
+    elif kind == "p" and 1 <= len(words) <= 2 and all(_SIGNED.fullmatch(w) for w in words):
         return stream.ping(pos, int(words[0]), int(words[1]) if len(words) == 2 else None)
     elif kind == "d" and len(words) == 1:
         addr = stream.first_addr.get(pos)  # mtr names the position's first address
         if addr is not None and words[0] != addr:
             stream.names.setdefault(addr, words[0])
-    elif kind == "m" and len(words) == 4 and all(w.isdigit() for w in words):
+    elif kind == "m" and len(words) == 4 and all(w.isdecimal() for w in words):
         addr = stream.last_addr.get(pos)
         if addr is None:
             return f"MPLS label at position {pos} before any 'h' line"

@@ -91,7 +91,7 @@ def _line_at(text: str, offset: int) -> int:
 def _hub(index: int, attrs: dict[str, str], body: str) -> Hop | str:
     """The hop of one ``<HUB>``, or a problem."""
     ttl_text = attrs.get("COUNT") or attrs.get("TTL") or ""
-    if not ttl_text.isdigit() or int(ttl_text) < 1:
+    if not ttl_text.isdecimal() or int(ttl_text) < 1:
         return f"hub {index + 1} has no usable COUNT ({ttl_text!r})"
     if "HOST" not in attrs:
         return f"hub {index + 1} has no HOST"
@@ -103,7 +103,7 @@ def _hub(index: int, attrs: dict[str, str], body: str) -> Hop | str:
 
 
 def _meta_value(value: str) -> Any:
-    return int(value) if value.isdigit() else value
+    return int(value) if value.isdecimal() else value
 
 
 def _document(text: str, start: int, end: int, source: str) -> Iterator[ParseItem]:

@@ -100,7 +100,7 @@ def sniff(head: str) -> bool:
 def _split_endpoint(text: str) -> tuple[str | None, int | None]:
     """``"192.0.2.1:33456"`` or ``"2001:db8::1:33456"`` → address and port."""
     host, sep, port = text.strip().rpartition(":")
-    if sep and port.isdigit() and is_address(host):
+    if sep and port.isdecimal() and is_address(host):
         return host, int(port)
     return (text.strip(), None) if is_address(text.strip()) else (None, None)
 

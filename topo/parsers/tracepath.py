@@ -154,7 +154,7 @@ def _read_hop(ttl: int, body: str, builder: _Builder) -> list[str]:
         rtt_match = _RTT.match(token)
         if rtt_match:
             rtt = float(rtt_match["ms"])
-        elif token in ("asymm", "pmtu") and nxt.isdigit():
+        elif token in ("asymm", "pmtu") and nxt.isdecimal():
             if local and token == "pmtu":
                 builder.meta["local_pmtu"] = int(nxt)
             elif token == "pmtu":

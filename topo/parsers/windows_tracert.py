@@ -202,9 +202,32 @@ def _looks_like_hop(line: str) -> bool:
     return _HOP.match(line) is not None
 
 
+#: A hop line whose body starts with a tracert column (what ``_columns`` needs to find
+#: one), over the detector's lines joined by newlines: the cheap test before the exact one.
+_COLUMN_FIRST = re.compile(
+    r"^[^\S\n]*\d{1,3}[^\S\n]+(?:\*|<?\d+[^\S\n]*[^\W\d_]{1,4})(?=\s|$)", re.MULTILINE
+)
+
+
 def sniff(head: str) -> bool:
-    """A localised header or footer, or two hop lines with tracert's RTT columns."""
+    """A localised header or footer, or two hop lines with tracert's RTT columns.
+
+    Every input file asks, so the two cheap scans of the whole head come first; they
+    never say no where :func:`_sniff_lines` would say yes (tests hold them to it).
+    """
     lines = non_blank_lines(head)
+    first = lines[:8]
+    if _ANY_HEADER.search("\n".join(first)) or _ANY_FOOTER.search(
+        "\n".join([line.strip() for line in first])
+    ):
+        return True
+    if len(_COLUMN_FIRST.findall("\n".join(lines))) < 2:
+        return False
+    return _sniff_lines(lines)
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     if any(_is_header(line) or _is_footer(line) for line in lines[:8]):
         return True
     hop_lines = 0
