@@ -313,3 +313,94 @@ def test_detector_scans_agree_with_the_line_by_line_detectors_fuzzed(
     lines: list[str], newline: str
 ) -> None:
     _agree(newline.join(lines))
+
+
+# -- Linux traceroute text straight to digests --------------------------------------------
+
+
+def _linux_reference(text: str, source: str) -> Any:
+    """What the Python road makes: the digests of the parsed traces, or None when the
+    parser reports an error (the compiled road hands such texts back)."""
+    from topo.digest import digest_trace
+    from topo.errors import ParseError
+    from topo.parsers import linux_traceroute
+
+    items = list(linux_traceroute.parse(text, source=source))
+    if any(isinstance(item, ParseError) for item in items):
+        return None
+    return [digest_trace(item) for item in items]
+
+
+def _compare_linux(text: str, source: str = "t.txt") -> Any:
+    _native()
+    from topo.parsers import linux_traceroute
+
+    fast = linux_traceroute.digests(text, source=source)
+    if fast is not None:
+        assert fast == _linux_reference(text, source)
+    return fast
+
+
+def _linux_goldens() -> list[Path]:
+    from .test_golden import golden_inputs
+
+    return [p for p in golden_inputs() if p.parent.name == "linux-traceroute"]
+
+
+def test_linux_digests_equal_python_on_goldens() -> None:
+    handled = [_compare_linux(p.read_text(encoding="utf-8"), str(p)) for p in _linux_goldens()]
+    assert sum(h is not None for h in handled) >= 3  # -n goldens take the compiled road
+
+
+def test_linux_digests_take_the_compiled_road_on_plain_n_output(tmp_path: Path) -> None:
+    folder = _text_dir(tmp_path / "text", 200)
+    for path in sorted(folder.iterdir()):
+        assert _compare_linux(path.read_text(encoding="utf-8"), str(path)) is not None
+
+
+LINUX_ODD = [
+    "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  10.0.0.1  1 ms  2 ms\n"
+    " 2  * * *\n 3  192.0.2.9  3.5 ms !H  4 ms\n 4  * * *\n",
+    " 1  10.0.0.1  0.5ms  <1 ms\n 2  10.0.0.2  1 ms 10.0.0.3  2 ms  10.0.0.2  0.5 ms\n"
+    " 1  10.0.0.9  1 ms\n",
+    "traceroute to x (10.9.9.9) from 10.0.0.5, 30 hops max\r\n 1  10.9.9.9  1 ms\r\n",
+    "traceroute to a (1.1.1.1), 30 hops max\ntraceroute to b (2.2.2.2), 30 hops max\n"
+    " 1  2.2.2.2  1 ms\n",
+    " 1  fe80::1%eth0  0.1 ms  2001:db8::1  0.2 ms\n 2  ::ffff:10.0.0.1  1 ms\n",
+    " 1  10.0.0.1  1 ms  !X\n 2  *  !H\n",
+    " 1  1 ms\n", " 1\n 2  10.0.0.1  1 ms\n", " 1  10.0.0.1  99999999999 ms\n",
+    " 1  10.0.0.1  1 ms\n    10.0.0.2  2 ms\n", " 1  host (10.0.0.1)  1 ms\n",
+    " 1  10.0.0.1  1 ms\n 2  10.0.0.2\t2\tms\n 1000  10.0.0.3  1 ms\n",
+    " 1  10.0.0.1  1 ms\u2028 2  10.0.0.2  1 ms\n", " 1  10.0.0.1  1 MS  2 Msec\n",
+    "traceroute: warning: x has multiple addresses\n 1  10.0.0.1  1 ms\n",
+    " 01  10.0.0.1  1 ms\n 1  010.0.0.1  1 ms\n", " 1  10.0.0.1  1.5.5 ms\n",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", LINUX_ODD, ids=[f"odd-{i}" for i in range(len(LINUX_ODD))])
+def test_linux_digests_equal_python_on_odd_texts(text: str) -> None:
+    _compare_linux(text)
+
+
+_LINUX_LINES = [
+    line
+    for path in (_linux_goldens() if (ROOT / "tests" / "data").exists() else [])
+    for line in path.read_text(encoding="utf-8").splitlines()
+] + [line for text in LINUX_ODD for line in text.splitlines()]
+
+
+@settings(max_examples=EXAMPLES * 10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.lists(st.sampled_from(_LINUX_LINES), min_size=1, max_size=25),
+    st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(
+        ["*", "ms", "1", "<1", "!H", "10.0.0.1", "(x)", "[AS1]", "'-1'", "F=1500", "\t", "  ",
+         "", "0.000001", "1e5", "x"])), max_size=4),
+)  # fmt: skip
+def test_linux_digests_equal_python_on_fuzzed_texts(
+    lines: list[str], edits: list[tuple[int, str]]
+) -> None:
+    text = "\n".join(lines)
+    for position, piece in edits:
+        cut = position % (len(text) + 1)
+        text = text[:cut] + piece + text[cut:]
+    _compare_linux(text)

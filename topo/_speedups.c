@@ -10,6 +10,9 @@
  *
  *   atlas_steps(hops, dst)   -> (steps, reached) | None
  *       topo.parsers.atlas.result_to_digest's steps from a result's "result" list.
+ *   linux_digests(text, source, header_ends, digest_class) -> list | None
+ *       the TraceDigests of topo.parsers.linux_traceroute.parse(text) for plain
+ *       `traceroute -n` output that parses without an error.
  *   graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous)
  *       topo.graph.GraphBuilder._add_steps: a trace's steps into the builder's dicts. It
  *       changes state as it goes, so it hands nothing back: every value is treated as
@@ -788,11 +791,469 @@ done:
     return result;
 }
 
+/* ---------------------------------------------------------------- linux_digests ------ */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+/* is_address (topo/addresses.py): inet_pton IPv4, else IPv6 before any '%'. */
+static int
+token_is_address(const char *token, Py_ssize_t length)
+{
+    char buffer[128];
+    unsigned char out[16];
+    if (length <= 0 || length >= (Py_ssize_t)sizeof(buffer))
+        return 0;
+    memcpy(buffer, token, length);
+    buffer[length] = '\0';
+    if (inet_pton(AF_INET, buffer, out) == 1)
+        return 1;
+    char *zone = strchr(buffer, '%');
+    if (zone != NULL)
+        *zone = '\0';
+    return inet_pton(AF_INET6, buffer, out) == 1;
+}
+
+/* _RTT (linux_traceroute.py): '<'? digits ('.' digits)? ('ms' | 'msec')?; *suffix says
+ * whether the unit was attached. 1 when it matches. */
+static int
+rtt_token(const char *t, Py_ssize_t n, double *value, int *suffix)
+{
+    Py_ssize_t i = 0;
+    if (i < n && t[i] == '<')
+        i++;
+    Py_ssize_t start = i;
+    while (i < n && isdigit((unsigned char)t[i]))
+        i++;
+    if (i == start)
+        return 0;
+    if (i < n && t[i] == '.') {
+        Py_ssize_t frac = ++i;
+        while (i < n && isdigit((unsigned char)t[i]))
+            i++;
+        if (i == frac)
+            return 0;
+    }
+    Py_ssize_t end = i;
+    if (i == n)
+        *suffix = 0;
+    else if ((n - i == 2 && memcmp(t + i, "ms", 2) == 0) ||
+             (n - i == 4 && memcmp(t + i, "msec", 4) == 0))
+        *suffix = 1;
+    else
+        return 0;
+    char buffer[64];
+    if (end - start >= (Py_ssize_t)sizeof(buffer))
+        return -1; /* a number too long for exact handling here: the Python road */
+    memcpy(buffer, t + start, end - start);
+    buffer[end - start] = '\0';
+    *value = strtod(buffer, NULL);
+    return 1;
+}
+
+static int
+is_unit(const char *t, Py_ssize_t n)
+{
+    if (n == 2)
+        return tolower((unsigned char)t[0]) == 'm' && tolower((unsigned char)t[1]) == 's';
+    if (n == 4)
+        return strncasecmp(t, "msec", 4) == 0;
+    return 0;
+}
+
+typedef struct {
+    PyObject *steps;    /* list of step tuples of the current trace */
+    Py_ssize_t answered; /* steps up to the last answered one are kept */
+    Py_ssize_t line;
+    PyObject *dst, *src; /* borrowed from the header's tuple (kept alive in `header`) */
+    PyObject *header;
+    int has_dst;
+    long last_ttl;
+    int has_hops;
+} TraceState;
+
+static void
+trace_clear(TraceState *trace)
+{
+    Py_CLEAR(trace->steps);
+    Py_CLEAR(trace->header);
+    trace->dst = trace->src = Py_None;
+    trace->has_dst = 0;
+    trace->answered = 0;
+    trace->has_hops = 0;
+    trace->last_ttl = -1;
+}
+
+/* Append the current trace's digest to out. 0 ok, -1 error. */
+static int
+trace_emit(TraceState *trace, PyObject *source, PyObject *digest_class, PyObject *out)
+{
+    PyObject *kept = PyList_GetSlice(trace->steps, 0, trace->answered);
+    if (kept == NULL)
+        return -1;
+    PyObject *steps = PyList_AsTuple(kept);
+    Py_DECREF(kept);
+    if (steps == NULL)
+        return -1;
+    int reached = 0;
+    if (trace->dst != Py_None) {
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(steps) && !reached; k++) {
+            PyObject *items = PyTuple_GET_ITEM(PyTuple_GET_ITEM(steps, k), 2);
+            for (Py_ssize_t m = 0; m < PyTuple_GET_SIZE(items); m++) {
+                int eq = PyObject_RichCompareBool(
+                    PyTuple_GET_ITEM(PyTuple_GET_ITEM(items, m), 0), trace->dst, Py_EQ);
+                if (eq == -1) {
+                    Py_DECREF(steps);
+                    return -1;
+                }
+                if (eq) {
+                    reached = 1;
+                    break;
+                }
+            }
+        }
+    }
+    PyObject *trace_id = PyUnicode_FromFormat("%U:%zd", source, trace->line);
+    if (trace_id == NULL) {
+        Py_DECREF(steps);
+        return -1;
+    }
+    PyObject *digest = PyObject_CallFunction(digest_class, "OOOOON", trace_id, source, trace->src,
+                                             trace->dst, reached ? Py_True : Py_False, steps);
+    Py_DECREF(trace_id);
+    if (digest == NULL)
+        return -1;
+    int status = PyList_Append(out, digest);
+    Py_DECREF(digest);
+    return status;
+}
+
+/* One hop line's tokens into a step (the subset of linux_traceroute._consume that -n
+ * output uses). 1: *step set; 0: use Python; -1: error. */
+static int
+hop_tokens(long ttl, const char *body, Py_ssize_t n, PyObject **step, int *answered)
+{
+    Acc accs[16];
+    Py_ssize_t n_accs = 0;
+    PyObject *addr = NULL; /* current address (new reference) */
+    const char *addr_text = NULL;
+    Py_ssize_t addr_len = 0;
+    Py_ssize_t replies = 0;
+    int last_is_star = 0;
+    double least = 0.0;
+    int have_least = 0;
+    *step = NULL;
+    *answered = 0;
+    /* tokens: split on spaces and tabs */
+    const char *tokens[256];
+    Py_ssize_t lengths[256];
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < n;) {
+        while (i < n && (body[i] == ' ' || body[i] == '\t'))
+            i++;
+        if (i >= n)
+            break;
+        Py_ssize_t start = i;
+        while (i < n && body[i] != ' ' && body[i] != '\t')
+            i++;
+        if (count == 256)
+            goto fallback;
+        tokens[count] = body + start;
+        lengths[count++] = i - start;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const char *t = tokens[i];
+        Py_ssize_t len = lengths[i];
+        const char *nxt = i + 1 < count ? tokens[i + 1] : "";
+        Py_ssize_t nxt_len = i + 1 < count ? lengths[i + 1] : 0;
+        double value;
+        int suffix = 0;
+        int rtt = (len == 1 && t[0] == '*') ? 0 : rtt_token(t, len, &value, &suffix);
+        if (rtt == -1)
+            goto fallback;
+        if (len == 1 && t[0] == '*') {
+            replies++;
+            last_is_star = 1;
+            continue;
+        }
+        if (rtt == 1 && (suffix || is_unit(nxt, nxt_len))) {
+            if (addr == NULL)
+                goto fallback; /* an RTT before any address: an error line, Python says */
+            if (!(fabs(value) <= RTT_LIMIT_MS))
+                goto fallback;
+            Acc *acc = NULL;
+            for (Py_ssize_t k = 0; k < n_accs; k++) {
+                if (accs[k].addr == addr) {
+                    acc = &accs[k];
+                    break;
+                }
+            }
+            if (acc == NULL) {
+                if (n_accs == 16)
+                    goto fallback;
+                acc = &accs[n_accs++];
+                acc->addr = addr;
+                Py_INCREF(addr); /* accs own their addresses */
+                acc->total = 0;
+                acc->count = 0;
+                acc->low = 0.0;
+            }
+            int64_t ns = (int64_t)nearbyint(value * 1e6);
+            if (__builtin_add_overflow(acc->total, ns, &acc->total))
+                goto fallback;
+            if (acc->count == 0 || value < acc->low)
+                acc->low = value;
+            acc->count++;
+            replies++;
+            last_is_star = 0;
+            if (!suffix)
+                i++;
+            continue;
+        }
+        if (len >= 2 && ((t[0] == '(' && t[len - 1] == ')') || (t[0] == '[' && t[len - 1] == ']') ||
+                         (t[0] == '<' && t[len - 1] == '>')))
+            goto fallback; /* names, AS numbers, ICMP extensions: the Python road */
+        if (t[0] == '!') {
+            if (replies == 0 || last_is_star)
+                goto fallback; /* a flag without a reply: an error, Python says */
+            continue; /* flags: not in a digest */
+        }
+        if ((len >= 2 && t[0] == 'F' && t[1] == '=') || t[0] == '\'')
+            goto fallback; /* --mtu and --back marks */
+        if (token_is_address(t, len)) {
+            if (nxt_len >= 1 && nxt[0] == '(')
+                goto fallback;
+            /* the same address again keeps its accumulator */
+            if (addr != NULL && addr_len == len && memcmp(addr_text, t, len) == 0)
+                continue;
+            PyObject *fresh = NULL;
+            for (Py_ssize_t k = 0; k < n_accs; k++) {
+                if (PyUnicode_GET_LENGTH(accs[k].addr) == len &&
+                    memcmp(PyUnicode_DATA(accs[k].addr), t, len) == 0) {
+                    fresh = Py_NewRef(accs[k].addr);
+                    break;
+                }
+            }
+            if (fresh == NULL) {
+                fresh = PyUnicode_FromStringAndSize(t, len);
+                if (fresh == NULL)
+                    goto error;
+                PyUnicode_InternInPlace(&fresh);
+            }
+            Py_XSETREF(addr, fresh);
+            addr_text = t;
+            addr_len = len;
+            continue;
+        }
+        goto fallback; /* a name without an address, or something else: Python */
+    }
+    if (replies == 0)
+        goto fallback; /* "not a hop line": an error, Python says */
+    if (n_accs) {
+        PyObject *items = PyTuple_New(n_accs);
+        if (items == NULL)
+            goto error;
+        for (Py_ssize_t k = 0; k < n_accs; k++) {
+            Acc *acc = &accs[k];
+            if (!have_least || acc->low < least) {
+                least = acc->low;
+                have_least = 1;
+            }
+            PyObject *item = Py_BuildValue("(OdLnOO)", acc->addr, acc->low, (long long)acc->total,
+                                           acc->count, s_empty_tuple, s_empty_tuple);
+            if (item == NULL) {
+                Py_DECREF(items);
+                goto error;
+            }
+            PyTuple_SET_ITEM(items, k, item);
+        }
+        *step = Py_BuildValue("(ldN)", ttl, least, items);
+        *answered = 1;
+    }
+    else {
+        *step = Py_BuildValue("(lOO)", ttl, Py_None, s_empty_tuple);
+    }
+    if (*step == NULL)
+        goto error;
+    for (Py_ssize_t k = 0; k < n_accs; k++)
+        Py_DECREF(accs[k].addr);
+    Py_XDECREF(addr);
+    return 1;
+fallback:
+    for (Py_ssize_t k = 0; k < n_accs; k++)
+        Py_DECREF(accs[k].addr);
+    Py_XDECREF(addr);
+    return 0;
+error:
+    for (Py_ssize_t k = 0; k < n_accs; k++)
+        Py_DECREF(accs[k].addr);
+    Py_XDECREF(addr);
+    return -1;
+}
+
+/* linux_digests(text, source, header_ends, digest_class) -> list | None: the digests of
+ * linux_traceroute.parse(text) for a text it reads without an error and whose every line
+ * is a header or a plain hop line (-n output); None for anything else. header_ends(line)
+ * is linux_traceroute._header_ends. */
+static PyObject *
+linux_digests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError,
+                        "linux_digests(text, source, header_ends, digest_class)");
+        return NULL;
+    }
+    PyObject *text = args[0], *source = args[1], *header_ends = args[2];
+    PyObject *digest_class = args[3];
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_CheckExact(source))
+        Py_RETURN_NONE;
+    if (!PyUnicode_IS_ASCII(text))
+        Py_RETURN_NONE;
+    Py_ssize_t size = PyUnicode_GET_LENGTH(text);
+    const char *data = (const char *)PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = data[i];
+        if (c >= 0x20 && c < 0x7f)
+            continue;
+        if (c == '\t' || c == '\n' || (c == '\r' && i + 1 < size && data[i + 1] == '\n'))
+            continue;
+        Py_RETURN_NONE; /* other line breaks and control characters: Python's splitlines */
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    TraceState trace = {NULL, 0, 0, Py_None, Py_None, NULL, 0, -1, 0};
+    int active = 0; /* a trace has begun */
+    PyObject *pending = NULL; /* the hop being read (its step), and whether it answered */
+    int pending_answered = 0;
+    Py_ssize_t number = 0;
+    for (Py_ssize_t at = 0; at < size;) {
+        Py_ssize_t end = at;
+        while (end < size && data[end] != '\n')
+            end++;
+        Py_ssize_t stop = end;
+        if (stop > at && data[stop - 1] == '\r')
+            stop--;
+        const char *line = data + at;
+        Py_ssize_t length = stop - at;
+        at = end + 1;
+        number++;
+        Py_ssize_t i = 0;
+        while (i < length && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        if (i == length)
+            continue; /* blank */
+        if (isdigit((unsigned char)line[i])) {
+            Py_ssize_t start = i;
+            while (i < length && isdigit((unsigned char)line[i]) && i - start < 4)
+                i++;
+            if (i - start > 3 || (i < length && line[i] != ' ' && line[i] != '\t'))
+                goto fallback;
+            long ttl = strtol(line + start, NULL, 10);
+            /* finish_hop */
+            if (pending != NULL) {
+                if (PyList_Append(trace.steps, pending) == -1)
+                    goto error;
+                if (pending_answered)
+                    trace.answered = PyList_GET_SIZE(trace.steps);
+                trace.has_hops = 1;
+                trace.last_ttl = PyLong_AsLong(PyTuple_GET_ITEM(pending, 0));
+                Py_CLEAR(pending);
+            }
+            if (!active || (trace.has_hops && ttl <= trace.last_ttl)) {
+                if (active && trace_emit(&trace, source, digest_class, out) == -1)
+                    goto error;
+                trace_clear(&trace);
+                trace.steps = PyList_New(0);
+                if (trace.steps == NULL)
+                    goto error;
+                trace.line = number;
+                active = 1;
+            }
+            int ok = hop_tokens(ttl, line + i, length - i, &pending, &pending_answered);
+            if (ok == -1)
+                goto error;
+            if (ok == 0)
+                goto fallback;
+            continue;
+        }
+        if (length - i >= 10 && strncasecmp(line + i, "traceroute", 10) == 0) {
+            PyObject *line_text = PyUnicode_FromStringAndSize(line, length);
+            if (line_text == NULL)
+                goto error;
+            PyObject *ends = PyObject_CallOneArg(header_ends, line_text);
+            Py_DECREF(line_text);
+            if (ends == NULL)
+                goto error;
+            if (ends == Py_None || !PyTuple_Check(ends) || PyTuple_GET_SIZE(ends) != 2) {
+                Py_DECREF(ends);
+                goto fallback; /* a warning line, or not a header: Python */
+            }
+            if (pending != NULL) {
+                if (PyList_Append(trace.steps, pending) == -1) {
+                    Py_DECREF(ends);
+                    goto error;
+                }
+                if (pending_answered)
+                    trace.answered = PyList_GET_SIZE(trace.steps);
+                trace.has_hops = 1;
+                Py_CLEAR(pending);
+            }
+            if (active && (trace.has_hops || trace.has_dst) &&
+                trace_emit(&trace, source, digest_class, out) == -1) {
+                Py_DECREF(ends);
+                goto error;
+            }
+            trace_clear(&trace);
+            trace.steps = PyList_New(0);
+            if (trace.steps == NULL) {
+                Py_DECREF(ends);
+                goto error;
+            }
+            trace.header = ends; /* owns the tuple: dst and src borrowed from it */
+            trace.dst = PyTuple_GET_ITEM(ends, 0);
+            trace.src = PyTuple_GET_ITEM(ends, 1);
+            trace.has_dst = trace.dst != Py_None;
+            trace.line = number;
+            active = 1;
+            continue;
+        }
+        goto fallback; /* continuation, warning or error lines: Python */
+    }
+    if (pending != NULL) {
+        if (PyList_Append(trace.steps, pending) == -1)
+            goto error;
+        if (pending_answered)
+            trace.answered = PyList_GET_SIZE(trace.steps);
+        trace.has_hops = 1;
+        Py_CLEAR(pending);
+    }
+    if (active && (trace.has_hops || trace.has_dst) &&
+        trace_emit(&trace, source, digest_class, out) == -1)
+        goto error;
+    trace_clear(&trace);
+    return out;
+fallback:
+    Py_XDECREF(pending);
+    trace_clear(&trace);
+    Py_DECREF(out);
+    Py_RETURN_NONE;
+error:
+    Py_XDECREF(pending);
+    trace_clear(&trace);
+    Py_DECREF(out);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- module ------------- */
 
 static PyMethodDef methods[] = {
     {"atlas_steps", (PyCFunction)(void (*)(void))atlas_steps, METH_FASTCALL,
      "atlas_steps(hops, dst) -> (steps, reached) | None: result_to_digest's steps."},
+    {"linux_digests", (PyCFunction)(void (*)(void))linux_digests, METH_FASTCALL,
+     "linux_digests(text, source, header_ends, digest_class) -> list | None: the digests of"
+     " linux_traceroute.parse(text) for plain -n output."},
     {"graph_steps", (PyCFunction)(void (*)(void))graph_steps, METH_FASTCALL,
      "graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous):"
      " GraphBuilder._add_steps."},
