@@ -143,7 +143,7 @@ def plan_units(
     for entry in entries:
         if isinstance(entry, str):
             try:
-                sizes[entry] = Path(entry).stat().st_size if entry != "-" else 0
+                sizes[entry] = os.stat(entry).st_size if entry != "-" else 0  # noqa: PTH116
             except OSError:
                 sizes[entry] = 0
     total = sum(sizes.values())
