@@ -221,3 +221,14 @@ def test_inline_view_is_a_sandboxed_iframe() -> None:
     view = render.inline(graph_of(SAMPLE))._repr_html_()
     assert view.startswith('<iframe srcdoc="') and 'sandbox="allow-scripts"' in view
     assert "<script" not in view.split('srcdoc="', 1)[1].split('"', 1)[0]
+
+
+def test_page_shows_each_traces_strip(tmp_path: Path) -> None:
+    """The header's per-trace line (``Osaka [...] ── 12 reserved (...) ── Tokyo [...]``)
+    comes from the inference in ``G.graph``: it was empty on every page before."""
+    G = graph_of(SAMPLE)
+    strips = [t["strip"] for t in G.graph["inference"]["traces"]]
+    assert strips and all("reserved" in s for s in strips)
+    page = render.html(G, tmp_path / "p.html").read_text()
+    shown = re.findall(r'<div class="strip">(.*?)</div>', page)
+    assert shown and all("reserved" in s and "Osaka" in s for s in shown)

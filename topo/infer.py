@@ -109,6 +109,7 @@ class TraceVerdict:
             "src_region": self.src_region,
             "dst_region": self.dst_region,
             "verdict": self.verdict,
+            "strip": self.strip,
             "reasons": list(self.reasons),
             "segments": [s.to_dict() for s in self.segments],
         }
