@@ -404,3 +404,15 @@ def test_linux_digests_equal_python_on_fuzzed_texts(
         cut = position % (len(text) + 1)
         text = text[:cut] + piece + text[cut:]
     _compare_linux(text)
+
+
+def test_the_c_source_compiles_without_warnings() -> None:
+    if not HAVE_COMPILER:
+        pytest.skip("needs a C compiler (cc) and Python.h to build topo._speedups")
+    compiled = subprocess.run(
+        [os.environ.get("CC", "cc"), "-fsyntax-only", "-Wall", "-Wextra", "-Werror",
+         "-Wno-unused-parameter", "-Wno-missing-field-initializers",
+         f"-I{sysconfig.get_paths()['include']}", str(ROOT / "topo" / "_speedups.c")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert compiled.returncode == 0, compiled.stderr

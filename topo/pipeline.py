@@ -270,7 +270,11 @@ def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
             out.write(b',\n "edges": ')
             _write_items(
                 out,
-                (dumps({**d, "source": u, "target": v}) for u, v, d in G.edges(data=True)),
+                (
+                    dumps({**d, "source": u, "target": v})
+                    for u, neighbours in G.adjacency()  # G.edges(data=True)'s order
+                    for v, d in neighbours.items()
+                ),
                 b"[",
                 b"]",
                 2,
@@ -291,11 +295,20 @@ def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
 def _write_items(
     out: BinaryIO, items: Iterable[bytes], open_: bytes, close: bytes, depth: int
 ) -> None:
-    """``[`` or ``{``, one item per line, ``]`` or ``}``."""
+    """``[`` or ``{``, one item per line, ``]`` or ``}`` (written a few thousand items at
+    a time: one write call per item costs more than the items)."""
     indent = b"\n" + b" " * depth
+    between = b"," + indent
     out.write(open_)
     first = True
+    batch: list[bytes] = []
     for item in items:
-        out.write((indent if first else b"," + indent) + item)
+        batch.append(item)
+        if len(batch) == 4096:
+            out.write((indent if first else between) + between.join(batch))
+            first = False
+            batch = []
+    if batch:
+        out.write((indent if first else between) + between.join(batch))
         first = False
     out.write((b"\n" + b" " * (depth - 1) if not first else b"") + close)
