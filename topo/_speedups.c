@@ -364,16 +364,23 @@ error:
 
 /* ---------------------------------------------------------------- graph_steps -------- */
 
+/* dict[key], borrowed; NULL with KeyError (or the lookup's error) when it is missing. */
+static PyObject *
+item_of(PyObject *dict, PyObject *key)
+{
+    PyObject *value = PyDict_GetItemWithError(dict, key);
+    if (value == NULL && !PyErr_Occurred())
+        PyErr_SetObject(PyExc_KeyError, key);
+    return value;
+}
+
 /* data[key] += amount (ints; generic arithmetic, like Python's). 0 ok, -1 error. */
 static int
 add_to_item(PyObject *dict, PyObject *key, PyObject *amount)
 {
-    PyObject *value = PyDict_GetItemWithError(dict, key);
-    if (value == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, key);
+    PyObject *value = item_of(dict, key);
+    if (value == NULL)
         return -1;
-    }
     PyObject *sum = PyNumber_Add(value, amount);
     if (sum == NULL)
         return -1;
@@ -383,6 +390,25 @@ add_to_item(PyObject *dict, PyObject *key, PyObject *amount)
 }
 
 static PyObject *one;
+
+/* data[key] = value when the key is missing or None or value is less (graph.py's
+ * "least = data.get(key); if least is None or value < least"). 0 ok, -1 error. */
+static int
+keep_least(PyObject *data, PyObject *key, PyObject *value)
+{
+    PyObject *least = PyDict_GetItemWithError(data, key);
+    if (least == NULL && PyErr_Occurred())
+        return -1;
+    int lower = 1;
+    if (least != NULL && least != Py_None) {
+        Py_INCREF(least);
+        lower = PyObject_RichCompareBool(value, least, Py_LT);
+        Py_DECREF(least);
+        if (lower == -1)
+            return -1;
+    }
+    return lower ? PyDict_SetItem(data, key, value) : 0;
+}
 
 /* GraphBuilder's edge(u, v, gap, delta) (graph.py). 0 ok, -1 error. */
 static int
@@ -429,12 +455,9 @@ edge(PyObject *edges, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v
     if (!counted) {
         if (PySet_Add(taken, pair) == -1 || add_to_item(data, s_traces, one) == -1)
             goto release;
-        PyObject *ids = PyDict_GetItemWithError(data, s_trace_ids);
-        if (ids == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, s_trace_ids);
+        PyObject *ids = item_of(data, s_trace_ids);
+        if (ids == NULL)
             goto release;
-        }
         Py_ssize_t length = PyObject_Length(ids);
         if (length == -1)
             goto release;
@@ -445,26 +468,14 @@ edge(PyObject *edges, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v
             Py_DECREF(appended);
         }
     }
-    PyObject *known_gap = PyDict_GetItemWithError(data, s_gap);
-    if (known_gap == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, s_gap);
+    PyObject *known_gap = item_of(data, s_gap);
+    if (known_gap == NULL)
         goto release;
-    }
     int smaller = PyObject_RichCompareBool(gap, known_gap, Py_LT);
     if (smaller == -1 || (smaller && PyDict_SetItem(data, s_gap, gap) == -1))
         goto release;
     if (delta != Py_None) {
-        PyObject *least = PyDict_GetItemWithError(data, s_rtt_delta_min);
-        if (least == NULL && PyErr_Occurred())
-            goto release;
-        int lower = 1;
-        if (least != NULL && least != Py_None) {
-            lower = PyObject_RichCompareBool(delta, least, Py_LT);
-            if (lower == -1)
-                goto release;
-        }
-        if (lower && PyDict_SetItem(data, s_rtt_delta_min, delta) == -1)
+        if (keep_least(data, s_rtt_delta_min, delta) == -1)
             goto release;
     }
     status = 0;
@@ -475,16 +486,34 @@ done:
     return status;
 }
 
+/* The trace meets a node at a TTL: counted once per trace (seen), the TTL added to its
+ * set. 0 ok, -1 error. */
+static int
+meet_node(PyObject *node, PyObject *key, PyObject *seen, PyObject *ttl_sets, PyObject *ttl)
+{
+    int was_seen = PySet_Contains(seen, key);
+    if (was_seen == -1 ||
+        (!was_seen && (PySet_Add(seen, key) == -1 || add_to_item(node, s_traces, one) == -1)))
+        return -1;
+    PyObject *ttls = item_of(ttl_sets, key);
+    if (ttls == NULL)
+        return -1;
+    if (PySet_Check(ttls))
+        return PySet_Add(ttls, ttl);
+    PyObject *added = PyObject_CallMethod(ttls, "add", "O", ttl);
+    if (added == NULL)
+        return -1;
+    Py_DECREF(added);
+    return 0;
+}
+
 /* node["names"] (or "mpls") += the values not in it yet (graph.py's list comprehension). */
 static int
 extend_new(PyObject *node, PyObject *name, PyObject *values)
 {
-    PyObject *known = PyDict_GetItemWithError(node, name);
-    if (known == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, name);
+    PyObject *known = item_of(node, name);
+    if (known == NULL)
         return -1;
-    }
     Py_INCREF(known);
     PyObject *fresh = PyList_New(0);
     PyObject *iterator = fresh ? PyObject_GetIter(values) : NULL;
@@ -560,26 +589,8 @@ answer_node(PyObject *builder, PyObject *nodes, PyObject *rtt_ns, PyObject *ttl_
     else {
         Py_INCREF(node);
     }
-    int was_seen = PySet_Contains(seen, key);
-    if (was_seen == -1 ||
-        (!was_seen && (PySet_Add(seen, key) == -1 || add_to_item(node, s_traces, one) == -1)))
+    if (meet_node(node, key, seen, ttl_sets, ttl) == -1)
         goto release;
-    PyObject *ttls = PyDict_GetItemWithError(ttl_sets, key);
-    if (ttls == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, key);
-        goto release;
-    }
-    if (PySet_Check(ttls)) {
-        if (PySet_Add(ttls, ttl) == -1)
-            goto release;
-    }
-    else {
-        PyObject *added = PyObject_CallMethod(ttls, "add", "O", ttl);
-        if (added == NULL)
-            goto release;
-        Py_DECREF(added);
-    }
     int truth = PyObject_IsTrue(names);
     if (truth == -1 || (truth && extend_new(node, s_names, names) == -1))
         goto release;
@@ -590,16 +601,7 @@ answer_node(PyObject *builder, PyObject *nodes, PyObject *rtt_ns, PyObject *ttl_
     if (truth == -1)
         goto release;
     if (truth) {
-        PyObject *least = PyDict_GetItemWithError(node, s_rtt_min);
-        if (least == NULL && PyErr_Occurred())
-            goto release;
-        int lower = 1;
-        if (least != NULL && least != Py_None) {
-            lower = PyObject_RichCompareBool(low, least, Py_LT);
-            if (lower == -1)
-                goto release;
-        }
-        if (lower && PyDict_SetItem(node, s_rtt_min, low) == -1)
+        if (keep_least(node, s_rtt_min, low) == -1)
             goto release;
         if (add_to_item(rtt_ns, key, total) == -1 || add_to_item(node, s_rtt_count, count) == -1)
             goto release;
@@ -639,20 +641,8 @@ star_node(PyObject *builder, PyObject *nodes, PyObject *ttl_sets, PyObject *seen
     else {
         Py_INCREF(node);
     }
-    int was_seen = PySet_Contains(seen, key);
-    if (was_seen == -1 ||
-        (!was_seen && (PySet_Add(seen, key) == -1 || add_to_item(node, s_traces, one) == -1)))
+    if (meet_node(node, key, seen, ttl_sets, ttl) == -1)
         goto release;
-    PyObject *ttls = PyDict_GetItemWithError(ttl_sets, key);
-    if (ttls == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, key);
-        goto release;
-    }
-    PyObject *added = PyObject_CallMethod(ttls, "add", "O", ttl);
-    if (added == NULL)
-        goto release;
-    Py_DECREF(added);
     if (PyList_Append(current, key) == -1)
         goto release;
     status = 0;
@@ -883,6 +873,22 @@ trace_clear(TraceState *trace)
     trace->answered = 0;
     trace->has_hops = 0;
     trace->last_ttl = -1;
+}
+
+/* parse_traceroute_text's finish_hop: the hop being read joins the trace. 0 ok, -1 error. */
+static int
+finish_hop(TraceState *trace, PyObject **pending, int answered)
+{
+    if (*pending == NULL)
+        return 0;
+    if (PyList_Append(trace->steps, *pending) == -1)
+        return -1;
+    if (answered)
+        trace->answered = PyList_GET_SIZE(trace->steps);
+    trace->has_hops = 1;
+    trace->last_ttl = PyLong_AsLong(PyTuple_GET_ITEM(*pending, 0));
+    Py_CLEAR(*pending);
+    return 0;
 }
 
 /* Append the current trace's digest to out. 0 ok, -1 error. */
@@ -1151,16 +1157,8 @@ linux_digests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             if (i - start > 3 || (i < length && line[i] != ' ' && line[i] != '\t'))
                 goto fallback;
             long ttl = strtol(line + start, NULL, 10);
-            /* finish_hop */
-            if (pending != NULL) {
-                if (PyList_Append(trace.steps, pending) == -1)
-                    goto error;
-                if (pending_answered)
-                    trace.answered = PyList_GET_SIZE(trace.steps);
-                trace.has_hops = 1;
-                trace.last_ttl = PyLong_AsLong(PyTuple_GET_ITEM(pending, 0));
-                Py_CLEAR(pending);
-            }
+            if (finish_hop(&trace, &pending, pending_answered) == -1)
+                goto error;
             if (!active || (trace.has_hops && ttl <= trace.last_ttl)) {
                 if (active && trace_emit(&trace, source, digest_class, out) == -1)
                     goto error;
@@ -1190,15 +1188,9 @@ linux_digests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                 Py_DECREF(ends);
                 goto fallback; /* a warning line, or not a header: Python */
             }
-            if (pending != NULL) {
-                if (PyList_Append(trace.steps, pending) == -1) {
-                    Py_DECREF(ends);
-                    goto error;
-                }
-                if (pending_answered)
-                    trace.answered = PyList_GET_SIZE(trace.steps);
-                trace.has_hops = 1;
-                Py_CLEAR(pending);
+            if (finish_hop(&trace, &pending, pending_answered) == -1) {
+                Py_DECREF(ends);
+                goto error;
             }
             if (active && (trace.has_hops || trace.has_dst) &&
                 trace_emit(&trace, source, digest_class, out) == -1) {
@@ -1221,14 +1213,8 @@ linux_digests(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         goto fallback; /* continuation, warning or error lines: Python */
     }
-    if (pending != NULL) {
-        if (PyList_Append(trace.steps, pending) == -1)
-            goto error;
-        if (pending_answered)
-            trace.answered = PyList_GET_SIZE(trace.steps);
-        trace.has_hops = 1;
-        Py_CLEAR(pending);
-    }
+    if (finish_hop(&trace, &pending, pending_answered) == -1)
+        goto error;
     if (active && (trace.has_hops || trace.has_dst) &&
         trace_emit(&trace, source, digest_class, out) == -1)
         goto error;
