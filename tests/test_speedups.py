@@ -256,7 +256,7 @@ def test_graph_steps_treat_odd_numbers_as_python_does() -> None:
 
 # -- detection: the cheap scans before the line-by-line detectors ---------------------------
 
-_SCANNED = ("windows_tracert", "cisco_ios", "inetutils_traceroute")
+_SCANNED = ("windows_tracert", "cisco_ios", "inetutils_traceroute", "mtr_report")
 
 
 def _heads() -> list[str]:
@@ -285,9 +285,9 @@ def test_detector_scans_agree_with_the_line_by_line_detectors_on_goldens() -> No
     heads = _heads()
     for head in heads:
         _agree(head)
-    from topo.parsers import cisco_ios, inetutils_traceroute, windows_tracert
+    import importlib
 
-    for module in (windows_tracert, cisco_ios, inetutils_traceroute):
+    for module in [importlib.import_module(f"topo.parsers.{name}") for name in _SCANNED]:
         assert any(module.sniff(h) for h in heads)  # each still finds its own format
         assert not all(module.sniff(h) for h in heads)
 
@@ -301,6 +301,16 @@ _PIECES = [
     " 1  10.0.0.1  0.512ms  0.4ms", " 3  10.0.0.3 (x)  1ms  2ms", "Trace complete.",
     "Ablaufverfolgung beendet.", "Routenverfolgung zu x [1.2.3.4]", "\r", "\x0c", "\u2028",
     "12\t<1\tms\t*", "999  1 ms", " 5  1 MS 2 ms 3 ms", "  4  ٣ ms  ٤ ms  ٥ ms  x",
+    "traceroute [(10.0.0.1:33456)->(192.0.2.9:33457)], protocol udp, algo hopbyhop",
+    "traceroute to x (10.0.0.9), 30 hops max, 60 bytes packets", " 2 P(3, 3) 10.0.0.2 1.0 ms",
+    "   MPLS Label 24001 TTL=1", " 1?: [LOCALHOST]                      pmtu 1500",
+    " 1:  10.0.0.1                                            0.456ms", " 2:  no reply",
+    "     Resume: pmtu 1500 hops 3 back 3", " 1  [AS16509] 10.0.0.1  1.0 ms",
+    "    10.0.0.5  1.2 ms", "\t\t\t10.0.0.6 (10.0.0.6)  0.5 ms",
+    "HOST: host                          Loss%   Snt   Last   Avg  Best  Wrst StDev",
+    "  1.|-- 10.0.0.1                   0.0%    10    0.5   0.6   0.4   0.9   0.1",
+    "  2.|-- ???                        100.0    10    0.0   0.0   0.0   0.0   0.0",
+    "traceroute to x (10.0.0.9), 64 hops max, 52 byte packets", "\xa0\xa0\xa010.0.0.7 1 ms",
 ]  # fmt: skip
 
 

@@ -89,7 +89,13 @@ _PLAIN_ALT = re.compile(r"^\s{4,}(?P<host>[^\s|\[].*?)\s*$")
 
 def sniff(head: str) -> bool:
     """A ``HOST:`` header with mtr column titles, or two ``N.|--`` hop rows."""
-    lines = non_blank_lines(head)
+    if "HOST:" not in head and "|--" not in head:
+        return False  # (one scan first: no line can make it say yes)
+    return _sniff_lines(non_blank_lines(head))
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     for line in lines[:10]:
         header = _HEADER.match(line)
         if header and len(set(header["rest"].split()) & KNOWN_COLUMNS) >= 2:
