@@ -357,9 +357,19 @@ class GraphBuilder:
                 current.append(key)
             delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt
             gap = ttl - previous_ttl - 1
-            for u in previous:
-                for v in current:
-                    _edge(edges, taken, trace, u, v, gap, delta)
+            if len(previous) == 1 and len(current) == 1:  # the common case, without a call
+                pair = (previous[0], current[0])
+                if pair not in edges:  # a new edge: _edge's result, made at once
+                    taken.add(pair)
+                    data = edges[pair] = {"traces": 1, "trace_ids": [trace], "gap": gap}
+                    if delta is not None:
+                        data["rtt_delta_min"] = delta
+                else:
+                    _edge(edges, taken, trace, pair[0], pair[1], gap, delta)
+            else:
+                for u in previous:
+                    for v in current:
+                        _edge(edges, taken, trace, u, v, gap, delta)
             keys.append(current)
             path.extend(current)
             previous, previous_rtt, previous_ttl = current, rtt, ttl
