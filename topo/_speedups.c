@@ -26,8 +26,8 @@
 /* Interned key strings, made once. */
 static PyObject *s_hop, *s_result, *s_error, *s_from, *s_x, *s_icmpext, *s_rtt, *s_star;
 static PyObject *s_traces, *s_trace_ids, *s_gap, *s_rtt_delta_min, *s_names, *s_mpls;
-static PyObject *s_rtt_min, *s_rtt_count, *s_reached, *s_classification, *s_special;
-static PyObject *s_addr, *s_at, *s_empty_tuple;
+static PyObject *s_rtt_min, *s_rtt_count, *s_classification, *s_special;
+static PyObject *s_addr, *s_empty_tuple, *s__hop_node, *s__star_node;
 
 #define TRACE_ID_CAP 20
 /* RTTs (ms) up to 1e9 keep every sum of a hop's RTTs in ns exact in 64 bits. */
@@ -507,6 +507,26 @@ meet_node(PyObject *node, PyObject *key, PyObject *seen, PyObject *ttl_sets, PyO
     return 0;
 }
 
+/* nodes[key] (a new reference), made by builder.<make>(key[, answer, scope]) when it is
+ * missing, and met by the trace at this TTL (meet_node). NULL on error. */
+static PyObject *
+visit_node(PyObject *builder, PyObject *nodes, PyObject *seen, PyObject *ttl_sets, PyObject *ttl,
+           PyObject *key, PyObject *make, PyObject *answer, PyObject *scope)
+{
+    PyObject *node = PyDict_GetItemWithError(nodes, key);
+    if (node != NULL)
+        Py_INCREF(node);
+    else if (PyErr_Occurred())
+        return NULL;
+    else if ((node = PyObject_CallMethodObjArgs(builder, make, key, answer, scope, NULL)) == NULL)
+        return NULL; /* answer NULL ends the arguments: builder._star_node(key) */
+    if (meet_node(node, key, seen, ttl_sets, ttl) == -1) {
+        Py_DECREF(node);
+        return NULL;
+    }
+    return node;
+}
+
 /* node["names"] (or "mpls") += the values not in it yet (graph.py's list comprehension). */
 static int
 extend_new(PyObject *node, PyObject *name, PyObject *values)
@@ -577,20 +597,10 @@ answer_node(PyObject *builder, PyObject *nodes, PyObject *rtt_ns, PyObject *ttl_
         key = Py_NewRef(addr);
     if (key == NULL)
         goto done;
-    PyObject *node = PyDict_GetItemWithError(nodes, key);
-    if (node == NULL) {
-        if (PyErr_Occurred())
-            goto done;
-        node = PyObject_CallMethod(builder, "_hop_node", "OOO", key, answer,
-                                   is_special ? scope_name : Py_None);
-        if (node == NULL)
-            goto done;
-    }
-    else {
-        Py_INCREF(node);
-    }
-    if (meet_node(node, key, seen, ttl_sets, ttl) == -1)
-        goto release;
+    PyObject *node = visit_node(builder, nodes, seen, ttl_sets, ttl, key, s__hop_node, answer,
+                                is_special ? scope_name : Py_None);
+    if (node == NULL)
+        goto done;
     int truth = PyObject_IsTrue(names);
     if (truth == -1 || (truth && extend_new(node, s_names, names) == -1))
         goto release;
@@ -629,26 +639,10 @@ star_node(PyObject *builder, PyObject *nodes, PyObject *ttl_sets, PyObject *seen
                                         keys, view);
     if (key == NULL)
         return -1;
-    int status = -1;
-    PyObject *node = PyDict_GetItemWithError(nodes, key);
-    if (node == NULL) {
-        if (PyErr_Occurred())
-            goto done;
-        node = PyObject_CallMethod(builder, "_star_node", "O", key);
-        if (node == NULL)
-            goto done;
-    }
-    else {
-        Py_INCREF(node);
-    }
-    if (meet_node(node, key, seen, ttl_sets, ttl) == -1)
-        goto release;
-    if (PyList_Append(current, key) == -1)
-        goto release;
-    status = 0;
-release:
-    Py_DECREF(node);
-done:
+    PyObject *node = visit_node(builder, nodes, seen, ttl_sets, ttl, key, s__star_node, NULL,
+                                NULL);
+    int status = node != NULL && PyList_Append(current, key) == 0 ? 0 : -1;
+    Py_XDECREF(node);
     Py_DECREF(key);
     return status;
 }
@@ -1278,11 +1272,11 @@ PyInit__speedups(void)
     INTERN(s_mpls, "mpls");
     INTERN(s_rtt_min, "rtt_min");
     INTERN(s_rtt_count, "rtt_count");
-    INTERN(s_reached, "reached");
     INTERN(s_classification, "classification");
     INTERN(s_special, "special");
     INTERN(s_addr, "addr");
-    INTERN(s_at, "@");
+    INTERN(s__hop_node, "_hop_node");
+    INTERN(s__star_node, "_star_node");
     one = PyLong_FromLong(1);
     if (one == NULL)
         return NULL;

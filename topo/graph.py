@@ -238,14 +238,9 @@ class GraphBuilder:
         else:
             tail = cached[2]
         addr = answer.addr
-        node = self.nodes[key] = {
-            "traces": 0, "ttls": [], "names": [], "mpls": [], "rtt_sum": 0.0, "rtt_count": 0,
-            "kind": "hop", "addr": addr, "label": addr, **tail,
-        }  # fmt: skip
+        node = self._node(key, {"kind": "hop", "addr": addr, "label": addr, **tail})
         if "services" in tail:
             node["services"] = list(tail["services"])  # a list of its own
-        self.rtt_ns[key] = 0
-        self.ttl_sets[key] = set()
         return node
 
     def _star_node(self, key: str) -> dict[str, Any]:
@@ -504,9 +499,11 @@ def _pack_edges(edges: dict[tuple[str, str], dict[str, Any]]) -> tuple[list[Any]
     attributes travel as they are, with their position."""
     heads: list[str] = []
     tails: list[str] = []
-    columns: tuple[list[Any], ...] = ([], [], [], [])
+    traces: list[int] = []
+    ids: list[list[str]] = []
+    gaps: list[int] = []
+    deltas: list[float | None] = []
     odd: list[tuple[int, tuple[str, str], dict[str, Any]]] = []
-    traces, ids, gaps, deltas = columns
     for position, (pair, data) in enumerate(edges.items()):
         keys = tuple(data)
         if keys == _TIMED_EDGE:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
 from topo.digest import TraceDigest, digest_trace
-from topo.errors import FormatDetectionError, ParseError, TopoError, UsageError
+from topo.errors import ParseError, TopoError, UsageError
 from topo.model import Trace
 from topo.parsers import (
     ParseItem,
@@ -40,7 +40,7 @@ from topo.parsers import (
     find_binary_parser,
     get_parser,
     iter_parse_text,
-    linux_traceroute,
+    iter_text_digests,
 )
 from topo.parsers.base import SNIFF_BYTES
 from topo.parsers.json_input import (
@@ -676,27 +676,9 @@ def _read_file(
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
     if digests:
-        yield from _text_digests(decoded.text, source=source, format=format)
+        yield from iter_text_digests(decoded.text, source=source, format=format)
         return
     yield from iter_parse_text(decoded.text, source=source, format=format)
-
-
-def _text_digests(
-    text: str, *, source: str, format: str | None
-) -> Iterator[ParseItem | TraceDigest]:
-    """:func:`~topo.parsers.iter_parse_text`, with digests straight from the text where
-    the format has a compiled road (Linux ``traceroute -n``) and it takes the text."""
-    try:
-        parser = get_parser(format) if format else detect_format(text, source=source)
-    except FormatDetectionError as err:
-        yield err
-        return
-    if parser is linux_traceroute:
-        found = linux_traceroute.digests(text, source=source)
-        if found is not None:
-            yield from found
-            return
-    yield from parser.parse(text, source=source)
 
 
 def read_traces(

@@ -117,13 +117,7 @@ def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
     if not answers:
         return "unknown"
     if len(answers) == 1:  # the common case, without the lists below
-        answer = answers[0]
-        if answer.classification.special:
-            return "reserved"
-        family = answer.owner.family if answer.owner else None
-        if family is None or provider is None:
-            return "unresolved" if family is None or family == provider else "foreign"
-        return "provider" if family == provider else "foreign"
+        return _kind_of_one(answers[0], provider)
     public = [a for a in answers if not a.classification.special]
     if not public:
         return "reserved"
@@ -133,6 +127,16 @@ def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
     if any(f is None for f in families) or provider is None:
         return "unresolved"
     return "provider"
+
+
+def _kind_of_one(answer: OwnerAnswer, provider: str | None) -> str:
+    """:func:`_step_kind` of a step one address answered."""
+    if answer.classification.special:
+        return "reserved"
+    family = answer.owner.family if answer.owner else None
+    if family is None or provider is None:
+        return "unresolved" if family is None or family == provider else "foreign"
+    return "provider" if family == provider else "foreign"
 
 
 def _provider(
@@ -170,21 +174,13 @@ def view_digest(
     append = steps.append
     get = answers.get
     for ttl, rtt_min, items in digest.steps:
-        if len(items) == 1:  # the common case: _step_kind of one answer, inline
+        if len(items) == 1:  # the common case, without the lists below
             answer = get(items[0][0])
             if answer is None:
                 append(_new_step(Step, (ttl, (), "unknown", rtt_min, ())))
-                continue
-            if answer.classification.special:
-                kind = "reserved"
             else:
-                owner = answer.owner
-                family = owner.family if owner is not None else None
-                if family is None or provider is None:
-                    kind = "unresolved" if family is None or family == provider else "foreign"
-                else:
-                    kind = "provider" if family == provider else "foreign"
-            append(_new_step(Step, (ttl, (answer,), kind, rtt_min, items)))
+                kind = _kind_of_one(answer, provider)
+                append(_new_step(Step, (ttl, (answer,), kind, rtt_min, items)))
             continue
         pairs = [(answers[i[0]], i) for i in items if i[0] in answers]
         found = tuple([a for a, _ in pairs])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from topo.digest import TraceDigest
 from topo.errors import FormatDetectionError, UsageError
 from topo.parsers import (
     atlas,
@@ -69,6 +70,7 @@ __all__ = [
     "find_binary_parser",
     "get_parser",
     "iter_parse_text",
+    "iter_text_digests",
     "parse_text",
 ]
 
@@ -111,16 +113,38 @@ def detect_format(head: str, *, source: str | None = None) -> Parser:
     raise FormatDetectionError(f"could not detect the format; tried: {tried}", path=source, line=1)
 
 
+def _chosen(text: str, source: str, format: str | None) -> Parser | FormatDetectionError:
+    """The parser ``format`` names, else the one detection finds (or why none was)."""
+    try:
+        return get_parser(format) if format else detect_format(text, source=source)
+    except FormatDetectionError as err:
+        return err
+
+
 def iter_parse_text(
     text: str, *, source: str = "<text>", format: str | None = None
 ) -> Iterator[ParseItem]:
     """Traces and errors of one text, detecting the format unless ``format`` names it."""
-    try:
-        parser = get_parser(format) if format else detect_format(text, source=source)
-    except FormatDetectionError as err:
-        yield err
+    parser = _chosen(text, source, format)
+    if isinstance(parser, FormatDetectionError):
+        yield parser
         return
     yield from parser.parse(text, source=source)
+
+
+def iter_text_digests(
+    text: str, *, source: str = "<text>", format: str | None = None
+) -> Iterator[ParseItem | TraceDigest]:
+    """:func:`iter_parse_text`, with the traces' digests made straight from the text where
+    the parser has a ``digests(text, source=...)`` road and it takes the text (it returns
+    ``None`` for what it leaves to ``parse``)."""
+    parser = _chosen(text, source, format)
+    if isinstance(parser, FormatDetectionError):
+        yield parser
+        return
+    road = getattr(parser, "digests", None)
+    found = road(text, source=source) if road is not None else None
+    yield from found if found is not None else parser.parse(text, source=source)
 
 
 def parse_text(text: str, *, source: str = "<text>", format: str | None = None) -> ParseResult:
