@@ -25,7 +25,7 @@ from topo.inputs import read_traces
 from topo.manifest import manifests_for
 from topo.parsers import ParseResult, atlas
 from topo.parsers.json_input import iter_json_records
-from topo.pipeline import build_topology, write_graph_json
+from topo.pipeline import DICTS_PER_CALL, build_topology, write_graph_json
 from topo.progress import IngestProgress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +118,29 @@ def test_fast_writer_reads_back(tmp_path: Path) -> None:
     back = read_graph_json(write_graph_json(topology.graph, tmp_path / "g.json"))
     assert _canonical(back) == _canonical(topology.graph)
     assert back.graph == topology.graph.graph
+
+
+@pytest.mark.parametrize("size", [0, 1, 4096, 4097, 9000])
+def test_fast_writer_in_pieces_reads_back(tmp_path: Path, size: int) -> None:
+    """Lists longer than one dumps call are written in pieces, also when a string holds
+    the ``},{`` between two written dicts (that piece is written dict by dict)."""
+    G = nx.DiGraph(trace_paths={"t},{": {"path": ["a},{b"]}})
+    traces = [{"origin": f"t{i}", "reasons": ["x},{y"] if i == 4500 else []} for i in range(size)]
+    G.graph["inference"] = {
+        "verdict": "on-provider",
+        "traces": traces,
+        "segments": [[{"nested": i}, {"list": i}] for i in range(size)],
+        "notes": [],
+    }
+    for i in range(size):
+        G.add_edge(f"n{i}", "hub", trace_ids=["},{"] if i == 5000 else [f"t{i}"])
+    path = write_graph_json(G, tmp_path / "g.json")
+    back = json.loads(path.read_text(encoding="utf-8"))
+    assert back == nx.node_link_data(G, edges="edges")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    in_pieces = size if size > DICTS_PER_CALL else 0  # shorter lists stay on one line
+    assert sum(line.startswith('    {"origin":') for line in lines) == in_pieces
+    assert sum(line.startswith('  {"trace_ids":') for line in lines) == size
 
 
 def test_progress_is_silent_off_a_terminal() -> None:

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import networkx as nx
 
@@ -262,22 +262,18 @@ def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
                         3,
                     )
                 else:
-                    out.write(dumps(value))
+                    _write_value(out, value, dumps, 3)
             out.write(b'\n },\n "nodes": ')
-            _write_items(
-                out, (dumps({**attrs, "id": n}) for n, attrs in G.nodes(data=True)), b"[", b"]", 2
-            )
+            _write_dicts(out, ({**attrs, "id": n} for n, attrs in G.nodes(data=True)), dumps)
             out.write(b',\n "edges": ')
-            _write_items(
+            _write_dicts(
                 out,
                 (
-                    dumps({**d, "source": u, "target": v})
+                    {**d, "source": u, "target": v}
                     for u, neighbours in G.adjacency()  # G.edges(data=True)'s order
                     for v, d in neighbours.items()
                 ),
-                b"[",
-                b"]",
-                2,
+                dumps,
             )
             out.write(b"\n}\n")
         temporary.replace(target)
@@ -290,6 +286,69 @@ def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+#: Dicts written with one ``orjson.dumps`` call (one call per dict costs about 4x more on
+#: a large graph: each call allocates and shrinks its own output buffer).
+DICTS_PER_CALL = 4096
+
+
+def _write_value(out: BinaryIO, value: Any, dumps: Callable[[Any], bytes], depth: int) -> None:
+    """``value`` as JSON; a list of more than :data:`DICTS_PER_CALL` items is written one
+    item per line, and a dict holding one member per line, so that no large part of the
+    graph (the inference's 100,000 trace verdicts) is ever one ``bytes`` object."""
+    if isinstance(value, list) and len(value) > DICTS_PER_CALL:
+        _write_dicts(out, value, dumps, depth)
+    elif isinstance(value, dict) and any(
+        isinstance(member, (list, dict)) and len(member) > DICTS_PER_CALL
+        for member in value.values()
+    ):
+        indent = b"\n" + b" " * depth
+        out.write(b"{")
+        for index, (key, member) in enumerate(value.items()):
+            out.write(b"%s%s%s: " % (b"," if index else b"", indent, dumps(str(key))))
+            _write_value(out, member, dumps, depth + 1)
+        out.write(b"\n" + b" " * (depth - 1) + b"}")
+    else:
+        out.write(dumps(value))
+
+
+def _write_dicts(
+    out: BinaryIO,
+    items: Iterable[dict[str, Any]],
+    dumps: Callable[[Any], bytes],
+    depth: int = 2,
+) -> None:
+    """A JSON list of dicts, one per line (what :func:`_write_items` writes of each dict's
+    own ``dumps``), from one ``dumps`` call per :data:`DICTS_PER_CALL` dicts: in the
+    compact list ``[{..},{..}]`` each ``},{`` between two dicts becomes ``},\\n  {``. When
+    a batch holds ``},{`` anywhere else (inside a string or a nested list of dicts), that
+    batch is written dict by dict instead.
+
+    >>> import io, orjson
+    >>> out = io.BytesIO()
+    >>> _write_dicts(out, [{"a": 1}, {"b": "},{"}, {}], orjson.dumps)
+    >>> print(out.getvalue().decode())
+    [
+      {"a":1},
+      {"b":"},{"},
+      {}
+     ]
+    """
+    iterator = iter(items)
+    indent = b"\n" + b" " * depth
+    between = b"," + indent
+    out.write(b"[")
+    first = True
+    while batch := list(islice(iterator, DICTS_PER_CALL)):
+        text = dumps(batch)
+        if text.count(b"},{") == len(batch) - 1:
+            lines = text[1:-1].replace(b"},{", b"}" + between + b"{")
+        else:
+            lines = between.join(dumps(item) for item in batch)
+        out.write((indent if first else between) + lines)
+        first = False
+    out.write(b"]" if first else b"\n" + b" " * (depth - 1) + b"]")
 
 
 def _write_items(
