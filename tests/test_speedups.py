@@ -256,7 +256,10 @@ def test_graph_steps_treat_odd_numbers_as_python_does() -> None:
 
 # -- detection: the cheap scans before the line-by-line detectors ---------------------------
 
-_SCANNED = ("windows_tracert", "cisco_ios", "inetutils_traceroute", "mtr_report")
+_SCANNED = (
+    "windows_tracert", "cisco_ios", "inetutils_traceroute", "mtr_report", "paris_traceroute",
+    "tracepath", "bsd_traceroute",
+)  # fmt: skip
 
 
 def _heads() -> list[str]:
@@ -311,6 +314,13 @@ _PIECES = [
     "  1.|-- 10.0.0.1                   0.0%    10    0.5   0.6   0.4   0.9   0.1",
     "  2.|-- ???                        100.0    10    0.0   0.0   0.0   0.0   0.0",
     "traceroute to x (10.0.0.9), 64 hops max, 52 byte packets", "\xa0\xa0\xa010.0.0.7 1 ms",
+    "  4  * * *  gw [10.0.0.1]", "  5  *  *  *  ", " 6  12 ms  *  *", " 7  * 10.0.0.1 [x]",
+    "  8  *\t*\t*\tx", " 9  *  10.0.0.9  1.2 ms  *", "10  * *  1 ms", "  1 10.0.0.1 4 MSEC",
+    "  2 10.0.0.2 4 m\u017fec 3 msec", "TRACING THE ROUTE to x", " 3  10.0.0.3  ٣ms  ٤ms",
+    "MDA TO x (10.0.0.9), 30 HOPS MAX, 60 BYTES PACKETS", "  mpls label 24001", "\tMPLS Label 1",
+    " 4?: 10.0.0.4  1.5ms", " 5:  x (10.0.0.5)  2.0ms asymm 3", "  Resume: pmtu 1500",
+    "   10.0.0.8  1 ms", "\t \u200910.0.0.8 (10.0.0.8) 2.5 ms", " 2  [AS0] x",
+    "TRACEROUTE TO x (10.0.0.9), 64 HOPS MAX, 40 BYTE PACKETS", "\u2003\u2003\u2003x 1 ms",
 ]  # fmt: skip
 
 

@@ -86,12 +86,31 @@ class ParseResult:
         return result
 
 
-@functools.lru_cache(maxsize=8)
-def non_blank_lines(text: str, limit: int = 50) -> tuple[str, ...]:
+#: The most lines :func:`non_blank_lines` remembers of a text.
+_REMEMBERED_LINES = 50
+
+
+def non_blank_lines(text: str, limit: int = _REMEMBERED_LINES) -> tuple[str, ...]:
     """The first ``limit`` non-blank lines of ``text`` (for detectors).
 
-    Remembered for the last few texts: detection asks a dozen detectors about one head.
+    Remembered for the last few texts, whatever ``limit`` each detector asks for:
+    detection asks a dozen detectors about one head.
+
+    >>> non_blank_lines("a\\n\\n  \\nb\\nc", limit=2)
+    ('a', 'b')
     """
+    if limit > _REMEMBERED_LINES:
+        return _non_blank_lines(text, limit)
+    lines = _remembered_lines(text)
+    return lines if len(lines) <= limit else lines[:limit]
+
+
+@functools.lru_cache(maxsize=8)
+def _remembered_lines(text: str) -> tuple[str, ...]:
+    return _non_blank_lines(text, _REMEMBERED_LINES)
+
+
+def _non_blank_lines(text: str, limit: int) -> tuple[str, ...]:
     out: list[str] = []
     for line in text.splitlines():
         if line.strip():
@@ -99,6 +118,29 @@ def non_blank_lines(text: str, limit: int = 50) -> tuple[str, ...]:
             if len(out) >= limit:
                 break
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=8)
+def ascii_lower(text: str) -> str | None:
+    """``text`` in lower case when it is ASCII, else ``None`` (for detectors: in an ASCII
+    text, a case-blind pattern of ASCII words matches only where the lower case holds
+    them, and a substring search is far cheaper than the pattern's scan).
+
+    >>> ascii_lower("Type Escape"), ascii_lower("\uff34ype")
+    ('type escape', None)
+    """
+    return text.lower() if text.isascii() else None
+
+
+def may_have_attached_ms(text: str) -> bool:
+    """False when no ``ms`` in ``text`` follows anything but a space, so that nothing in it
+    matches ``\\d+(?:\\.\\d+)?ms`` (an RTT written ``0.5ms``): two counts, cheaper than
+    any pattern over the text (detectors ask it of every input file).
+
+    >>> may_have_attached_ms(" 1  10.0.0.1  0.5 ms"), may_have_attached_ms("1 0.5ms")
+    (False, True)
+    """
+    return text.count("ms") > text.count(" ms")
 
 
 _REPLY_SETTERS: tuple[Callable[[Reply, Any], None], ...] = tuple(

@@ -84,8 +84,24 @@ def _is_continuation(line: str) -> bool:
 
 
 def sniff(head: str) -> bool:
-    """A header with BSD defaults, an AS number before a host, or a continuation line."""
+    """A header with BSD defaults, an AS number before a host, or a continuation line.
+
+    Without such a header, a head with no ``[AS`` and no line starting with three spaces
+    has neither of the others (cheaper than their patterns on every line: every input
+    file asks); :func:`_sniff_lines` is the reference.
+    """
     lines = non_blank_lines(head)
+    if (
+        "[AS" not in head
+        and not any(line[:3].isspace() for line in lines)
+        and not any(_is_bsd_header(line) for line in lines[:5])
+    ):
+        return False
+    return _sniff_lines(lines)
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     if any(_is_bsd_header(line) for line in lines[:5]):
         return True
     return any(_AS_FIRST.match(line) or _is_continuation(line) for line in lines)

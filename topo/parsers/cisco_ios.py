@@ -53,7 +53,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines
 
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS / IOS-XE / IOS-XR traceroute text (msec RTTs, MPLS labels, AS numbers)"
@@ -90,9 +90,18 @@ _ASN = re.compile(r"^\[AS\s*(?P<asns>[\d\s/,]+)\]$", re.IGNORECASE)
 _HINT = re.compile(r"escape sequence|tracing the route|msec", re.IGNORECASE)
 
 
+#: :data:`_HINT`'s words, for an ASCII head (its lower case holds one of them exactly when
+#: the case-blind pattern matches; about 20x cheaper than the pattern).
+_HINT_WORDS = ("escape sequence", "tracing the route", "msec")
+
+
 def sniff(head: str) -> bool:
     """IOS's banner or header, or two hop lines with ``msec`` RTTs."""
-    if _HINT.search(head) is None:
+    lowered = ascii_lower(head)
+    if lowered is not None:
+        if not any(word in lowered for word in _HINT_WORDS):
+            return False
+    elif _HINT.search(head) is None:
         return False
     return _sniff_lines(non_blank_lines(head))
 

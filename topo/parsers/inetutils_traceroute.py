@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, may_have_attached_ms, non_blank_lines
 from topo.parsers.linux_traceroute import parse_traceroute_text
 
 NAME = "inetutils-traceroute"
@@ -37,10 +37,12 @@ _SPACED_MS = re.compile(r"\s\d+(?:\.\d+)?\s+ms(?:\s|$)")
 def sniff(head: str) -> bool:
     """The inetutils header, or hop lines whose RTTs are all written ``0.5ms``."""
     lines = non_blank_lines(head)
-    if not any(_HEADER.match(line) for line in lines[:3]) and (
-        len(_ATTACHED_MS.findall("\n".join(lines))) < 2
-    ):
-        return False  # (one scan first: fewer than two lines can have an attached 'ms')
+    if not any(_HEADER.match(line) for line in lines[:3]):
+        joined = "\n".join(lines)
+        if not may_have_attached_ms(joined):
+            return False  # no attached 'ms' at all
+        if len(_ATTACHED_MS.findall(joined)) < 2:
+            return False  # (one scan first: fewer than two lines can have an attached 'ms')
     return _sniff_lines(lines)
 
 

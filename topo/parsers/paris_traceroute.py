@@ -55,7 +55,7 @@ from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import linux_traceroute
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines
 
 NAME = "paris-traceroute"
 DESCRIPTION = "Paris traceroute text: hop-by-hop and exhaustive (-a exh) modes, MPLS lines, !T<n>"
@@ -88,8 +88,23 @@ _QUOTED_TTL = re.compile(r"^!T(\d+)$")
 
 
 def sniff(head: str) -> bool:
-    """A Paris traceroute header, an exhaustive-mode hop line or an MPLS line."""
-    for line in non_blank_lines(head):
+    """A Paris traceroute header, an exhaustive-mode hop line or an MPLS line.
+
+    Every input file asks, so an ASCII head is first searched for what each of those lines
+    must hold (``[(``, ``bytes``, ``P(``, ``MPLS``); only a head with one of them is read
+    line by line (:func:`_sniff_lines`, the reference the tests hold this to).
+    """
+    lowered = ascii_lower(head)
+    if lowered is not None and not (
+        "[(" in head or "P(" in head or "bytes" in lowered or "mpls" in lowered
+    ):
+        return False
+    return _sniff_lines(non_blank_lines(head))
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
+    for line in lines:
         if _HEADER_5TUPLE.match(line) or _HEADER_TO.match(line):
             return True
         if _EXH_HOP.match(line) or _MPLS_LINE.match(line):

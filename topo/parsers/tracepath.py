@@ -55,7 +55,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, Origin, Reply, Trace
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, may_have_attached_ms, non_blank_lines
 
 NAME = "tracepath"
 DESCRIPTION = "iputils tracepath / tracepath6 text: -n, names, -b, asymm, pmtu, reached, Resume"
@@ -72,8 +72,24 @@ _BROKEN = "(This broken router returned corrupted payload)"
 
 
 def sniff(head: str) -> bool:
-    """A ``[LOCALHOST]`` or ``Resume: pmtu`` line, or two ``N:  host  ...ms`` lines."""
-    lines = non_blank_lines(head)
+    """A ``[LOCALHOST]`` or ``Resume: pmtu`` line, or two ``N:  host  ...ms`` lines.
+
+    A head without ``Resume:``, ``[LOCALHOST]``, ``no reply`` or an RTT written ``0.5ms``
+    has none of these (a few substring searches instead of reading it line by line: every
+    input file asks); :func:`_sniff_lines` is the reference.
+    """
+    if not (
+        "Resume:" in head
+        or "[LOCALHOST]" in head
+        or "no reply" in head
+        or may_have_attached_ms(head)
+    ):
+        return False
+    return _sniff_lines(non_blank_lines(head))
+
+
+def _sniff_lines(lines: tuple[str, ...]) -> bool:
+    """:func:`sniff`, line by line (the reference)."""
     for line in lines:
         if _RESUME.match(line) or (_HOP.match(line) and "[LOCALHOST]" in line):
             return True

@@ -202,10 +202,16 @@ def _looks_like_hop(line: str) -> bool:
     return _HOP.match(line) is not None
 
 
-#: A hop line whose body starts with a tracert column (what ``_columns`` needs to find
-#: one), over the detector's lines joined by newlines: the cheap test before the exact one.
-_COLUMN_FIRST = re.compile(
-    r"^[^\S\n]*\d{1,3}[^\S\n]+(?:\*|<?\d+[^\S\n]*[^\W\d_]{1,4})(?=\s|$)", re.MULTILINE
+#: One tracert column (``*``, ``<1 ms``, ``12 ms``) within a line.
+_ONE_COLUMN = r"(?:\*|<?\d+[^\S\n]*[^\W\d_]{1,4})(?=\s|$)"
+#: A hop line :func:`_sniff_lines` may count, over the detector's lines joined by
+#: newlines (the cheap test before the exact one): its body starts with three columns
+#: (not just ``* * *``, which counts only with text after it) or with a column and has a
+#: ``name [address]`` after it. Linux traceroute's hop lines are none of these.
+_COUNTABLE = re.compile(
+    r"^[^\S\n]*\d{1,3}[^\S\n]+(?!\*[^\S\n]+\*[^\S\n]+\*[^\S\n]*$)"
+    rf"(?:{_ONE_COLUMN}[^\S\n]*{_ONE_COLUMN}[^\S\n]*{_ONE_COLUMN}|{_ONE_COLUMN}[^\n]*\[)",
+    re.MULTILINE,
 )
 
 
@@ -221,7 +227,7 @@ def sniff(head: str) -> bool:
         "\n".join([line.strip() for line in first])
     ):
         return True
-    if len(_COLUMN_FIRST.findall("\n".join(lines))) < 2:
+    if len(_COUNTABLE.findall("\n".join(lines))) < 2:
         return False
     return _sniff_lines(lines)
 
