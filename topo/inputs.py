@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import importlib.util
 import io
 import itertools
@@ -164,6 +165,10 @@ def _walk(folder: Path) -> Iterator[str]:
                 yield path
 
 
+#: What ``os.stat`` fails with for a path that is not there (``Path.exists`` says False).
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+
+
 def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
     """Every input named by ``paths`` (files, folders walked recursively, ``-``)."""
     for item in paths:
@@ -171,13 +176,18 @@ def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
         if name == STDIN:
             yield STDIN
             continue
-        path = Path(name)
-        if path.is_dir():
-            yield from _walk(path)
-        elif path.exists():
-            yield name
+        try:
+            mode = os.stat(name).st_mode  # noqa: PTH116 (one call, no Path object per file)
+        except OSError as err:
+            if err.errno in _MISSING:
+                yield ParseError("no such file or directory", path=name)
+            else:
+                yield ParseError(f"cannot read: {err.strerror or err}", path=name)
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walk(Path(name))
         else:
-            yield ParseError("no such file or directory", path=name)
+            yield name
 
 
 def read_bytes(name: str) -> bytes:
@@ -371,7 +381,7 @@ def splittable_parser(
 
 def _open(name: str) -> BinaryIO:
     try:
-        return Path(name).open("rb")
+        return open(name, "rb")  # noqa: PTH123 (no Path object per input file)
     except IsADirectoryError:
         raise ParseError("is a directory", path=name) from None
     except OSError as err:
@@ -618,6 +628,7 @@ def _read_file(
     problems: list[ParseError] = []
     decoding: list[str] = []  # what decoding a UTF-16 input as it is read found wrong
     codec: str | None = None
+    whole: DecodedText | None = None  # a short text input, decoded once
     try:
         with _open_input(name) as handle:
             head = handle.read(SNIFF_BYTES)
@@ -642,13 +653,19 @@ def _read_file(
             else:
                 sniffed = decode_text(head, name=source, encoding=encoding)  # binary: stop here
                 codec = _transcoded(head, encoding)
-                chunks = _chunks(head, handle)
-                if codec is not None:  # UTF-16 and the like, decoded as they are read
-                    chunks = _utf8_chunks(chunks, codec, decoding)
-                if first_json_char(sniffed.text) in ("[", "{"):
-                    data, problems = _limit_json(chunks, source=source, limit=max_json_bytes())
+                is_json = first_json_char(sniffed.text) in ("[", "{")
+                if len(head) < SNIFF_BYTES and codec is None and not is_json:
+                    # the whole input is read and decoded (its lines are shorter than
+                    # MAX_LINE_BYTES): what follows would give the same bytes and text
+                    data, whole = head, sniffed
                 else:
-                    data, problems = _limit_lines(chunks, source=source)
+                    chunks = _chunks(head, handle)
+                    if codec is not None:  # UTF-16 and the like, decoded as they are read
+                        chunks = _utf8_chunks(chunks, codec, decoding)
+                    if is_json:
+                        data, problems = _limit_json(chunks, source=source, limit=max_json_bytes())
+                    else:
+                        data, problems = _limit_lines(chunks, source=source)
         if progress is not None:
             progress.read(len(data))
         if binary is not None:
@@ -658,7 +675,9 @@ def _read_file(
             yield from problems
             yield from (ParseError(problem, path=source) for problem in decoding)
             return
-        if codec is not None:
+        if whole is not None:
+            decoded = whole
+        elif codec is not None:
             decoded = DecodedText(data.decode("utf-8", "replace"), codec, tuple(decoding))
             if _looks_binary(decoded.text):
                 raise ParseError("binary data, not a traceroute text or JSON", line=1)
