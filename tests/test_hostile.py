@@ -135,14 +135,13 @@ def test_invalid_utf8_and_unreadable_files_leave_the_rest(
     (tmp_path / "a-good.txt").write_text(TRACE)
     (tmp_path / "b-latin.txt").write_bytes(TRACE.encode() + b"# caf\xe9 \xff\xfe\x81\x81\n")
     (tmp_path / "c-locked.txt").write_text(TRACE)
-    import builtins
 
     import topo.inputs
 
     def locked(name: str, *args: Any, **kwargs: Any) -> Any:
         if Path(name).name == "c-locked.txt":  # (root reads any file: denied here instead)
             raise PermissionError(13, "Permission denied")
-        return builtins.open(name, *args, **kwargs)
+        return Path(name).open(*args, **kwargs)
 
     monkeypatch.setattr(topo.inputs, "open", locked, raising=False)  # what inputs opens with
     result = ParseResult.collect(read_traces([tmp_path]))
