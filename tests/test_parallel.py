@@ -18,9 +18,10 @@ import pytest
 
 from topo import parallel
 from topo.errors import ParseError
+from topo.graph_json import write_graph_json
 from topo.inputs import read_digests
 from topo.parallel import Job, build_partial, plan_units
-from topo.pipeline import aggregate, finish, write_graph_json
+from topo.pipeline import aggregate, finish
 
 from .test_scale import _synth
 

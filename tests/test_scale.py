@@ -14,18 +14,20 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
 
 from topo.graph import build_graph
+from topo.graph_json import DICTS_PER_CALL, write_graph_json
 from topo.graphio import read_graph_json
 from topo.infer import infer_interconnects
 from topo.inputs import read_traces
 from topo.manifest import manifests_for
 from topo.parsers import ParseResult, atlas
 from topo.parsers.json_input import iter_json_records
-from topo.pipeline import DICTS_PER_CALL, build_topology, write_graph_json
+from topo.pipeline import build_topology
 from topo.progress import IngestProgress
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +143,67 @@ def test_fast_writer_in_pieces_reads_back(tmp_path: Path, size: int) -> None:
     in_pieces = size if size > DICTS_PER_CALL else 0  # shorter lists stay on one line
     assert sum(line.startswith('    {"origin":') for line in lines) == in_pieces
     assert sum(line.startswith('  {"trace_ids":') for line in lines) == size
+
+
+def _big_graph(edges: int, dense: bool = False) -> nx.DiGraph:
+    """``edges`` edges between new heads, or (``dense``) among a few hundred nodes, so
+    that the forked writer's share is all edges but the first, or about half of them."""
+    G = nx.DiGraph(trace_paths={f"t{i}": {"path": [f"n{i}", "hub"]} for i in range(300)})
+    for i in range(edges):
+        u, v = (f"n{i // 97}", f"m{i % 97}") if dense else (f"n{i % 700}", f"m{i}")
+        G.add_edge(u, v, trace_ids=[f"t{i % 300}", "},{"], gap=i % 3)
+    G.add_node("hub", names=["a},{b"])
+    return G
+
+
+@pytest.mark.parametrize(("edges", "dense"), [(2, False), (3000, False), (9000, True)])
+def test_writer_with_a_forked_helper_writes_the_same_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edges: int, dense: bool
+) -> None:
+    """With jobs > 1 a forked process writes the last edges: the file is the one this
+    process alone writes, whatever the share (from all edges but one to a few)."""
+    import topo.graph_json
+
+    G = _big_graph(edges, dense)
+    alone = write_graph_json(G, tmp_path / "alone.json").read_bytes()
+    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
+    started = []
+    real_start = topo.graph_json._start_edge_writer
+
+    def start(*args: Any) -> Any:
+        helper = real_start(*args)
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(topo.graph_json, "_start_edge_writer", start)
+    together = write_graph_json(G, tmp_path / "together.json", jobs=2).read_bytes()
+    assert started and started[0] is not None and started[0][1].exitcode == 0
+    assert 0 < started[0][0] < edges and (not dense or started[0][0] > edges // 3)
+    assert together == alone
+    assert json.loads(together) == nx.node_link_data(G, edges="edges")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.json", "together.json"]
+
+
+def test_writer_helper_failing_leaves_the_file_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value orjson cannot write in the helper's share: the helper exits 1, this process
+    meets the same value and the file is written by the plain JSON writer, as alone."""
+    import topo.graph_json
+
+    G = _big_graph(3000)
+    last = G.edges[f"n{2999 % 700}", "m2999"]  # in the helper's share
+    last["odd"] = 1 + 2j  # neither orjson nor json writes it
+    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
+    with pytest.raises(TypeError):
+        write_graph_json(G, tmp_path / "g.json", jobs=2)
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary left
+    del last["odd"]
+    last["big"] = 2**70  # orjson refuses, json writes it
+    path = write_graph_json(G, tmp_path / "g.json", jobs=2)
+    written = json.loads(path.read_text())["edges"]
+    assert [e["big"] for e in written if e["target"] == "m2999"] == [2**70]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
 
 
 def test_progress_is_silent_off_a_terminal() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,14 @@ from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.display import format_table, terminal_safe
 from topo.errors import EXIT_CONDITION, TopoError
+from topo.graph_json import write_graph_json
 from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference
 from topo.inputs import read_traces
 from topo.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.parallel import Job, build_partial, build_partial_dask, default_jobs
-from topo.pipeline import Topology, write_graph_json
+from topo.pipeline import Topology
 from topo.pipeline import finish as finish_topology
 from topo.progress import IngestProgress
 from topo.render.aggregate import DEFAULT_MAX_NODES
@@ -247,7 +249,7 @@ def build(
     for path, writer in (
         (graphml, write_graphml),
         (gexf, write_gexf),
-        (graph_json, write_graph_json),
+        (graph_json, functools.partial(write_graph_json, jobs=jobs or default_jobs())),
     ):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
