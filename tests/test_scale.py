@@ -167,6 +167,8 @@ def test_writer_with_a_forked_helper_writes_the_same_file(
     G = _big_graph(edges, dense)
     alone = write_graph_json(G, tmp_path / "alone.json").read_bytes()
     monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
+    # threads other tests left behind would keep the writer from forking (tested below)
+    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)
     started = []
     real_start = topo.graph_json._start_edge_writer
 
@@ -191,6 +193,7 @@ def test_writer_helper_failing_leaves_the_file_to_this_process(
     meets the same value and the file is written by the plain JSON writer, as alone."""
     import topo.graph_json
 
+    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)
     G = _big_graph(3000)
     last = G.edges[f"n{2999 % 700}", "m2999"]  # in the helper's share
     last["odd"] = 1 + 2j  # neither orjson nor json writes it
@@ -204,6 +207,30 @@ def test_writer_helper_failing_leaves_the_file_to_this_process(
     written = json.loads(path.read_text())["edges"]
     assert [e["big"] for e in written if e["target"] == "m2999"] == [2**70]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
+
+
+def test_writer_does_not_fork_while_threads_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import topo.graph_json
+
+    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
+    G = _big_graph(3000)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert topo.graph_json._start_edge_writer(G, tmp_path / "part", 2) is None
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)  # (others')
+    helper = topo.graph_json._start_edge_writer(G, tmp_path / "part", 2)
+    assert helper is not None
+    helper[1].join()
+    assert helper[1].exitcode == 0 and (tmp_path / "part").stat().st_size > 0
 
 
 def test_progress_is_silent_off_a_terminal() -> None:
