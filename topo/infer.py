@@ -385,6 +385,13 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
     return " ".join(parts)
 
 
+def _key_text(item: tuple[tuple[str, str | None, str | None], list[Segment]]) -> str:
+    """What the merged segments are numbered by: their key's text (the order ``str`` of
+    the whole item gives, as a key's text never starts another's, without writing out
+    every member segment)."""
+    return str(item[0])
+
+
 def _merge(
     segments: Sequence[Segment], pair_traces: Mapping[tuple[Any, Any], int]
 ) -> list[Segment]:
@@ -394,7 +401,9 @@ def _merge(
             segment
         )
     merged = []
-    for number, ((kind, left, right), members) in enumerate(sorted(groups.items(), key=str), 1):
+    for number, ((kind, left, right), members) in enumerate(
+        sorted(groups.items(), key=_key_text), 1
+    ):
         traces = tuple(dict.fromkeys(t for m in members for t in m.traces))
         addrs = tuple(dict.fromkeys(a for m in members for a in m.addrs))
         categories = Counter(classify_address(a).category for a in addrs)
@@ -471,11 +480,12 @@ def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
     """Put the inference into ``G.graph`` and mark each segment's edges with its id."""
     G.graph["inference"] = inference.to_dict()
     paths = G.graph.get("trace_paths", {})
+    addr_of = dict(G.nodes(data="addr")) if inference.segments else {}
     for segment in inference.segments:
         members = set(segment.addrs)
         for trace in segment.traces:
             path = paths.get(trace, {}).get("path", [])
-            inside = [i for i, node in enumerate(path) if G.nodes[node].get("addr") in members]
+            inside = [i for i, node in enumerate(path) if addr_of[node] in members]
             if not inside:
                 continue
             span = path[max(inside[0] - 1, 0) : inside[-1] + 2]
