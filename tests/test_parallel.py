@@ -123,6 +123,26 @@ def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_pat
     assert [str(e) for e in whole.errors] == [str(e) for e in merged.errors]
 
 
+def test_graph_placed_early_is_the_graph_placed_at_the_end(
+    inputs: list[str], tmp_path: Path
+) -> None:
+    """A builder whose graph was placed before more traces and a merge came (what the
+    parent does while its workers finish) gives the same graph, attributes and order."""
+    files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
+    whole = finish(aggregate(read_digests(files)))
+    first = aggregate(read_digests(files[:40]))
+    first.builder.place()
+    first.merge(aggregate(read_digests(files[40:80])))
+    placed = first.builder.place()
+    first.merge(aggregate(read_digests(files[80:])))
+    merged = finish(first)
+    assert merged.graph is placed  # filled in twice, not made again
+    a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
+    b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
+    assert a == b
+    assert list(merged.graph.edges) == list(whole.graph.edges)
+
+
 def test_build_partial_with_two_workers_reports_errors_in_input_order(
     inputs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -57,8 +57,9 @@ SPLIT_BYTES = 8 * 1024 * 1024
 UNITS_PER_JOB = 16
 #: How much more of the input this process reads than each worker: a worker also pickles
 #: its partial for this process (about 15 % of its reading time, 10,000 small text
-#: files), so equal shares would leave this process waiting.
-PARENT_WEIGHT = 1.15
+#: files), which this process meanwhile spends placing its own part of the graph (about
+#: half of that); equal shares would leave it waiting.
+PARENT_WEIGHT = 1.1
 #: The fewest bytes of files in one unit (many small files travel together).
 MIN_UNIT_BYTES = 256 * 1024
 
@@ -437,6 +438,9 @@ def build_partial(
                 # partial less to pickle, send and unpickle.
                 shown = (lambda: _show(progress, counters)) if progress is not None else None
                 first = _run_group(groups[0], job, active, counters, shown)
+                # while the workers finish: this group's nodes and edges into the graph
+                # (what the final graph() would do after the merge, serially)
+                first[0].builder.place()
                 while not pending.ready():
                     pending.wait(0.25)
                     if shown is not None:
