@@ -12,15 +12,16 @@ Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
 - ``--jobs 2`` against ``--jobs 1`` on a folder of 10,000 small text traces;
 - with ``--dask``: the Atlas build on a local two-worker Dask cluster;
 - peak memory of ``topo build`` at 10k and 100k Atlas results (``ru_maxrss`` of the
-  process, and of its largest worker when it forks some).
+  process, and of its largest child when it forks some: a worker, or the graph writer's
+  helper, whose resident pages are mostly the ones it shares with its parent).
 
 Every measurement runs in a fresh child process, timed from after its imports; the
 machine's load average is printed before and after (a shared CPU skews every number, the
-ratios less so).
+ratios less so). ``--repeat N`` runs each measurement N times and keeps the least time.
 
     python bench/ingest.py [--traces 20000] [--text-files 5000] [--jobs-files 10000]
                            [--memory 10000,100000] [--dask] [--workdir /tmp/topo-bench]
-                           [--skip atlas,text,jobs,memory]
+                           [--skip atlas,text,memory] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -163,22 +164,34 @@ def child(name: str, args: list[str]) -> None:
                       "worker_peak_mb": worker_kb / 1024, "result": result}))  # fmt: skip
 
 
+#: Runs of each task (``--repeat``): its least time is reported, and its largest peak.
+REPEAT = 1
+
+
 def run(name: str, *args: str, label: str | None = None) -> tuple[float, float]:
-    """Run a task in a fresh child process; its seconds and peak memory (MB)."""
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", name, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{proc.stderr}")
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
-    seconds, peak = float(report["seconds"]), float(report["peak_mb"])
-    workers = float(report.get("worker_peak_mb") or 0)
-    extra = f" (workers {workers:.0f} MB each at most)" if workers else ""
+    """Run a task in a fresh child process (:data:`REPEAT` times); its least seconds and
+    largest peak memory (MB)."""
+    times: list[float] = []
+    peak = workers = 0.0
+    for _ in range(REPEAT):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", name, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"{name} failed:\n{proc.stderr}")
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+        times.append(float(report["seconds"]))
+        peak = max(peak, float(report["peak_mb"]))
+        workers = max(workers, float(report.get("worker_peak_mb") or 0))
+    seconds = min(times)
+    extra = f" (children {workers:.0f} MB each at most)" if workers else ""
+    runs = f" (best of {', '.join(f'{t:.2f}' for t in times)})" if len(times) > 1 else ""
     print(
-        f"  {label or name:<16} {seconds:8.2f} s  peak {peak:7.0f} MB{extra}  {report['result']}",
+        f"  {label or name:<16} {seconds:8.2f} s{runs}  peak {peak:7.0f} MB{extra}  "
+        f"{report['result']}",
         flush=True,
     )
     return seconds, max(peak, workers)
@@ -197,10 +210,15 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
     parser.add_argument("--skip", default="", help="comma-separated: atlas, text, memory")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each task: the least time is reported"
+    )
     if sys.argv[1:2] == ["--child"]:  # before argparse: the task's own options follow
         child(sys.argv[2], sys.argv[3:])
         return
     args = parser.parse_args()
+    global REPEAT  # a setting of this run, read by run()
+    REPEAT = max(args.repeat, 1)
     skip = set(filter(None, args.skip.split(",")))
     work = args.workdir
     work.mkdir(parents=True, exist_ok=True)
