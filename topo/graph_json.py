@@ -151,13 +151,9 @@ def _edge_writer(G: nx.DiGraph, start: int, part: str) -> None:
         import orjson
 
         with open(part, "wb") as out:  # noqa: PTH123
-            for lines in _dict_lines(_edge_dicts(G, start), orjson.dumps, _SEPARATOR):
-                out.write(_SEPARATOR + lines)
+            _write_lines(out, _dict_lines(_edge_dicts(G, start), orjson.dumps, 2), 2, first=False)
     except BaseException:
         sys.exit(1)
-
-
-_SEPARATOR = b",\n  "  # between two items of a list at depth 2
 
 
 def _write_edges(out: BinaryIO, G: nx.DiGraph, dumps: _Dumps, helper: _Helper | None) -> None:
@@ -166,19 +162,15 @@ def _write_edges(out: BinaryIO, G: nx.DiGraph, dumps: _Dumps, helper: _Helper | 
         return
     start, process, part = helper
     out.write(b"[")
-    first = True
-    for lines in _dict_lines(islice(_edge_dicts(G), start), dumps, _SEPARATOR):
-        out.write((b"\n  " if first else _SEPARATOR) + lines)
-        first = False
+    _write_lines(out, _dict_lines(islice(_edge_dicts(G), start), dumps, 2), 2)
     process.join()
     if process.exitcode == 0:
         out.flush()
         with part.open("rb") as written:
             shutil.copyfileobj(written, out, 1 << 22)
     else:  # write them here (an error it met is met again, and raised)
-        for lines in _dict_lines(_edge_dicts(G, start), dumps, _SEPARATOR):
-            out.write(_SEPARATOR + lines)
-    out.write(b"\n ]")
+        _write_lines(out, _dict_lines(_edge_dicts(G, start), dumps, 2), 2, first=False)
+    out.write(_closing(b"]", 2, empty=False))
 
 
 def _write_value(out: BinaryIO, value: Any, dumps: _Dumps, depth: int) -> None:
@@ -220,18 +212,14 @@ def _write_dicts(
       {}
      ]
     """
-    indent = b"\n" + b" " * depth
-    between = b"," + indent
     out.write(b"[")
-    first = True
-    for lines in _dict_lines(items, dumps, between):
-        out.write((indent if first else between) + lines)
-        first = False
-    out.write(b"]" if first else b"\n" + b" " * (depth - 1) + b"]")
+    empty = _write_lines(out, _dict_lines(items, dumps, depth), depth)
+    out.write(_closing(b"]", depth, empty))
 
 
-def _dict_lines(items: Iterable[dict[str, Any]], dumps: _Dumps, between: bytes) -> Iterator[bytes]:
-    """:data:`DICTS_PER_CALL` dicts at a time, written and joined by ``between``."""
+def _dict_lines(items: Iterable[dict[str, Any]], dumps: _Dumps, depth: int) -> Iterator[bytes]:
+    """:data:`DICTS_PER_CALL` dicts at a time, written one per line at ``depth``."""
+    between = _between(depth)
     iterator = iter(items)
     while batch := list(islice(iterator, DICTS_PER_CALL)):
         text = dumps(batch)
@@ -246,18 +234,29 @@ def _write_items(
 ) -> None:
     """``[`` or ``{``, one item per line, ``]`` or ``}`` (written a few thousand items at
     a time: one write call per item costs more than the items)."""
-    indent = b"\n" + b" " * depth
-    between = b"," + indent
+    iterator = iter(items)
+    between = _between(depth)
     out.write(open_)
-    first = True
-    batch: list[bytes] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == 4096:
-            out.write((indent if first else between) + between.join(batch))
-            first = False
-            batch = []
-    if batch:
-        out.write((indent if first else between) + between.join(batch))
+    batches = iter(lambda: list(islice(iterator, DICTS_PER_CALL)), [])
+    empty = _write_lines(out, (between.join(batch) for batch in batches), depth)
+    out.write(_closing(close, depth, empty))
+
+
+def _between(depth: int) -> bytes:
+    """What separates two items of a list or object at ``depth``: a comma, a new line."""
+    return b",\n" + b" " * depth
+
+
+def _write_lines(out: BinaryIO, chunks: Iterable[bytes], depth: int, first: bool = True) -> bool:
+    """Write ``chunks`` (items at ``depth``, one per line, already joined), each after a
+    new line (the first of the list) or a separator; returns whether nothing was written."""
+    between = _between(depth)
+    for chunk in chunks:
+        out.write((between[1:] if first else between) + chunk)
         first = False
-    out.write((b"\n" + b" " * (depth - 1) if not first else b"") + close)
+    return first
+
+
+def _closing(close: bytes, depth: int, empty: bool) -> bytes:
+    """The end of a list or object whose items stand at ``depth`` (``[]`` when empty)."""
+    return close if empty else b"\n" + b" " * (depth - 1) + close
