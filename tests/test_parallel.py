@@ -22,6 +22,7 @@ from topo.graph_json import write_graph_json
 from topo.inputs import read_digests
 from topo.parallel import Job, build_partial, plan_units
 from topo.pipeline import aggregate, finish
+from topo.steps import view_digest
 
 from .test_scale import _synth
 
@@ -141,6 +142,51 @@ def test_graph_placed_early_is_the_graph_placed_at_the_end(
     b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
     assert a == b
     assert list(merged.graph.edges) == list(whole.graph.edges)
+
+
+@pytest.mark.parametrize("finished", ["first", "second", "both", "neither"])
+def test_finished_builders_merge_into_the_graph_of_one_process(
+    inputs: list[str], tmp_path: Path, finished: str
+) -> None:
+    """Builders whose derived attributes were filled in before the merge (what each process
+    of a ``--jobs`` build does), or one of them only, merge into the same graph; so does a
+    finished builder that goes on reading traces afterwards."""
+    files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
+    whole = finish(aggregate(read_digests(files)))
+    first = aggregate(read_digests(files[:50]))
+    second = aggregate(read_digests(files[50:90]))
+    if finished in ("first", "both"):
+        first.builder.finish()
+        assert first.builder.ttl_sets == {}
+    if finished in ("second", "both"):
+        second.builder.finish()
+    first.merge(second)
+    assert first.builder.finished == (finished != "neither")
+    rest = aggregate(read_digests(files[90:100]))
+    rest.builder.finish()
+    first.merge(rest)
+    first.merge(aggregate(read_digests(files[100:])))  # unfinished after finished
+    merged = finish(first)
+    a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
+    b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
+    assert a == b
+
+
+def test_a_finished_builder_reads_more_traces_as_if_never_finished(inputs: list[str]) -> None:
+    files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
+    digests = [d for d in read_digests(files) if not isinstance(d, ParseError)]
+    answers = aggregate(digests).answers
+    whole = aggregate(digests, answers).builder.graph()
+    builder = aggregate(digests[:70], answers).builder
+    builder.finish()
+    for index, digest in enumerate(digests[70:]):
+        builder.add_view(view_digest(digest, answers))
+        if index == 5:
+            builder.finish()  # and once more in the middle
+    again = builder.graph()
+    assert list(again.nodes(data=True)) == list(whole.nodes(data=True))
+    assert list(again.edges(data=True)) == list(whole.edges(data=True))
+    assert again.graph == whole.graph
 
 
 def test_build_partial_with_two_workers_reports_errors_in_input_order(

@@ -191,6 +191,9 @@ class GraphBuilder:
         #: TTLs per node as a set while building (a node's ``ttls`` list is filled, sorted,
         #: when the graph is made).
         self.ttl_sets: dict[str, set[int]] = {}
+        #: Whether the derived attributes (``rtt_sum``, ``ttls``, rounded deltas) are
+        #: filled in (:meth:`finish`); a finished builder keeps no TTL sets.
+        self.finished = False
         #: Node attributes after ``kind``/``addr``/``label`` per (classification, owner,
         #: scope), with the objects they came from (so their ids stay theirs).
         self._tails: dict[tuple[int, int, str | None], tuple[object, object, dict[str, Any]]] = {}
@@ -253,6 +256,8 @@ class GraphBuilder:
 
     def add(self, view: TraceView) -> list[str]:
         """Add one trace's nodes and edges; returns the trace's node path."""
+        if self.finished:
+            self._reopen()
         nodes, edges = self.nodes, self.edges
         digest = view.digest
         trace = digest.trace_id
@@ -416,17 +421,13 @@ class GraphBuilder:
         counts, the first :data:`TRACE_ID_CAP` trace ids, least RTTs and gaps, names, MPLS
         stacks, TTLs and (exact) RTT sums all combine as if one builder had read both.
         """
-        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
-        for key, theirs in other.nodes.items():
-            mine = nodes.get(key)
-            if mine is None:
-                nodes[key] = theirs
-                rtt_ns[key] = other.rtt_ns.get(key, 0)
-                ttl_sets[key] = other.ttl_sets.get(key, set())
-                continue
-            _merge_node(mine, theirs)
-            rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
-            ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
+        if self.finished or other.finished:  # both then, and so is the result
+            self.finish()
+            other.finish()
+            self._merge_finished_nodes(other)
+        else:
+            self._merge_nodes(other)
+        edges = self.edges
         for pair, theirs in other.edges.items():
             mine = edges.get(pair)
             if mine is None:
@@ -444,14 +445,61 @@ class GraphBuilder:
                 mine.setdefault(name, value)
         self.graph_attrs["trace_paths"].update(other.graph_attrs["trace_paths"])
 
+    def _merge_nodes(self, other: GraphBuilder) -> None:
+        nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
+        for key, theirs in other.nodes.items():
+            mine = nodes.get(key)
+            if mine is None:
+                nodes[key] = theirs
+                rtt_ns[key] = other.rtt_ns.get(key, 0)
+                ttl_sets[key] = other.ttl_sets.get(key, set())
+                continue
+            _merge_node(mine, theirs)
+            rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
+            ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
+
+    def _merge_finished_nodes(self, other: GraphBuilder) -> None:
+        """:meth:`_merge_nodes` for finished builders: a node both hold gets its derived
+        attributes again (least deltas need nothing: rounding keeps their order)."""
+        nodes, rtt_ns = self.nodes, self.rtt_ns
+        for key, theirs in other.nodes.items():
+            mine = nodes.get(key)
+            if mine is None:
+                nodes[key] = theirs
+                rtt_ns[key] = other.rtt_ns.get(key, 0)
+                continue
+            _merge_node(mine, theirs)
+            total = rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
+            mine["rtt_sum"] = total / NS_PER_MS
+            if theirs.get("ttls"):
+                mine["ttls"] = sorted({*mine.get("ttls", ()), *theirs["ttls"]})
+
     def update(self, G: nx.DiGraph) -> nx.DiGraph:
         """Add what is not yet in ``G`` (nodes, then edges, in first-seen order); returns G."""
-        self._finish_attrs()
+        self.finish()
         G.add_nodes_from((key, attrs) for key, attrs in self.nodes.items() if key not in G)
         G.add_edges_from(
             (u, v, attrs) for (u, v), attrs in self.edges.items() if not G.has_edge(u, v)
         )
         return G
+
+    def finish(self) -> None:
+        """Fill in the derived attributes now: RTT sums in ms, sorted TTL lists, least RTT
+        deltas rounded to 1 ns (:meth:`graph` does it when it was not done).
+
+        Finished builders merge into a finished builder, so processes that share a build
+        each finish their own part before the merge, which then redoes only the nodes both
+        parts hold. Adding a trace to a finished builder is allowed (it opens it again).
+        """
+        if not self.finished:
+            self._finish_attrs()
+            self.ttl_sets = {}  # the nodes' ``ttls`` say the same
+            self.finished = True
+
+    def _reopen(self) -> None:
+        """The TTL sets of a finished builder again, so that traces can be added."""
+        self.ttl_sets = {key: set(node.get("ttls", ())) for key, node in self.nodes.items()}
+        self.finished = False
 
     def _finish_attrs(self) -> None:
         """RTT sums in ms from the exact ns sums, TTL lists from the TTL sets; least RTT
@@ -479,7 +527,7 @@ class GraphBuilder:
         G.graph.update(self.graph_attrs)
         if not _plain(G):
             return self.update(G)
-        self._finish_attrs()
+        self.finish()
         return G
 
     def place(self) -> nx.DiGraph:

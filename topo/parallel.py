@@ -321,10 +321,20 @@ def _run_group(
     return partial, [errors[id(unit)] for unit in units]
 
 
+def _finished_group(
+    units: Sequence[Unit], job: Job, resolver: OwnerResolver, counters: Any = None
+) -> tuple[Partial, list[list[ParseError]]]:
+    """:func:`_run_group`, its graph's derived attributes filled in where it ran (work
+    the merge would otherwise leave to the parent alone)."""
+    result = _run_group(units, job, resolver, counters)
+    result[0].builder.finish()
+    return result
+
+
 def _worker_group(units: Sequence[Unit]) -> tuple[Partial, list[list[ParseError]]]:
     assert _WORKER is not None
     job, resolver = _WORKER
-    return _run_group(units, job, resolver, _COUNTERS)
+    return _finished_group(units, job, resolver, _COUNTERS)
 
 
 def _groups(units: Sequence[Unit], count: int, first: float = 1.0) -> list[list[Unit]]:
@@ -439,8 +449,10 @@ def build_partial(
                 shown = (lambda: _show(progress, counters)) if progress is not None else None
                 first = _run_group(groups[0], job, active, counters, shown)
                 # while the workers finish: this group's nodes and edges into the graph
-                # (what the final graph() would do after the merge, serially)
+                # and their derived attributes (what the final graph() would do after
+                # the merge, serially)
                 first[0].builder.place()
+                first[0].builder.finish()
                 while not pending.ready():
                     pending.wait(0.25)
                     if shown is not None:
@@ -468,7 +480,7 @@ def _show(progress: IngestProgress, counters: Any) -> None:
 
 
 def _dask_unit(unit: Unit, job: Job) -> tuple[Partial, list[list[ParseError]]]:
-    return _run_group([unit], job, _dask_resolver(job))
+    return _finished_group([unit], job, _dask_resolver(job))
 
 
 _DASK_RESOLVERS: dict[int, OwnerResolver] = {}
