@@ -9,6 +9,7 @@ byte-identical (nodes, edges, every attribute, the inference) and stderr the sam
 from __future__ import annotations
 
 import itertools
+import pickle
 import random
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from topo.errors import ParseError
 from topo.graph_json import write_graph_json
 from topo.inputs import read_digests
 from topo.parallel import Job, build_partial, plan_units
-from topo.pipeline import aggregate, finish
+from topo.pipeline import Partial, aggregate, finish
 from topo.steps import view_digest
 
 from .test_scale import _synth
@@ -187,6 +188,19 @@ def test_a_finished_builder_reads_more_traces_as_if_never_finished(inputs: list[
     assert list(again.nodes(data=True)) == list(whole.nodes(data=True))
     assert list(again.edges(data=True)) == list(whole.edges(data=True))
     assert again.graph == whole.graph
+
+
+def test_a_partial_crosses_processes_whole(inputs: list[str]) -> None:
+    """Pickled (as a worker sends it), a partial keeps its owner answers and their order
+    (they travel as addresses and the distinct classifications and owners)."""
+    partial = aggregate(read_digests(inputs[:2]))
+    back = pickle.loads(pickle.dumps(partial, protocol=pickle.HIGHEST_PROTOCOL))
+    assert list(back.answers.items()) == list(partial.answers.items())
+    assert len({id(a.classification) for a in back.answers.values()}) == len(
+        {id(a.classification) for a in partial.answers.values()}
+    )
+    odd = Partial(answers={"alias": next(iter(partial.answers.values()))})
+    assert pickle.loads(pickle.dumps(odd)).answers == odd.answers
 
 
 def test_build_partial_with_two_workers_reports_errors_in_input_order(
