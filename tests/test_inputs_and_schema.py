@@ -141,3 +141,16 @@ def test_topo_jsonl_reports_bad_lines() -> None:
     result = ParseResult.collect(topo_jsonl.parse(text, source="t.jsonl"))
     assert len(result.traces) == 1
     assert [e.line for e in result.errors] == [2, 3]
+
+
+def test_a_topo_jsonl_record_without_format_is_a_topo_jsonl_trace() -> None:
+    """The schema lets ``format`` be absent or null (a hand-written or damaged record):
+    the trace then says it was read from topo-jsonl, as every parsed trace names a format."""
+    text = (
+        '{"schema":"topo.trace/1","dst":"192.0.2.9","hops":[]}\n'
+        '{"schema":"topo.trace/1","format":null,"dst":"192.0.2.9","hops":[]}\n'
+        '{"schema":"topo.trace/1","format":"mtr-raw","dst":"192.0.2.9","hops":[]}\n'
+    )
+    result = ParseResult.collect(topo_jsonl.parse(text, source="t.jsonl"))
+    assert [t.format for t in result.traces] == ["topo-jsonl", "topo-jsonl", "mtr-raw"]
+    assert [str(t.origin) for t in result.traces] == ["t.jsonl:1", "t.jsonl:2", "t.jsonl:3"]

@@ -2,7 +2,8 @@
 
 Each line is one trace; see :mod:`topo.schema` for the keys. Reading a file written by
 ``topo parse --json`` gives back the same traces, ``origin`` and ``format`` included, so
-``topo parse x.txt --json | topo parse - --json`` prints the same lines again.
+``topo parse x.txt --json | topo parse - --json`` prints the same lines again. A record
+without ``format`` (the schema allows it) is a ``topo-jsonl`` trace.
 
 >>> line = ('{"schema":"topo.trace/1","format":"linux-traceroute",'
 ...         '"origin":"a.txt:1","dst":"192.0.2.9","hops":[]}')
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from topo.errors import ParseError
 from topo.model import Origin
@@ -49,6 +51,9 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             yield ParseError(f"not a {SCHEMA} record (schema: {found!r})", path=source, line=line)
             continue
         try:
-            yield trace_from_dict(obj, origin=Origin(source, line))
+            trace = trace_from_dict(obj, origin=Origin(source, line))
         except (KeyError, TypeError, ValueError) as err:
             yield ParseError(f"invalid {SCHEMA} record: {err}", path=source, line=line)
+            continue
+        # a record that does not say what it was first parsed from was read from this
+        yield trace if trace.format else replace(trace, format=NAME)
