@@ -8,8 +8,9 @@ it says ``cpu``, wall seconds elsewhere).
   (reading and digesting, owners, views, graph aggregation, verdicts, the networkx graph,
   summary, marks, writing the graph JSON);
 - ``jobs``: a ``--jobs N`` build as the command line runs it, with the time each process
-  spends on its group, when the workers' partials are in, the merge, the final graph and
-  summary, and writing;
+  spends reading (and how many units each of its pieces holds: more than one piece when it
+  took units over from a slower process), when the workers' partials are in, the merge,
+  the final graph and summary, and writing;
 - ``pickle``: what a worker's partial costs to cross over (pickled, unpickled), and its parts.
 
 Usage::
@@ -96,13 +97,15 @@ def jobs(paths: list[str], out: Path, count: int) -> None:
     def since() -> str:
         return f"at {time.perf_counter() - start:6.2f} s"
 
-    def run_group(real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def read_shares(real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         began, cpu = time.perf_counter(), time.process_time()
-        result = real(*args, **kwargs)
+        pieces = real(*args, **kwargs)
         who = "this process" if os.getpid() == parent else f"worker {os.getpid()}"
-        print(f"  {who:<13} group: {time.perf_counter() - began:5.2f} s "
-              f"({time.process_time() - cpu:5.2f} cpu), done {since()}", flush=True)  # fmt: skip
-        return result
+        units = "+".join(str(len(piece[1])) for piece in pieces)
+        print(f"  {who:<13} read: {time.perf_counter() - began:5.2f} s "
+              f"({time.process_time() - cpu:5.2f} cpu, units {units}), done {since()}",
+              flush=True)  # fmt: skip
+        return pieces
 
     def merged(real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         print(f"  {'partials in':<24} {since()}", flush=True)
@@ -110,7 +113,7 @@ def jobs(paths: list[str], out: Path, count: int) -> None:
         print(f"  {'merged':<24} {since()}", flush=True)
         return result
 
-    _wrap(parallel, "_run_group", run_group)
+    _wrap(parallel, "_read_shares", read_shares)
     _wrap(parallel, "_merged", merged)
     pipeline.FREEZE_AFTER_BUILD = True  # as the command line does
     job = parallel.Job(config=ResolverConfig(use_cache=False))

@@ -9,11 +9,14 @@ byte-identical (nodes, edges, every attribute, the inference) and stderr the sam
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,6 +215,82 @@ def test_build_partial_with_two_workers_reports_errors_in_input_order(
     assert partial.traces == 1500 + 120 - 1
     assert ":12: invalid JSON" in seen[0]
     assert seen[-1].endswith("missing.txt: no such file or directory")
+
+
+@pytest.mark.parametrize("slow", ["worker", "this process"])
+def test_a_slow_process_s_units_are_taken_over_and_the_graph_is_the_same(
+    inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str
+) -> None:
+    """One process made slow (a busy core): the other takes over the later half of its
+    range, as a piece of its own, and the merged graph and errors are those of one
+    process."""
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    monkeypatch.setattr(parallel, "MIN_UNIT_BYTES", 16 * 1024)
+    one_errors: list[str] = []
+    one = finish(build_partial(inputs, Job(), jobs=1, report=lambda e: one_errors.append(str(e))))
+    parent = os.getpid()
+    real = parallel.aggregate_units
+
+    def slowed(*args: Any, **kwargs: Any) -> Any:
+        if (os.getpid() == parent) == (slow == "this process"):
+            time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    pieces: list[list[Any]] = []
+    real_merged = parallel._merged
+
+    def merged(results: Any, report: Any) -> Any:
+        results = list(results)
+        pieces.append([units for units, _ in results])
+        return real_merged(results, report)
+
+    monkeypatch.setattr(parallel, "aggregate_units", slowed)
+    monkeypatch.setattr(parallel, "_merged", merged)
+    two_errors: list[str] = []
+    two = finish(build_partial(inputs, Job(), jobs=2, report=lambda e: two_errors.append(str(e))))
+    units = parallel.plan_units(inputs, jobs=2)
+    assert len(units) > 8
+    (read,) = pieces
+    assert len(read) > 2  # the two ranges, and at least one taken over
+    assert [u for piece in read for u in piece] == units  # each unit once, in order
+    a = write_graph_json(one.graph, tmp_path / "one.json").read_bytes()
+    b = write_graph_json(two.graph, tmp_path / "two.json").read_bytes()
+    assert a == b
+    assert two_errors == one_errors and len(one_errors) > 2
+
+
+def test_shares_give_every_unit_once_in_consecutive_ranges() -> None:
+    """Three processes taking and stealing in random orders: every unit is read once, and
+    each piece is a run of consecutive units."""
+    rng = random.Random(9)
+    for _ in range(300):
+        sizes = [rng.randint(0, 6) for _ in range(3)]
+        bounds: list[int] = []
+        for size in sizes:
+            start = bounds[-1] if bounds else 0
+            bounds += [start, start + size]
+        shares = parallel._Shares(bounds)
+        pieces: dict[int, list[list[int]]] = {0: [], 1: [], 2: []}
+        current: dict[int, list[int] | None] = {0: None, 1: None, 2: None}
+        active = [0, 1, 2]
+        while active:
+            process = rng.choice(active)
+            index = shares.take(process)
+            if index is None:
+                index = shares.steal(process)
+                if index is None:
+                    active.remove(process)
+                    continue
+                current[process] = None
+            if current[process] is None:
+                current[process] = []
+                pieces[process].append(current[process])  # type: ignore[arg-type]
+            current[process].append(index)  # type: ignore[union-attr]
+        every = sorted(u for runs in pieces.values() for run in runs for u in run)
+        assert every == list(range(sum(sizes)))
+        for runs in pieces.values():
+            for run in runs:
+                assert run == list(range(run[0], run[0] + len(run)))
 
 
 def test_a_line_over_the_json_limit_in_a_range_is_the_same_error(

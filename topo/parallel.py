@@ -29,7 +29,10 @@ import mmap
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -257,12 +260,14 @@ def aggregate_units(
     progress: IngestProgress | None = None,
     counters: Any = None,
     after_unit: Callable[[], None] | None = None,
+    into: Partial | None = None,
 ) -> Partial:
     """Read, resolve and aggregate consecutive units into one :class:`Partial` (one
     aggregate: the owners resolved for one unit serve the next). Errors go to
     ``on_error`` with their unit; ``progress`` (one process) or ``counters`` (shared by
     the processes of a run) count files, bytes and traces; ``after_unit`` is called when
-    a unit is read (the parent, reading a group itself, draws the progress line then)."""
+    a unit is read (the parent, reading a group itself, draws the progress line then);
+    ``into`` is the partial of the units just before to go on with."""
 
     def digests() -> Iterator[TraceDigest]:
         for unit in units:
@@ -283,7 +288,7 @@ def aggregate_units(
             if after_unit is not None:
                 after_unit()
 
-    return aggregate(digests(), resolver, manifests=job.manifests)
+    return aggregate(digests(), resolver, manifests=job.manifests, into=into)
 
 
 # -- worker processes ------------------------------------------------------------------
@@ -291,6 +296,117 @@ def aggregate_units(
 _WORKER: tuple[Job, OwnerResolver] | None = None
 #: Files, bytes and traces the workers have read (shared memory, for the progress line).
 _COUNTERS: Any = None
+#: The units of a ``--jobs`` build and who reads which (set before the workers fork).
+_UNITS: Sequence[Unit] = ()
+_SHARES: _Shares | None = None
+
+#: A part of the input one process read: the index of its first unit, its units, its
+#: partial and each unit's errors.
+_Piece = tuple[int, list[Unit], Partial, list[list[ParseError]]]
+
+
+class _Shares:
+    """Which units each process has left to read, in shared memory (forked workers
+    inherit it): process ``p`` (0 is this one) reads units ``lo..hi-1`` of its range in
+    order, and one that runs out takes the later half of the largest range left, which
+    it reads as a piece of its own. However unequal the processes' speeds (a busy core,
+    a slower one, a worker that starts late), they end within about one unit of each
+    other, and the pieces still cover the input once, in consecutive ranges.
+
+    >>> shares = _Shares([0, 3, 3, 4])  # process 0: units 0-2, process 1: unit 3
+    >>> shares.take(1), shares.take(1), shares.steal(1), shares.take(1), shares.take(0)
+    (3, None, 1, 2, 0)
+    >>> shares.take(0), shares.steal(0)
+    (None, None)
+    >>> shares = _Shares([0, 1, 1, 3])
+    >>> shares.take(1), shares.take(0), shares.take(0), shares.steal(0), shares.steal(1)
+    (1, 0, None, 2, None)
+    """
+
+    def __init__(self, bounds: Any) -> None:
+        #: ``lo, hi`` of each process (a ``multiprocessing`` array with its lock, or a
+        #: list in one process)
+        self._bounds = bounds
+
+    @classmethod
+    def of(cls, groups: Sequence[Sequence[Unit]], context: Any) -> _Shares:
+        """The ranges of consecutive ``groups`` of units, in shared memory."""
+        bounds = context.Array("q", 2 * len(groups))
+        start = 0
+        for process, group in enumerate(groups):
+            bounds[2 * process] = start
+            start += len(group)
+            bounds[2 * process + 1] = start
+        return cls(bounds)
+
+    def _lock(self) -> Any:
+        get_lock = getattr(self._bounds, "get_lock", None)
+        return get_lock() if get_lock is not None else nullcontext()
+
+    def take(self, process: int) -> int | None:
+        """The next unit of ``process``'s range (now taken), or ``None`` at its end."""
+        bounds = self._bounds
+        with self._lock():
+            low = bounds[2 * process]
+            if low >= bounds[2 * process + 1]:
+                return None
+            bounds[2 * process] = low + 1
+            return int(low)
+
+    def steal(self, process: int) -> int | None:
+        """The first unit (now taken) of a new range for ``process``: the later half of
+        the largest range left; ``None`` when there is none to take.
+
+        This process (0) also takes a range's last unit (its owner is busy with the one
+        before); a worker leaves it, and the smaller half of an odd count: a worker that
+        is done still has to pickle and send its partial, which this process meanwhile
+        spends placing its own part of the graph, so the workers had better end first.
+        """
+        bounds = self._bounds
+        with self._lock():
+            count = len(bounds) // 2
+            left = [bounds[2 * p + 1] - bounds[2 * p] for p in range(count)]
+            victim = max(range(count), key=left.__getitem__)
+            if left[victim] < (1 if process == 0 else 2):
+                return None
+            low, high = bounds[2 * victim], bounds[2 * victim + 1]
+            middle = low + left[victim] // 2
+            bounds[2 * victim + 1] = middle
+            bounds[2 * process] = middle + 1
+            bounds[2 * process + 1] = high
+            return int(middle)
+
+
+def _read_shares(
+    process: int,
+    units: Sequence[Unit],
+    job: Job,
+    resolver: OwnerResolver,
+    shares: _Shares,
+    counters: Any = None,
+    after_unit: Callable[[], None] | None = None,
+) -> list[_Piece]:
+    """What ``process`` reads of a ``--jobs`` build: its range, then the ranges it takes
+    from slower processes, one piece each."""
+    pieces: list[_Piece] = []
+    unit_errors: list[ParseError] = []
+    index = shares.take(process)
+    while index is not None or (index := shares.steal(process)) is not None:
+        first, partial = index, Partial()
+        taken: list[Unit] = []
+        errors: list[list[ParseError]] = []
+        while index is not None:
+            unit = units[index]
+            aggregate_units(
+                [unit], job, resolver, lambda _, error: unit_errors.append(error),
+                counters=counters, after_unit=after_unit, into=partial,
+            )  # fmt: skip
+            taken.append(unit)
+            errors.append(unit_errors.copy())
+            unit_errors.clear()
+            index = shares.take(process)
+        pieces.append((first, taken, partial, errors))
+    return pieces
 
 
 def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
@@ -331,10 +447,15 @@ def _finished_group(
     return result
 
 
-def _worker_group(units: Sequence[Unit]) -> tuple[Partial, list[list[ParseError]]]:
-    assert _WORKER is not None
+def _worker_share(process: int) -> list[_Piece]:
+    """A worker's pieces, their graphs' derived attributes filled in (work the merge would
+    otherwise leave to the parent alone)."""
+    assert _WORKER is not None and _SHARES is not None
     job, resolver = _WORKER
-    return _finished_group(units, job, resolver, _COUNTERS)
+    pieces = _read_shares(process, _UNITS, job, resolver, _SHARES, _COUNTERS)
+    for piece in pieces:
+        piece[2].builder.finish()
+    return pieces
 
 
 def _groups(units: Sequence[Unit], count: int, first: float = 1.0) -> list[list[Unit]]:
@@ -417,12 +538,13 @@ def build_partial(
     """The whole input's :class:`Partial`, read by ``jobs`` processes: this one and
     ``jobs - 1`` forked workers.
 
-    The units are cut into ``jobs`` consecutive groups: this process aggregates the first
-    while each worker aggregates one of the others in one pass, then this process merges
-    the ``jobs`` partials in input order (not one per unit: merging is the part no worker
-    can share).
+    The units are cut into ``jobs`` consecutive ranges: this process aggregates the first
+    while each worker aggregates one of the others, a process that is done early taking
+    over the later half of the largest range left (:class:`_Shares`); then this process
+    merges the pieces in input order (one per range, not one per unit: merging is the
+    part no worker can share).
     """
-    global _COUNTERS
+    global _COUNTERS, _SHARES, _UNITS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
     readable = [u for u in units if u.error is None]
     own = resolver is None
@@ -442,27 +564,31 @@ def build_partial(
         with no_cycle_collection():  # in the parent, and in the workers it forks
             if len(groups) == 1:
                 return _merged([(groups[0], _run_group(groups[0], job, active))], report)
+            _UNITS, _SHARES = units, (shares := _Shares.of(groups, context))
             with context.Pool(len(groups) - 1, _start_worker, (job, active)) as pool:
-                pending = pool.map_async(_worker_group, groups[1:], chunksize=1)
-                # The parent reads the first group itself: one process less, and one
+                pending = pool.map_async(_worker_share, range(1, len(groups)), chunksize=1)
+                # The parent reads the first range itself: one process less, and one
                 # partial less to pickle, send and unpickle.
                 shown = (lambda: _show(progress, counters)) if progress is not None else None
-                first = _run_group(groups[0], job, active, counters, shown)
-                # while the workers finish: this group's nodes and edges into the graph
-                # and their derived attributes (what the final graph() would do after
-                # the merge, serially)
-                first[0].builder.place()
-                first[0].builder.finish()
+                mine = _read_shares(0, units, job, active, shares, counters, shown)
+                # while the workers finish: the first piece's nodes and edges into the
+                # graph, and every piece's derived attributes (what the final graph()
+                # would do after the merge, serially)
+                if mine and mine[0][0] == 0:
+                    mine[0][2].builder.place()
+                for piece in mine:
+                    piece[2].builder.finish()
                 while not pending.ready():
                     pending.wait(0.25)
                     if shown is not None:
                         shown()
-                results = [first, *pending.get()]
+                pieces = sorted([*mine, *chain.from_iterable(pending.get())], key=itemgetter(0))
                 if shown is not None:
                     shown()
-                return _merged(zip(groups, results, strict=True), report)
+                return _merged(((p[1], (p[2], p[3])) for p in pieces), report)
     finally:
-        _COUNTERS = None
+        _COUNTERS = _SHARES = None
+        _UNITS = ()
         if own:
             active.close()
 

@@ -163,14 +163,16 @@ def aggregate(
     manifests: Mapping[str, Manifest | None] | None = None,
     on_error: Callable[[ParseError], None] | None = None,
     batch: int = BATCH,
+    into: Partial | None = None,
 ) -> Partial:
     """The :class:`Partial` of a stream of traces (or their digests), read once.
 
     ``items`` may hold :class:`ParseError` items (what :func:`topo.inputs.read_traces`
     yields): each goes to ``on_error`` (else into ``Partial.errors``). ``owners`` is a
-    resolver (offline and uncached by default) or answers already resolved.
+    resolver (offline and uncached by default) or answers already resolved. ``into``: a
+    partial of the input just before ``items`` to go on with (returned).
     """
-    partial = Partial()
+    partial = Partial() if into is None else into
     report = on_error or partial.errors.append
     own = owners is None
     resolver = (
@@ -186,7 +188,7 @@ def aggregate(
     verdicts = partial.verdicts
     known = manifests or {}
     by_source: dict[str | None, Manifest | None] = {}
-    count = 0
+    count = partial.traces  # the traces before: an index for the next one
 
     def digests() -> Iterator[TraceDigest]:
         nonlocal count
