@@ -1228,6 +1228,79 @@ error:
 
 /* ---------------------------------------------------------------- module ------------- */
 
+/* place(node, succ, pred, nodes, edges, placed_nodes, placed_edges) -> None:
+ * GraphBuilder.place's loops (graph.py), the reference: the nodes after the first
+ * placed_nodes into a DiGraph's node and adjacency dicts, then the edges after the first
+ * placed_edges (keys (u, v)) into succ[u][v] and pred[v][u], sharing their attribute
+ * dicts. Anything unusual raises (the caller never passes it). */
+static PyObject *
+place(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "place(node, succ, pred, nodes, edges, placed_nodes, placed_edges)");
+        return NULL;
+    }
+    PyObject *node = args[0], *succ = args[1], *pred = args[2], *nodes = args[3],
+             *edges = args[4];
+    if (!PyDict_Check(node) || !PyDict_Check(succ) || !PyDict_Check(pred) ||
+        !PyDict_Check(nodes) || !PyDict_Check(edges)) {
+        PyErr_SetString(PyExc_TypeError, "place: dicts expected");
+        return NULL;
+    }
+    Py_ssize_t skip_nodes = PyLong_AsSsize_t(args[5]);
+    Py_ssize_t skip_edges = PyLong_AsSsize_t(args[6]);
+    if ((skip_nodes == -1 || skip_edges == -1) && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t pos = 0, index = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(nodes, &pos, &key, &value)) {
+        if (index++ < skip_nodes)
+            continue;
+        if (PyDict_SetItem(node, key, value) == -1)
+            return NULL;
+        PyObject *out = PyDict_New();
+        if (out == NULL)
+            return NULL;
+        int failed = PyDict_SetItem(succ, key, out);
+        Py_DECREF(out);
+        if (failed)
+            return NULL;
+        PyObject *in = PyDict_New();
+        if (in == NULL)
+            return NULL;
+        failed = PyDict_SetItem(pred, key, in);
+        Py_DECREF(in);
+        if (failed)
+            return NULL;
+    }
+    pos = 0;
+    index = 0;
+    while (PyDict_Next(edges, &pos, &key, &value)) {
+        if (index++ < skip_edges)
+            continue;
+        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
+            PyErr_SetString(PyExc_TypeError, "place: edge keys are (u, v)");
+            return NULL;
+        }
+        PyObject *u = PyTuple_GET_ITEM(key, 0), *v = PyTuple_GET_ITEM(key, 1);
+        PyObject *out = PyDict_GetItemWithError(succ, u);
+        PyObject *in = out == NULL ? NULL : PyDict_GetItemWithError(pred, v);
+        if (in == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, out == NULL ? u : v);
+            return NULL;
+        }
+        if (!PyDict_Check(out) || !PyDict_Check(in)) {
+            PyErr_SetString(PyExc_TypeError, "place: adjacency dicts expected");
+            return NULL;
+        }
+        if (PyDict_SetItem(out, v, value) == -1 || PyDict_SetItem(in, u, value) == -1)
+            return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"atlas_steps", (PyCFunction)(void (*)(void))atlas_steps, METH_FASTCALL,
      "atlas_steps(hops, dst) -> (steps, reached) | None: result_to_digest's steps."},
@@ -1237,6 +1310,9 @@ static PyMethodDef methods[] = {
     {"graph_steps", (PyCFunction)(void (*)(void))graph_steps, METH_FASTCALL,
      "graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous):"
      " GraphBuilder._add_steps."},
+    {"place", (PyCFunction)(void (*)(void))place, METH_FASTCALL,
+     "place(node, succ, pred, nodes, edges, placed_nodes, placed_edges) -> None:"
+     " GraphBuilder.place's loops."},
     {NULL, NULL, 0, NULL},
 };
 

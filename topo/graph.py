@@ -82,6 +82,8 @@ TRACE_ID_CAP = 20
 _graph_steps: Callable[..., tuple[list[str], list[str]]] | None = (
     native.graph_steps if native is not None else None
 )
+#: The compiled road to :meth:`GraphBuilder.place`'s loops (:func:`_place`).
+_native_place: Callable[..., None] | None = getattr(native, "place", None)
 
 
 def vantage_key(view: TraceView) -> str:
@@ -441,8 +443,7 @@ class GraphBuilder:
                 least = mine.get("rtt_delta_min")
                 if least is None or theirs["rtt_delta_min"] < least:
                     mine["rtt_delta_min"] = theirs["rtt_delta_min"]
-            for name, value in theirs.items():
-                mine.setdefault(name, value)
+            _take_new_keys(mine, theirs)
         self.graph_attrs["trace_paths"].update(other.graph_attrs["trace_paths"])
 
     def _merge_nodes(self, other: GraphBuilder) -> None:
@@ -542,16 +543,42 @@ class GraphBuilder:
         G, placed_nodes, placed_edges = self._placed
         if not _plain(G):  # networkx's own calls, all at once in graph()
             return G
-        node, succ, pred = G._node, G._succ, G._pred
-        for key, attrs in islice(self.nodes.items(), placed_nodes, None):
-            node[key] = attrs
-            succ[key] = {}
-            pred[key] = {}
-        for (u, v), attrs in islice(self.edges.items(), placed_edges, None):
-            succ[u][v] = attrs
-            pred[v][u] = attrs
+        place = _native_place or _place
+        place(G._node, G._succ, G._pred, self.nodes, self.edges, placed_nodes, placed_edges)
         self._placed = (G, len(self.nodes), len(self.edges))
         return G
+
+
+def _place(
+    node: dict[str, Any],
+    succ: dict[str, dict[str, Any]],
+    pred: dict[str, dict[str, Any]],
+    nodes: dict[str, dict[str, Any]],
+    edges: dict[tuple[str, str], dict[str, Any]],
+    placed_nodes: int,
+    placed_edges: int,
+) -> None:
+    """The nodes and edges after the first ``placed_nodes`` and ``placed_edges`` into a
+    ``DiGraph``'s dicts (:func:`topo._speedups.place` is its compiled road)."""
+    for key, attrs in islice(nodes.items(), placed_nodes, None):
+        node[key] = attrs
+        succ[key] = {}
+        pred[key] = {}
+    for (u, v), attrs in islice(edges.items(), placed_edges, None):
+        succ[u][v] = attrs
+        pred[v][u] = attrs
+
+
+def edge_count(G: nx.DiGraph) -> int:
+    """``G.number_of_edges()``, counted from the adjacency dicts of a plain ``DiGraph``
+    (networkx sums a degree view node by node: about 0.1 s on 50,000 nodes).
+
+    >>> edge_count(nx.DiGraph([(1, 2), (2, 3), (3, 3)])), edge_count(nx.Graph([(1, 2)]))
+    (3, 1)
+    """
+    if G.is_directed() and not G.is_multigraph() and _plain(G):
+        return sum(map(len, G._succ.values()))
+    return int(G.number_of_edges())
 
 
 def _plain(G: nx.DiGraph) -> bool:
@@ -624,17 +651,25 @@ def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     mine["traces"] += theirs["traces"]
     mine["rtt_count"] += theirs["rtt_count"]
     for name in ("names", "mpls"):
-        for value in theirs[name]:
-            if value not in mine[name]:
-                mine[name].append(value)
+        if theirs[name]:
+            known = mine[name]
+            for value in theirs[name]:
+                if value not in known:
+                    known.append(value)
     if "rtt_min" in theirs:
         least = mine.get("rtt_min")
         if least is None or theirs["rtt_min"] < least:
             mine["rtt_min"] = theirs["rtt_min"]
     if theirs.get("reached"):
         mine["reached"] = True
-    for name, value in theirs.items():
-        mine.setdefault(name, value)
+    _take_new_keys(mine, theirs)
+
+
+def _take_new_keys(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
+    """The attributes only ``theirs`` has, into ``mine`` (after its own, in their order)."""
+    if not mine.keys() >= theirs.keys():  # mostly the same keys: one comparison
+        for name, value in theirs.items():
+            mine.setdefault(name, value)
 
 
 def add_trace(G: nx.DiGraph, view: TraceView) -> list[str]:

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 import networkx as nx
 
+from topo.graph import edge_count
 from topo.pipeline import no_cycle_collection
 
 #: Dicts written with one ``orjson.dumps`` call (one call per dict costs about 4x more on
@@ -125,7 +126,7 @@ def _start_edge_writer(G: nx.DiGraph, part: Path, jobs: int) -> _Helper | None:
     synthetic Atlas results and 10,000 text files (a forked process writes an edge about
     a third slower than this one: its first touch of each page copies it).
     """
-    edges = G.number_of_edges()
+    edges = edge_count(G)
     if (
         jobs <= 1
         or edges < PARALLEL_EDGES

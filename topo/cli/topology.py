@@ -14,6 +14,7 @@ from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.display import format_table, terminal_safe
 from topo.errors import EXIT_CONDITION, TopoError
+from topo.graph import edge_count
 from topo.graph_json import write_graph_json
 from topo.graphio import write_gexf, write_graphml
 from topo.infer import VERDICTS, Inference
@@ -254,7 +255,7 @@ def build(
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer(G, path)
-            click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+            click.echo(f"{path}: {G.number_of_nodes()} nodes, {edge_count(G)} edges")
     name = title or _set_name(paths)
     shown_name = name or (Path(paths[0].rstrip("/")).name if paths[0] != "-" else None)
     budget = max_nodes or None
