@@ -17,11 +17,13 @@ Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
 
 Every measurement runs in a fresh child process, timed from after its imports; the
 machine's load average is printed before and after (a shared CPU skews every number, the
-ratios less so). ``--repeat N`` runs each measurement N times and keeps the least time.
+ratios less so). ``--repeat N`` runs each measurement N times and keeps the least time; the
+measurements that are compared with each other take turns (topo, sagan, the orjson loops,
+topo, sagan, ...), so that a slow spell of a shared machine falls on all of them.
 
     python bench/ingest.py [--traces 20000] [--text-files 5000] [--jobs-files 10000]
                            [--memory 10000,100000] [--dask] [--workdir /tmp/topo-bench]
-                           [--skip atlas,text,memory] [--repeat 3]
+                           [--skip atlas,text,jobs,memory] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -167,34 +170,52 @@ def child(name: str, args: list[str]) -> None:
 #: Runs of each task (``--repeat``): its least time is reported, and its largest peak.
 REPEAT = 1
 
+#: A task to time: its name, its arguments and the label it is printed with.
+Task = tuple[str, tuple[str, ...], str]
+
+
+def _once(name: str, args: tuple[str, ...]) -> dict[str, Any]:
+    """One run of a task in a fresh child process: its report."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", name, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{proc.stderr}")
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return report
+
+
+def run_together(*tasks: Task) -> list[tuple[float, float]]:
+    """Run tasks that are compared with each other :data:`REPEAT` times, taking turns (A,
+    B, A, B, ...: a slow spell of the machine then falls on both); for each, its least
+    seconds and largest peak memory (MB)."""
+    reports: list[list[dict[str, Any]]] = [[] for _ in tasks]
+    for _ in range(REPEAT):
+        for runs, (name, args, _) in zip(reports, tasks, strict=True):
+            runs.append(_once(name, args))
+    results = []
+    for runs, (_, _, label) in zip(reports, tasks, strict=True):
+        times = [float(r["seconds"]) for r in runs]
+        peak = max(float(r["peak_mb"]) for r in runs)
+        workers = max(float(r.get("worker_peak_mb") or 0) for r in runs)
+        seconds = min(times)
+        extra = f" (children {workers:.0f} MB each at most)" if workers else ""
+        tried = f" (best of {', '.join(f'{t:.2f}' for t in times)})" if len(times) > 1 else ""
+        print(
+            f"  {label:<16} {seconds:8.2f} s{tried}  peak {peak:7.0f} MB{extra}  "
+            f"{runs[-1]['result']}",
+            flush=True,
+        )
+        results.append((seconds, max(peak, workers)))
+    return results
+
 
 def run(name: str, *args: str, label: str | None = None) -> tuple[float, float]:
-    """Run a task in a fresh child process (:data:`REPEAT` times); its least seconds and
-    largest peak memory (MB)."""
-    times: list[float] = []
-    peak = workers = 0.0
-    for _ in range(REPEAT):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--child", name, *args],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            raise SystemExit(f"{name} failed:\n{proc.stderr}")
-        report = json.loads(proc.stdout.strip().splitlines()[-1])
-        times.append(float(report["seconds"]))
-        peak = max(peak, float(report["peak_mb"]))
-        workers = max(workers, float(report.get("worker_peak_mb") or 0))
-    seconds = min(times)
-    extra = f" (children {workers:.0f} MB each at most)" if workers else ""
-    runs = f" (best of {', '.join(f'{t:.2f}' for t in times)})" if len(times) > 1 else ""
-    print(
-        f"  {label or name:<16} {seconds:8.2f} s{runs}  peak {peak:7.0f} MB{extra}  "
-        f"{report['result']}",
-        flush=True,
-    )
-    return seconds, max(peak, workers)
+    """:func:`run_together` of one task."""
+    return run_together((name, args, label or name))[0]
 
 
 def _load() -> str:
@@ -209,7 +230,7 @@ def main() -> None:
     parser.add_argument("--memory", default="10000,100000")
     parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
-    parser.add_argument("--skip", default="", help="comma-separated: atlas, text, memory")
+    parser.add_argument("--skip", default="", help="comma-separated: atlas, text, jobs, memory")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each task: the least time is reported"
     )
@@ -230,14 +251,18 @@ def main() -> None:
         size = atlas.stat().st_size / 1e6
         print(f"RIPE Atlas JSON Lines: {args.traces} results, {size:.0f} MB")
         graph = str(work / "atlas-graph.json")
-        topo, _ = run("topo", str(atlas), graph, label="topo")
-        single, _ = run("topo", str(atlas), graph, "--jobs", "1", label="topo --jobs 1")
+        tasks: list[Task] = [
+            ("topo", (str(atlas), graph), "topo"),
+            ("topo", (str(atlas), graph, "--jobs", "1"), "topo --jobs 1"),
+            ("sagan", (str(atlas),), "sagan"),
+            ("orjson-edges", (str(atlas),), "orjson-edges"),
+            ("orjson-decode", (str(atlas),), "orjson-decode"),
+        ]
         if args.dask:
-            dask, _ = run("topo", str(atlas), graph, "--engine", "dask", "--jobs", "2",
-                          label="topo dask 2")  # fmt: skip
-        sagan, _ = run("sagan", str(atlas))
-        loop, _ = run("orjson-edges", str(atlas))
-        decode, _ = run("orjson-decode", str(atlas))
+            tasks.append(("topo", (str(atlas), graph, "--engine", "dask", "--jobs", "2"),
+                          "topo dask 2"))  # fmt: skip
+        timed = [seconds for seconds, _ in run_together(*tasks)]
+        topo, single, sagan, loop, decode = timed[:5]
         lines += [
             f"topo build vs sagan parsing:     {sagan / topo:5.2f}x faster (target >= 5x)"
             f"; --jobs 1: {sagan / single:5.2f}x",
@@ -246,13 +271,15 @@ def main() -> None:
             f"topo build vs orjson decode:     {topo / decode:5.2f}x slower",
         ]
         if args.dask:
-            lines.append(f"Dask (local, 2 workers) vs --jobs 1: {single / dask:5.2f}x faster")
+            lines.append(f"Dask (local, 2 workers) vs --jobs 1: {single / timed[5]:5.2f}x faster")
     if "text" not in skip:
         folder = work / f"text-{args.text_files}"
         _synth("text", folder, args.text_files)
         print(f"traceroute -n text: {args.text_files} files")
-        topo_text, _ = run("topo", str(folder), str(work / "text-graph.json"), label="topo")
-        jc, _ = run("jc", str(folder))
+        (topo_text, _), (jc, _) = run_together(
+            ("topo", (str(folder), str(work / "text-graph.json")), "topo"),
+            ("jc", (str(folder),), "jc"),
+        )
         lines.append(
             f"topo build vs jc parsing (text): {jc / topo_text:5.2f}x faster (target >= 2x)"
         )
@@ -261,8 +288,10 @@ def main() -> None:
         _synth("text", folder, args.jobs_files)
         print(f"traceroute -n text: {args.jobs_files} files, --jobs 1 and 2")
         out = str(work / "jobs-graph.json")
-        one, _ = run("topo", str(folder), out, "--jobs", "1", label="topo --jobs 1")
-        two, _ = run("topo", str(folder), out, "--jobs", "2", label="topo --jobs 2")
+        (one, _), (two, _) = run_together(
+            ("topo", (str(folder), out, "--jobs", "1"), "topo --jobs 1"),
+            ("topo", (str(folder), out, "--jobs", "2"), "topo --jobs 2"),
+        )
         lines.append(
             f"--jobs 2 vs --jobs 1 (text files): {one / two:5.2f}x faster (target >= 1.6x)"
         )
