@@ -2,10 +2,12 @@
 
 The input is cut into :class:`Unit` pieces in input order: groups of whole files, and line
 ranges of a large JSON Lines file (cut at line ends, each range knowing its first line
-number). Each unit is read, resolved and aggregated on its own
-(:func:`topo.pipeline.aggregate`) into a :class:`~topo.pipeline.Partial`; the parent merges
-the partials in input order, so the graph, the inference and the errors are the same as
-one process reading everything (the tests check node, edge and attribute equality).
+number). Runs of consecutive units are read, resolved and aggregated
+(:func:`topo.pipeline.aggregate`) into a :class:`~topo.pipeline.Partial` each, by the
+processes that share them out as they go (:class:`_Shares`: one that is done early takes
+over the later half of a slower one's units); the parent merges the partials in input
+order, so the graph, the inference and the errors are the same as one process reading
+everything (the tests check node, edge and attribute equality).
 
 Worker processes are forked (Linux): they inherit the parent's loaded published ranges and
 owner tables instead of loading them again, and open their own owner cache (SQLite is
@@ -55,13 +57,14 @@ from topo.progress import IngestProgress
 
 #: A JSON Lines file larger than this is cut into line ranges read by different workers.
 SPLIT_BYTES = 8 * 1024 * 1024
-#: Units per process: enough that the groups of units the processes read can be cut
-#: close to the shares :func:`_groups` aims at.
+#: Units per process: enough that the processes' ranges can be cut close to the shares
+#: :func:`_groups` aims at, and that one taking over units from another ends within
+#: about one unit (1/16 of its share) of it.
 UNITS_PER_JOB = 16
-#: How much more of the input this process reads than each worker: a worker also pickles
-#: its partial for this process (about 15 % of its reading time, 10,000 small text
-#: files), which this process meanwhile spends placing its own part of the graph (about
-#: half of that); equal shares would leave it waiting.
+#: How much more of the input this process's first range holds than each worker's: a
+#: worker also pickles its partial for this process (about 15 % of its reading time,
+#: 10,000 small text files), which this process meanwhile spends placing its own part of
+#: the graph (about half of that); ranges are taken over from there (:class:`_Shares`).
 PARENT_WEIGHT = 1.1
 #: The fewest bytes of files in one unit (many small files travel together).
 MIN_UNIT_BYTES = 256 * 1024
