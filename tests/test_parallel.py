@@ -217,12 +217,12 @@ def test_build_partial_with_two_workers_reports_errors_in_input_order(
     assert seen[-1].endswith("missing.txt: no such file or directory")
 
 
-@pytest.mark.parametrize("slow", ["worker", "this process"])
+@pytest.mark.parametrize(("slow", "jobs"), [("worker", 2), ("this process", 2), ("worker", 3)])
 def test_a_slow_process_s_units_are_taken_over_and_the_graph_is_the_same(
-    inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str
+    inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str, jobs: int
 ) -> None:
-    """One process made slow (a busy core): the other takes over the later half of its
-    range, as a piece of its own, and the merged graph and errors are those of one
+    """Processes made slow (a busy core): the others take over the later half of their
+    ranges, as pieces of their own, and the merged graph and errors are those of one
     process."""
     monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
     monkeypatch.setattr(parallel, "MIN_UNIT_BYTES", 16 * 1024)
@@ -247,11 +247,13 @@ def test_a_slow_process_s_units_are_taken_over_and_the_graph_is_the_same(
     monkeypatch.setattr(parallel, "aggregate_units", slowed)
     monkeypatch.setattr(parallel, "_merged", merged)
     two_errors: list[str] = []
-    two = finish(build_partial(inputs, Job(), jobs=2, report=lambda e: two_errors.append(str(e))))
-    units = parallel.plan_units(inputs, jobs=2)
+    two = finish(
+        build_partial(inputs, Job(), jobs=jobs, report=lambda e: two_errors.append(str(e)))
+    )
+    units = parallel.plan_units(inputs, jobs=jobs)
     assert len(units) > 8
     (read,) = pieces
-    assert len(read) > 2  # the two ranges, and at least one taken over
+    assert len(read) > jobs  # the ranges, and at least one taken over
     assert [u for piece in read for u in piece] == units  # each unit once, in order
     a = write_graph_json(one.graph, tmp_path / "one.json").read_bytes()
     b = write_graph_json(two.graph, tmp_path / "two.json").read_bytes()
