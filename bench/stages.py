@@ -132,7 +132,7 @@ def pickled(paths: list[str], count: int) -> None:
     groups = parallel._groups(units, count, parallel.PARENT_WEIGHT)
     resolver = OwnerResolver(ResolverConfig(use_cache=False))
     job = parallel.Job(config=ResolverConfig(use_cache=False))
-    partial, _ = parallel._run_group(groups[-1], job, resolver)
+    partial, _ = parallel._finished_group(groups[-1], job, resolver)  # as a worker sends it
     builder = partial.builder
     parts: list[tuple[str, Any]] = [
         ("whole partial", partial), ("builder", builder), ("verdicts", partial.verdicts),
