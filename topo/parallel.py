@@ -318,9 +318,12 @@ class _Shares:
 
     >>> shares = _Shares([0, 3, 3, 4])  # process 0: units 0-2, process 1: unit 3
     >>> shares.take(1), shares.take(1), shares.steal(1), shares.take(1), shares.take(0)
-    (3, None, 1, 2, 0)
-    >>> shares.take(0), shares.steal(0)
-    (None, None)
+    (3, None, 2, None, 0)
+    >>> shares.take(0), shares.take(0), shares.steal(0), shares.steal(1)
+    (1, None, None, None)
+    >>> shares = _Shares([0, 2, 2, 3])  # a worker leaves a last unit to its owner
+    >>> shares.take(0), shares.take(1), shares.take(1), shares.steal(1), shares.take(0)
+    (0, 2, None, None, 1)
     >>> shares = _Shares([0, 1, 1, 3])
     >>> shares.take(1), shares.take(0), shares.take(0), shares.steal(0), shares.steal(1)
     (1, 0, None, 2, None)
@@ -367,13 +370,13 @@ class _Shares:
         """
         bounds = self._bounds
         with self._lock():
-            count = len(bounds) // 2
-            left = [bounds[2 * p + 1] - bounds[2 * p] for p in range(count)]
-            victim = max(range(count), key=left.__getitem__)
-            if left[victim] < (1 if process == 0 else 2):
+            others = [p for p in range(len(bounds) // 2) if p != process]
+            left = {p: bounds[2 * p + 1] - bounds[2 * p] for p in others}
+            victim = max(others, key=left.__getitem__, default=process)
+            if victim == process or left[victim] < (1 if process == 0 else 2):
                 return None
             low, high = bounds[2 * victim], bounds[2 * victim + 1]
-            middle = low + left[victim] // 2
+            middle = low + (left[victim] // 2 if process == 0 else (left[victim] + 1) // 2)
             bounds[2 * victim + 1] = middle
             bounds[2 * process] = middle + 1
             bounds[2 * process + 1] = high
