@@ -101,7 +101,7 @@ def jobs(paths: list[str], out: Path, count: int) -> None:
         began, cpu = time.perf_counter(), time.process_time()
         pieces = real(*args, **kwargs)
         who = "this process" if os.getpid() == parent else f"worker {os.getpid()}"
-        units = "+".join(str(len(piece[1])) for piece in pieces)
+        units = "+".join(str(len(piece.units)) for piece in pieces)
         print(f"  {who:<13} read: {time.perf_counter() - began:5.2f} s "
               f"({time.process_time() - cpu:5.2f} cpu, units {units}), done {since()}",
               flush=True)  # fmt: skip

@@ -34,9 +34,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from topo.digest import TraceDigest
 from topo.errors import ParseError, TopoError
@@ -303,9 +302,15 @@ _COUNTERS: Any = None
 _UNITS: Sequence[Unit] = ()
 _SHARES: _Shares | None = None
 
-#: A part of the input one process read: the index of its first unit, its units, its
-#: partial and each unit's errors.
-_Piece = tuple[int, list[Unit], Partial, list[list[ParseError]]]
+
+class _Piece(NamedTuple):
+    """A run of consecutive units one process read: the index of its first unit, the
+    units, their partial and each unit's errors."""
+
+    first: int
+    units: list[Unit]
+    partial: Partial
+    errors: list[list[ParseError]]
 
 
 class _Shares:
@@ -411,7 +416,7 @@ def _read_shares(
             errors.append(unit_errors.copy())
             unit_errors.clear()
             index = shares.take(process)
-        pieces.append((first, taken, partial, errors))
+        pieces.append(_Piece(first, taken, partial, errors))
     return pieces
 
 
@@ -453,6 +458,10 @@ def _finished_group(
     return result
 
 
+def _first_unit(piece: _Piece) -> int:
+    return piece.first
+
+
 def _worker_share(process: int) -> list[_Piece]:
     """A worker's pieces, their graphs' derived attributes filled in (work the merge would
     otherwise leave to the parent alone)."""
@@ -460,7 +469,7 @@ def _worker_share(process: int) -> list[_Piece]:
     job, resolver = _WORKER
     pieces = _read_shares(process, _UNITS, job, resolver, _SHARES, _COUNTERS)
     for piece in pieces:
-        piece[2].builder.finish()
+        piece.partial.builder.finish()
     return pieces
 
 
@@ -580,18 +589,18 @@ def build_partial(
                 # while the workers finish: the first piece's nodes and edges into the
                 # graph, and every piece's derived attributes (what the final graph()
                 # would do after the merge, serially)
-                if mine and mine[0][0] == 0:
-                    mine[0][2].builder.place()
+                if mine and mine[0].first == 0:
+                    mine[0].partial.builder.place()
                 for piece in mine:
-                    piece[2].builder.finish()
+                    piece.partial.builder.finish()
                 while not pending.ready():
                     pending.wait(0.25)
                     if shown is not None:
                         shown()
-                pieces = sorted([*mine, *chain.from_iterable(pending.get())], key=itemgetter(0))
+                pieces = sorted([*mine, *chain.from_iterable(pending.get())], key=_first_unit)
                 if shown is not None:
                     shown()
-                return _merged(((p[1], (p[2], p[3])) for p in pieces), report)
+                return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
     finally:
         _COUNTERS = _SHARES = None
         _UNITS = ()
