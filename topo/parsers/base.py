@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Protocol, runtime_checkable
 
 from topo.errors import ParseError
-from topo.model import MplsLabel, Reply, Trace
+from topo.model import Hop, MplsLabel, Reply, Trace
 
 #: How much of an input the detectors look at.
 SNIFF_BYTES = 64 * 1024
@@ -118,6 +118,17 @@ def _non_blank_lines(text: str, limit: int) -> tuple[str, ...]:
             if len(out) >= limit:
                 break
     return tuple(out)
+
+
+def reached_from(dst: str | None, hops: Iterable[Hop]) -> bool | None:
+    """Whether a hop answered from ``dst``, ``None`` when the destination is unknown: how
+    a trace whose tool prints no verdict of its own reached its destination.
+
+    >>> hops = [Hop(1, (Reply("192.0.2.1", 0.5),)), Hop(2, (Reply("192.0.2.9", 1.0),))]
+    >>> reached_from("192.0.2.9", hops), reached_from("192.0.2.7", hops), reached_from(None, hops)
+    (True, False, None)
+    """
+    return None if dst is None else any(dst in hop.addresses for hop in hops)
 
 
 @functools.lru_cache(maxsize=8)

@@ -53,7 +53,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines
+from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines, reached_from
 
 NAME = "cisco-ios"
 DESCRIPTION = "Cisco IOS / IOS-XE / IOS-XR traceroute text (msec RTTs, MPLS labels, AS numbers)"
@@ -229,7 +229,7 @@ class _TraceBuilder:
 
     def build(self) -> Trace:
         dst = self.fields.get("dst")
-        reached = None if dst is None else any(dst in hop.addresses for hop in self.hops)
+        reached = reached_from(dst, self.hops)
         return Trace(
             dst=dst,
             hops=tuple(self.hops),

@@ -55,7 +55,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem
+from topo.parsers.base import ParseItem, reached_from
 from topo.parsers.json_input import first_json_char, iter_json_records
 from topo.parsers.scamper_json import icmp_flags
 
@@ -206,7 +206,7 @@ def flow_to_trace(key: str, probes: list[Any], *, origin: Origin) -> tuple[Trace
         src=src,
         protocol="udp",
         started=datetime.fromtimestamp(min(times), UTC) if times else None,
-        reached=None if dst is None else any(dst in hop.addresses for hop in hops),
+        reached=reached_from(dst, hops),
         format=NAME,
         origin=origin,
         meta=meta,

@@ -34,7 +34,7 @@ from topo.classify import is_address
 from topo.digest import TraceDigest
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, non_blank_lines, reached_from
 from topo.speedups import native
 
 NAME = "linux-traceroute"
@@ -279,7 +279,7 @@ class _TraceBuilder:
 
     def build(self) -> Trace:
         dst = self.fields.get("dst")
-        reached = None if dst is None else any(dst in hop.addresses for hop in self.hops)
+        reached = reached_from(dst, self.hops)
         return Trace(
             dst=dst,
             hops=tuple(self.hops),

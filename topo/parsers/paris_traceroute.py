@@ -55,7 +55,7 @@ from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import linux_traceroute
-from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines
+from topo.parsers.base import ParseItem, ascii_lower, non_blank_lines, reached_from
 
 NAME = "paris-traceroute"
 DESCRIPTION = "Paris traceroute text: hop-by-hop and exhaustive (-a exh) modes, MPLS lines, !T<n>"
@@ -206,7 +206,7 @@ class _TraceBuilder:
 
     def build(self) -> Trace:
         dst = self.fields.get("dst")
-        reached = None if dst is None else any(dst in hop.addresses for hop in self.hops)
+        reached = reached_from(dst, self.hops)
         return Trace(
             dst=dst,
             hops=tuple(self.hops),

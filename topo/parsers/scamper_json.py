@@ -65,7 +65,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
-from topo.parsers.base import ParseItem
+from topo.parsers.base import ParseItem, reached_from
 from topo.parsers.json_input import first_json_char, iter_json_records
 
 NAME = "scamper-json"
@@ -453,7 +453,7 @@ def tracelb_to_trace(
         src=src,
         protocol=protocol_of(obj.get("method")),
         started=_started(obj.get("start")),
-        reached=None if dst is None else any(dst in hop.addresses for hop in hops),
+        reached=reached_from(dst, hops),
         format=NAME,
         origin=origin,
         meta=meta,

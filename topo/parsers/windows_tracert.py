@@ -65,7 +65,7 @@ from typing import Any
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, Origin, Reply, Trace
-from topo.parsers.base import ParseItem, non_blank_lines
+from topo.parsers.base import ParseItem, non_blank_lines, reached_from
 
 NAME = "windows-tracert"
 DESCRIPTION = "Windows tracert text in any language (cmd.exe or PowerShell; -d, -6; UTF-16/CP932)"
@@ -289,7 +289,7 @@ class _TraceBuilder:
 
     def build(self) -> Trace:
         dst = self.fields.get("dst")
-        reached = None if dst is None else any(dst in hop.addresses for hop in self.hops)
+        reached = reached_from(dst, self.hops)
         meta = dict(self.meta)
         if self.complete:
             meta["complete"] = True
