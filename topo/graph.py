@@ -423,12 +423,11 @@ class GraphBuilder:
         counts, the first :data:`TRACE_ID_CAP` trace ids, least RTTs and gaps, names, MPLS
         stacks, TTLs and (exact) RTT sums all combine as if one builder had read both.
         """
-        if self.finished or other.finished:  # both then, and so is the result
+        finished = self.finished or other.finished
+        if finished:  # both then, and so is the result
             self.finish()
             other.finish()
-            self._merge_finished_nodes(other)
-        else:
-            self._merge_nodes(other)
+        self._merge_nodes(other, finished)
         edges = self.edges
         for pair, theirs in other.edges.items():
             mine = edges.get(pair)
@@ -446,31 +445,24 @@ class GraphBuilder:
             _take_new_keys(mine, theirs)
         self.graph_attrs["trace_paths"].update(other.graph_attrs["trace_paths"])
 
-    def _merge_nodes(self, other: GraphBuilder) -> None:
+    def _merge_nodes(self, other: GraphBuilder, finished: bool) -> None:
+        """The nodes of :meth:`merge`. Of ``finished`` builders, a node both hold gets its
+        derived attributes again (least deltas need nothing: rounding keeps their order);
+        of others, the TTL sets merge."""
         nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
         for key, theirs in other.nodes.items():
             mine = nodes.get(key)
             if mine is None:
                 nodes[key] = theirs
                 rtt_ns[key] = other.rtt_ns.get(key, 0)
-                ttl_sets[key] = other.ttl_sets.get(key, set())
-                continue
-            _merge_node(mine, theirs)
-            rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
-            ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
-
-    def _merge_finished_nodes(self, other: GraphBuilder) -> None:
-        """:meth:`_merge_nodes` for finished builders: a node both hold gets its derived
-        attributes again (least deltas need nothing: rounding keeps their order)."""
-        nodes, rtt_ns = self.nodes, self.rtt_ns
-        for key, theirs in other.nodes.items():
-            mine = nodes.get(key)
-            if mine is None:
-                nodes[key] = theirs
-                rtt_ns[key] = other.rtt_ns.get(key, 0)
+                if not finished:
+                    ttl_sets[key] = other.ttl_sets.get(key, set())
                 continue
             _merge_node(mine, theirs)
             total = rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
+            if not finished:
+                ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
+                continue
             mine["rtt_sum"] = total / NS_PER_MS
             if theirs.get("ttls"):
                 mine["ttls"] = sorted({*mine.get("ttls", ()), *theirs["ttls"]})

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -400,23 +401,16 @@ def _read_shares(
     """What ``process`` reads of a ``--jobs`` build: its range, then the ranges it takes
     from slower processes, one piece each."""
     pieces: list[_Piece] = []
-    unit_errors: list[ParseError] = []
     index = shares.take(process)
     while index is not None or (index := shares.steal(process)) is not None:
-        first, partial = index, Partial()
-        taken: list[Unit] = []
-        errors: list[list[ParseError]] = []
+        piece = _Piece(index, [], Partial(), [])
         while index is not None:
             unit = units[index]
-            aggregate_units(
-                [unit], job, resolver, lambda _, error: unit_errors.append(error),
-                counters=counters, after_unit=after_unit, into=partial,
-            )  # fmt: skip
-            taken.append(unit)
-            errors.append(unit_errors.copy())
-            unit_errors.clear()
+            _, unit_errors = _run_group([unit], job, resolver, counters, after_unit, piece.partial)
+            piece.units.append(unit)
+            piece.errors.extend(unit_errors)
             index = shares.take(process)
-        pieces.append(_Piece(first, taken, partial, errors))
+        pieces.append(piece)
     return pieces
 
 
@@ -437,13 +431,14 @@ def _run_group(
     resolver: OwnerResolver,
     counters: Any = None,
     after_unit: Callable[[], None] | None = None,
+    into: Partial | None = None,
 ) -> tuple[Partial, list[list[ParseError]]]:
-    """Aggregate consecutive units; each unit's errors apart (the parent reports them,
-    capped per file)."""
+    """Aggregate consecutive units (``into``: going on with the partial of the units just
+    before); each unit's errors apart (the parent reports them, capped per file)."""
     errors: dict[int, list[ParseError]] = {id(unit): [] for unit in units}
     partial = aggregate_units(
         units, job, resolver, lambda unit, error: errors[id(unit)].append(error),
-        counters=counters, after_unit=after_unit,
+        counters=counters, after_unit=after_unit, into=into,
     )  # fmt: skip
     return partial, [errors[id(unit)] for unit in units]
 
@@ -456,10 +451,6 @@ def _finished_group(
     result = _run_group(units, job, resolver, counters)
     result[0].builder.finish()
     return result
-
-
-def _first_unit(piece: _Piece) -> int:
-    return piece.first
 
 
 def _worker_share(process: int) -> list[_Piece]:
@@ -597,7 +588,8 @@ def build_partial(
                     pending.wait(0.25)
                     if shown is not None:
                         shown()
-                pieces = sorted([*mine, *chain.from_iterable(pending.get())], key=_first_unit)
+                pieces = [*mine, *chain.from_iterable(pending.get())]
+                pieces.sort(key=attrgetter("first"))
                 if shown is not None:
                     shown()
                 return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
