@@ -81,6 +81,26 @@ def test_the_json_lines_file_is_cut_into_line_ranges(
     assert [u.error is not None for u in units][-1]  # the missing file, in its place
 
 
+def test_line_starts_scanned_in_small_chunks_match_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut points found chunk by chunk (chunks of 1 to 64 bytes, so that lines and new
+    lines straddle them) are those the whole file's bytes give."""
+    rng = random.Random(7)
+    for trial in range(400):
+        monkeypatch.setattr(parallel, "SCAN_BYTES", rng.choice([1, 2, 3, 5, 8, 64]))
+        data = bytes(rng.choice(b"ab\n") for _ in range(rng.randint(0, 60)))
+        path = tmp_path / f"{trial}.jsonl"
+        path.write_bytes(data)
+        cuts = [0, *(rng.randint(0, len(data) + 2) for _ in range(rng.randint(0, 6)))]
+        expected = []
+        for cut in sorted(cuts):
+            at = 0 if cut == 0 else data.find(b"\n", max(cut - 1, 0)) + 1
+            if (at or cut == 0) and (not expected or expected[-1][0] != at):
+                expected.append((at, data[:at].count(b"\n") + 1))
+        assert parallel._line_starts(str(path), cuts) == expected, (data, cuts)
+
+
 def test_ranges_read_the_same_digests_as_the_whole_file(
     inputs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import logging
-import mmap
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -108,25 +107,46 @@ def default_jobs() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+#: Bytes read at a time when :func:`_line_starts` scans a file.
+SCAN_BYTES = 1 << 20
+
+
 def _line_starts(path: str, cuts: Sequence[int]) -> list[tuple[int, int]]:
-    """For each cut (a byte offset), the first line start at or after it and that line's
-    number, ``(offset, line)``; cuts past the last line end are dropped."""
-    starts: list[int] = []
-    with (
-        Path(path).open("rb") as handle,
-        mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm,
-    ):
+    r"""For each cut (a byte offset), the first line start at or after it and that line's
+    number, ``(offset, line)`` (the file's end, when its last line ends just after a
+    cut); cuts past the last line end are dropped, and cuts that share a line start
+    give it once.
+
+    The file is read once, :data:`SCAN_BYTES` at a time, so that cutting a file of any
+    size takes no more memory than that (a memory map of the whole file
+    would count its every page in this process's resident size).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile("wb", suffix=".jsonl", delete=False) as f:
+    ...     _ = f.write(b"a\nbb\nccc\n")
+    >>> _line_starts(f.name, [0, 1, 2, 3, 9, 10])
+    [(0, 1), (2, 2), (5, 3), (9, 4)]
+    """
+    found: list[tuple[int, int]] = []
+    with Path(path).open("rb", buffering=0) as handle:
+        offset, line = 0, 1  # the chunk's first byte: its offset and line number
+        chunk = handle.read(SCAN_BYTES)
         for cut in sorted(cuts):
-            at = 0 if cut == 0 else mm.find(b"\n", cut - 1) + 1
-            if at > 0 or cut == 0:
-                starts.append(at)
-        found = []
-        line, counted = 1, 0
-        for start in starts:
-            for low in range(counted, start, 1 << 20):
-                line += mm[low : min(low + (1 << 20), start)].count(b"\n")
-            counted = start
-            found.append((start, line))
+            if found and cut <= found[-1][0]:
+                continue  # the line start found last is this cut's too
+            if cut == 0:
+                found.append((0, 1))
+                continue
+            # just after the first new line at or after cut - 1
+            newline = -1
+            while chunk and (newline := chunk.find(b"\n", max(cut - 1 - offset, 0))) < 0:
+                line += chunk.count(b"\n")
+                offset += len(chunk)
+                chunk = handle.read(SCAN_BYTES)
+            if newline < 0:
+                break  # past the last line end
+            at = offset + newline + 1
+            found.append((at, line + chunk.count(b"\n", 0, newline + 1)))
     return found
 
 
