@@ -9,9 +9,11 @@ byte-identical (nodes, edges, every attribute, the inference) and stderr the sam
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import pickle
 import random
+import re
 import subprocess
 import sys
 import time
@@ -133,6 +135,53 @@ def test_jobs_2_and_dask_build_the_same_graph_as_one_process(
     assert [line for line in dask_err.splitlines() if "topo:" not in line] == [
         line for line in one_err.splitlines() if "topo:" not in line
     ]
+
+
+def _on_a_terminal(args: list[str]) -> str:
+    """What ``topo`` writes to standard error when it is a terminal (a pseudo-terminal
+    here), its JSON Lines files cut as in :func:`_build`."""
+    import pty
+
+    code = (
+        "import sys, topo.parallel as p; p.SPLIT_BYTES = 256 * 1024; "
+        "from topo.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    leader, follower = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=follower,
+    ) as process:  # fmt: skip
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: the process is done
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+        assert process.wait(timeout=600) in (0, 1)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_the_progress_line_says_how_much_is_read_and_what_follows(
+    inputs: list[str], tmp_path: Path
+) -> None:
+    build = ["build", *inputs[:2], "--offline", "--no-cache", "--graph-json",
+             str(tmp_path / "g.json"), "--jobs", "2"]  # fmt: skip
+    shown = _on_a_terminal(build).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.strip() for line in shown.splitlines() if re.match(r"topo: [0-9]", line)]
+    size = sum(Path(p).stat().st_size for p in parallel.iter_input_paths(inputs[:2]))
+    reading = [line for line in lines if " of " in line and " MB (" in line]
+    assert reading and all(f" of {size / 1e6:.1f} MB (" in line for line in reading)
+    stages = [line.split("; ", 1)[1] for line in lines if "; " in line]
+    assert stages[0].startswith("merging ") and stages[-1] == "building the graph", lines
+    traces = len(json.loads((tmp_path / "g.json").read_bytes())["graph"]["trace_paths"])
+    final = [line for line in lines if "; " not in line and " of " not in line]
+    assert final[-1].startswith(f"topo: 121 files, {size / 1e6:.1f} MB, {traces:,} traces (")
+    assert not re.search(r"topo: [0-9]", _on_a_terminal([*build, "--quiet"]))
 
 
 def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_path: Path) -> None:

@@ -247,3 +247,32 @@ def test_progress_is_silent_off_a_terminal() -> None:
     shown.traces(5)
     shown.close()
     assert "1 file, 0.0 MB, 5 traces" in stream.getvalue()
+
+
+def test_progress_estimates_the_rest_and_keeps_the_reading_rate_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr("topo.progress.time.monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    progress = IngestProgress(stream, enabled=True, interval=0)
+    progress.expect(8_000_000)
+    progress.file("a")
+    progress.read(2_000_000)
+    progress.traces(1000)
+    clock[0] += 1.0  # too early to guess
+    assert progress.text() == "1 file, 2.0 of 8.0 MB (25%), 1,000 traces (1,000 traces/s)"
+    clock[0] += 3.0
+    progress.read(2_000_000)
+    progress.traces(3000)  # half read in 4 s: about 4 s more
+    assert progress.text().endswith("(50%), 4,000 traces (1,000 traces/s), about 4 s left")
+    progress.read(4_000_000)
+    progress.traces(4000)
+    clock[0] += 4.0
+    progress.stage("merging 2 parts")
+    clock[0] += 30.0  # merging takes long: the rate is still the reading's
+    assert progress.text() == "1 file, 8.0 MB, 8,000 traces (1,000 traces/s); merging 2 parts"
+    progress.close()
+    last = stream.getvalue().rsplit("\r", 1)[1]  # padded over the longer line before it
+    assert last.endswith("\n")
+    assert last.rstrip() == "topo: 1 file, 8.0 MB, 8,000 traces (1,000 traces/s)"

@@ -572,6 +572,8 @@ def build_partial(
     """
     global _COUNTERS, _SHARES, _UNITS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
+    if progress is not None:
+        progress.expect(None if "-" in paths else sum(u.size for u in units))
     readable = [u for u in units if u.error is None]
     own = resolver is None
     active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
@@ -610,8 +612,9 @@ def build_partial(
                         shown()
                 pieces = [*mine, *chain.from_iterable(pending.get())]
                 pieces.sort(key=attrgetter("first"))
-                if shown is not None:
+                if shown is not None and progress is not None:
                     shown()
+                    progress.stage(f"merging {len(pieces)} parts")
                 return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
     finally:
         _COUNTERS = _SHARES = None
@@ -671,6 +674,8 @@ def build_partial_dask(
     if "-" in paths:
         raise TopoError("--engine dask reads files, not standard input")
     units = plan_units(paths, jobs=max(jobs, 2), format=job.format, encoding=job.encoding)
+    if progress is not None:
+        progress.expect(sum(u.size for u in units))
     job = replace(job, config=job.config or ResolverConfig(use_cache=False))
     cluster = None
     if scheduler is None:
@@ -690,4 +695,5 @@ def build_partial_dask(
             progress.file("")
             progress.read(units_done.size)
             progress.traces(partial.traces)
+        progress.stage(f"merging {len(partials)} parts")
     return _merged((([u], p) for u, p in zip(units, partials, strict=True)), report)

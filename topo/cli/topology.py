@@ -80,6 +80,7 @@ def merge_inputs(
                 paths, job, jobs=jobs or default_jobs(), resolver=resolver,
                 report=ctx.obj.report, progress=progress,
             )  # fmt: skip
+        progress.stage("building the graph")
         topology = finish_topology(partial)
         progress.close()
         public = [a for a in topology.answers.values() if not a.classification.special]
