@@ -8,6 +8,7 @@ byte-identical (nodes, edges, every attribute, the inference) and stderr the sam
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import os
@@ -28,6 +29,7 @@ from topo.graph_json import write_graph_json
 from topo.inputs import read_digests
 from topo.parallel import Job, build_partial, plan_units
 from topo.pipeline import Partial, aggregate, finish
+from topo.progress import IngestProgress
 from topo.steps import view_digest
 
 from .test_scale import _synth
@@ -182,6 +184,23 @@ def test_the_progress_line_says_how_much_is_read_and_what_follows(
     final = [line for line in lines if "; " not in line and " of " not in line]
     assert final[-1].startswith(f"topo: 121 files, {size / 1e6:.1f} MB, {traces:,} traces (")
     assert not re.search(r"topo: [0-9]", _on_a_terminal([*build, "--quiet"]))
+
+
+def test_inputs_that_make_one_group_are_read_by_this_process_with_its_progress(
+    inputs: list[str], tmp_path: Path
+) -> None:
+    """A small unit before a large one that is not cut (one group for --jobs 2) is read
+    here, the progress line counting it as with --jobs 1."""
+    head = tmp_path / "head.jsonl"
+    head.write_text("".join(Path(inputs[0]).read_text().splitlines(True)[:80]))
+    paths = [str(head), inputs[0]]
+    units = plan_units(paths, jobs=2)
+    assert len(units) == 2 and len(parallel._groups(units, 2, parallel.PARENT_WEIGHT)) == 1
+    progress = IngestProgress(io.StringIO(), enabled=True, interval=0)
+    errors: list[ParseError] = []
+    partial = build_partial(paths, Job(), jobs=2, report=errors.append, progress=progress)
+    assert (progress.files, progress.count) == (2, partial.traces) and partial.traces > 1000
+    assert progress.bytes == sum(Path(p).stat().st_size for p in paths)
 
 
 def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_path: Path) -> None:

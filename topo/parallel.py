@@ -579,19 +579,17 @@ def build_partial(
     active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
     try:
         forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
-        if jobs <= 1 or len(readable) <= 1 or "-" in paths or not forkable:
+        groups = _groups(units, jobs, PARENT_WEIGHT)
+        if len(groups) == 1 or len(readable) <= 1 or "-" in paths or not forkable:
             with no_cycle_collection():
                 cap = _ErrorCap(report)
                 total = aggregate_units(units, job, active, cap.add, progress=progress)
                 cap.flush()
                 return total
         active.preload()  # loaded once here, inherited by every worker
-        groups = _groups(units, jobs, PARENT_WEIGHT)
         context = multiprocessing.get_context("fork")
         _COUNTERS = counters = context.Array("q", 3)
         with no_cycle_collection():  # in the parent, and in the workers it forks
-            if len(groups) == 1:
-                return _merged([(groups[0], _run_group(groups[0], job, active))], report)
             _UNITS, _SHARES = units, (shares := _Shares.of(groups, context))
             with context.Pool(len(groups) - 1, _start_worker, (job, active)) as pool:
                 pending = pool.map_async(_worker_share, range(1, len(groups)), chunksize=1)
