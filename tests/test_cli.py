@@ -148,3 +148,55 @@ def test_readme_documents_every_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_line = next(line for line in match.group(1).splitlines() if "pytest" in line)
     assert test_line.strip() in ci, "CI must run exactly the README's test command"
+
+
+def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> None:
+    """A build waiting on its standard input is interrupted as a terminal's Ctrl-C does
+    (SIGINT to its process group): one line, exit 130, the earlier output file intact."""
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "graph.json"
+    out.write_text("the graph of an earlier run")
+    code = "import sys; print('ready', flush=True); from topo.cli import main; main(sys.argv[1:])"
+    args = ["build", "-", "--offline", "--no-cache", "--graph-json", str(out), "--jobs", "1"]
+    with subprocess.Popen(
+        [sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, start_new_session=True,
+    ) as process:  # fmt: skip
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(GOOD.read_bytes()[:200])  # half a trace, and no end of input
+        process.stdin.flush()
+        assert process.stdout.readline() == b"ready\n"
+        time.sleep(2.0)  # into the reading of standard input
+        os.killpg(process.pid, signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert err.decode().strip().splitlines()[-1] == "topo: interrupted"
+    assert out.read_text() == "the graph of an earlier run"
+    assert [p.name for p in tmp_path.iterdir()] == ["graph.json"]
+
+
+def test_an_output_that_fails_midway_leaves_the_earlier_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page is written under a temporary name: a failure while writing it (here, the
+    disk filling up) keeps the earlier page and leaves no partial file."""
+    import topo.atomic
+
+    page = tmp_path / "out" / "page.html"
+    page.parent.mkdir()
+    page.write_text("<p>earlier</p>")
+    real_write = Path.write_text
+
+    def disk_full(self: Path, data: str, *args: object, **kwargs: object) -> int:
+        real_write(self, data[: len(data) // 2], encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(topo.atomic.Path, "write_text", disk_full)
+    code, _, err = run("build", str(GOOD), "--offline", "--no-cache", "-o", str(page))
+    assert code == 1
+    assert err.splitlines()[-1] == f"topo: {page}: cannot write: No space left on device"
+    assert page.read_text() == "<p>earlier</p>"
+    assert [p.name for p in page.parent.iterdir()] == ["page.html"]

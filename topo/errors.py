@@ -1,7 +1,8 @@
 """One exception hierarchy for topo, each kind carrying the exit code the CLI maps it to.
 
 Exit codes for every command: 0 success; 1 some inputs failed (the rest was processed);
-2 bad usage; 3 a ``--fail-on`` condition held; 77 missing privilege (live tracing).
+2 bad usage; 3 a ``--fail-on`` condition held; 77 missing privilege (live tracing); 130
+interrupted (Ctrl-C).
 
 >>> err = ParseError("bad hop line", path="t.txt", line=4)
 >>> str(err), err.exit_code
@@ -15,6 +16,7 @@ EXIT_INPUT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_CONDITION = 3
 EXIT_NO_PRIVILEGE = 77
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command Ctrl-C stopped
 
 
 class TopoError(Exception):
@@ -37,6 +39,17 @@ class PrivilegeError(TopoError):
 
 class InvalidAddressError(TopoError, ValueError):
     """A string is not an IPv4 or IPv6 address."""
+
+
+class OutputError(TopoError, OSError):
+    """An output file could not be written (no space, no permission, a read-only folder).
+
+    >>> str(OutputError("out/page.html", OSError(28, "No space left on device")))
+    'out/page.html: cannot write: No space left on device'
+    """
+
+    def __init__(self, path: object, cause: OSError):
+        super().__init__(f"{path}: cannot write: {cause.strerror or cause}")
 
 
 class ParseError(TopoError):

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 
 import networkx as nx
 
+from topo.atomic import replacing
 from topo.graph import edge_count
 from topo.pipeline import no_cycle_collection
 
@@ -57,10 +58,9 @@ def write_graph_json(G: nx.DiGraph, path: str | Path, *, jobs: int = 1) -> Path:
     if orjson is None or G.is_multigraph():
         return _write_with_json(G, target)
     dumps = orjson.dumps
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     part = target.with_name(f".{target.name}.{os.getpid()}.edges.tmp")
     try:
-        with no_cycle_collection(), temporary.open("wb") as out:
+        with replacing(target) as temporary, no_cycle_collection(), temporary.open("wb") as out:
             helper = _start_edge_writer(G, part, jobs)  # forked before anything is written
             try:
                 out.write(b'{\n "directed": %s,\n "multigraph": false,\n "graph": {'
@@ -75,13 +75,8 @@ def write_graph_json(G: nx.DiGraph, path: str | Path, *, jobs: int = 1) -> Path:
                     helper[1].terminate()
                     helper[1].join()
             out.write(b"\n}\n")
-        temporary.replace(target)
-    except TypeError:  # a value orjson cannot write
-        temporary.unlink(missing_ok=True)
+    except TypeError:  # a value orjson cannot write (the temporary file is gone)
         _write_with_json(G, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     finally:
         part.unlink(missing_ok=True)
     return target

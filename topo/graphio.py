@@ -23,6 +23,8 @@ from xml.etree import ElementTree
 
 import networkx as nx
 
+from topo.atomic import replacing, write_atomically
+
 _JSON_PREFIX = "json:"
 
 
@@ -68,7 +70,8 @@ def _restore(G: nx.DiGraph) -> nx.DiGraph:
 def write_graphml(G: nx.DiGraph, path: str | Path) -> Path:
     """Write GraphML (attribute types inferred per key); returns the path."""
     target = Path(path)
-    nx.write_graphml(_portable(G), target, named_key_ids=True)
+    with replacing(target) as temporary:
+        nx.write_graphml(_portable(G), temporary, named_key_ids=True)
     return target
 
 
@@ -85,17 +88,18 @@ def write_gexf(G: nx.DiGraph, path: str | Path) -> Path:
     Gephi shows; :func:`read_gexf` reads it back.
     """
     target = Path(path)
-    nx.write_gexf(_portable(G), target)
-    tree = ElementTree.parse(target)
-    root = tree.getroot()
-    namespace = root.tag.partition("}")[0] + "}" if root.tag.startswith("{") else ""
-    ElementTree.register_namespace("", namespace.strip("{}"))
-    meta = root.find(f"{namespace}meta")
-    if meta is None:
-        meta = ElementTree.SubElement(root, f"{namespace}meta")
-    description = ElementTree.SubElement(meta, f"{namespace}description")
-    description.text = _encode(G.graph)
-    tree.write(target, encoding="utf-8", xml_declaration=True)
+    with replacing(target) as temporary:
+        nx.write_gexf(_portable(G), temporary)
+        tree = ElementTree.parse(temporary)
+        root = tree.getroot()
+        namespace = root.tag.partition("}")[0] + "}" if root.tag.startswith("{") else ""
+        ElementTree.register_namespace("", namespace.strip("{}"))
+        meta = root.find(f"{namespace}meta")
+        if meta is None:
+            meta = ElementTree.SubElement(root, f"{namespace}meta")
+        description = ElementTree.SubElement(meta, f"{namespace}description")
+        description.text = _encode(G.graph)
+        tree.write(temporary, encoding="utf-8", xml_declaration=True)
     return target
 
 
@@ -115,10 +119,8 @@ def read_gexf(path: str | Path) -> nx.DiGraph:
 
 def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
     """Write node-link JSON (lists and None stay native JSON); returns the path."""
-    target = Path(path)
     data = nx.node_link_data(G, edges="edges")
-    target.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return target
+    return write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def read_graph_json(path: str | Path) -> nx.DiGraph:

@@ -3,7 +3,7 @@
 Every command maps library errors to one line on stderr (``path:line: what is wrong``) and
 an exit code: 0 success; 1 some inputs failed (the rest was processed and printed); 2 bad
 usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal error (a bug:
-``--debug`` shows its traceback).
+``--debug`` shows its traceback); 130 interrupted (Ctrl-C: no output is left half-written).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from topo.atomic import replacing, write_atomically
 from topo.cli.app import encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.cli.topology import load_set
@@ -113,15 +114,16 @@ def compare(
     else:
         _print_comparison(comparison)
     if csv_path is not None:
-        csv_path.parent.mkdir(parents=True, exist_ok=True)
-        with csv_path.open("w", newline="", encoding="utf-8") as handle:
+        with (
+            replacing(csv_path) as temporary,
+            temporary.open("w", newline="", encoding="utf-8") as handle,
+        ):
             writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
             writer.writeheader()
             for pair in comparison.pairs:
                 writer.writerow(pair.row())
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(render_comparison_html(comparison), encoding="utf-8")
+        write_atomically(output, render_comparison_html(comparison))
         click.echo(f"{output}: {len(comparison.pairs)} pairs", err=as_json)
     finish(ctx)
 
@@ -169,8 +171,7 @@ def report(
     document = build_report(traces, answers, name=name, lang=lang, manifests=manifests,
                             figures=figures, online=online, data_dates=dates)  # fmt: skip
     rendered = render_markdown(document) if output.suffix == ".md" else render_html(document)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(rendered, encoding="utf-8")
+    write_atomically(output, rendered)
     click.echo(f"{output}: {document.verdict}")
     finish(ctx)
 

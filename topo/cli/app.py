@@ -3,7 +3,7 @@
 Every command maps library errors to one line on stderr (``path:line: what is wrong``) and
 an exit code: 0 success; 1 some inputs failed (the rest was processed and printed); 2 bad
 usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal error (a bug:
-``--debug`` shows its traceback).
+``--debug`` shows its traceback); 130 interrupted (Ctrl-C: no output is left half-written).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import click
 from topo import __version__, pipeline
 from topo.addresses import is_address, sort_key
 from topo.display import terminal_safe
-from topo.errors import EXIT_INPUT_FAILED, EXIT_OK, ParseError, TopoError
+from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError, TopoError
 from topo.inputs import read_traces
 from topo.model import Trace
 from topo.parsers import PARSERS
@@ -39,7 +39,8 @@ class CliState:
 
 
 class TopoGroup(click.Group):
-    """Turns TopoError into a one-line message and its exit code (``--debug``: traceback)."""
+    """Turns TopoError into a one-line message and its exit code, and Ctrl-C into
+    ``topo: interrupted`` and 130 (``--debug``: the traceback)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -49,6 +50,13 @@ class TopoGroup(click.Group):
                 raise
             click.echo(f"topo: {terminal_safe(str(err))}", err=True)
             ctx.exit(err.exit_code)
+        except KeyboardInterrupt:
+            if _debug(ctx):
+                raise
+            # on a new line: a progress line may be open
+            newline = "\n" if sys.stderr.isatty() else ""
+            click.echo(f"{newline}topo: interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:
             sys.stderr.close()  # the reader went away (e.g. `| head`): not an error
             ctx.exit(EXIT_OK)

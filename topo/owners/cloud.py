@@ -25,9 +25,7 @@ import gzip
 import hashlib
 import json
 import marshal
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from topo.atomic import write_atomically
 from topo.errors import TopoError
 from topo.prefixmap import Compiled, PrefixMap
 
@@ -330,15 +329,6 @@ def _write_cache(
         return
     blob = _MAGIC + key + hashlib.sha256(payload).digest() + payload
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".cloud-ranges-", suffix=".tmp", dir=path.parent)
-        temporary = Path(name)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(blob)
-            temporary.replace(path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        write_atomically(path, blob)
     except OSError:
         return

@@ -13,14 +13,13 @@ Example (needs the network, or a mirror)::
 
 from __future__ import annotations
 
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from topo.atomic import write_atomically
 from topo.errors import TopoError
 from topo.owners.cloud import DATASETS, Dataset, read_dataset_bytes, user_data_dir
 
@@ -50,20 +49,6 @@ def _download(url: str, timeout: float) -> bytes:
     return data
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def update_dataset(
     dataset: Dataset, *, mirror: str | None, data_dir: Path, timeout: float
 ) -> UpdateResult:
@@ -77,7 +62,7 @@ def update_dataset(
     except (urllib.error.URLError, OSError, TopoError) as err:
         return UpdateResult(dataset.filename, url, error=str(err))
     target = data_dir / "cloud" / dataset.filename
-    _write_atomically(target, raw)
+    write_atomically(target, raw, sync=True)
     return UpdateResult(dataset.filename, url, target, date, len(ranges))
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import networkx as nx
 
+from topo.atomic import replacing
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
 from topo.render.layout import compute_layout
 from topo.render.pagedata import default_title, page_data
@@ -112,7 +113,9 @@ def figure(
     if data.legend:
         ax.legend(loc="upper left", bbox_to_anchor=(0, -0.02), ncol=4, fontsize=7, frameon=False)
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target, dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with replacing(target) as temporary:  # the format from the target's name
+            fig.savefig(temporary, format=target.suffix[1:] or None, dpi=dpi, bbox_inches="tight")
+    finally:
+        plt.close(fig)
     return target

@@ -30,6 +30,7 @@ import jinja2
 import networkx as nx
 from markupsafe import Markup
 
+from topo.atomic import write_atomically
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
 from topo.render.layout import compute_layout
 from topo.render.pagedata import PHYSICS_MAX_NODES, PageData, default_title, page_data
@@ -151,10 +152,7 @@ def render_page(
 
 def write_page(G: nx.DiGraph, path: str | Path, **options: Any) -> Path:
     """Write :func:`render_page` to ``path`` (folders created); returns the path."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render_page(G, **options), encoding="utf-8")
-    return target
+    return write_atomically(path, render_page(G, **options))
 
 
 class InlinePage:
