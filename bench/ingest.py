@@ -6,7 +6,10 @@ Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
   --no-cache --graph-json OUT`` (parse, classify, offline owners, inference, graph, written;
   ``--jobs`` left at its default, the machine's cores, and again with ``--jobs 1``) against
   (a) ripe.atlas.sagan parsing the file and extracting every hop's addresses and (b) a bare
-  orjson loop counting the same hop-to-hop edges (and orjson decoding alone);
+  orjson loop counting the same hop-to-hop edges (and orjson decoding alone); and the
+  "graph floor": decoding the file, making the networkx graph topo made from plain lists
+  and writing it, i.e. what any build producing that graph costs before it parses,
+  classifies or infers anything;
 - ``traceroute -n`` text (default 5,000 files): ``topo build DIR ...`` against jc parsing
   the same files;
 - ``--jobs 2`` against ``--jobs 1`` on a folder of 10,000 small text traces;
@@ -124,6 +127,47 @@ def task_orjson_decode(path: str) -> dict[str, int]:
     return {"results": count}
 
 
+def task_floor(path: str, graph: str, out: str) -> dict[str, float]:
+    """What any build that makes this networkx graph and writes its JSON costs at least,
+    however fast its parsing, classification, aggregation and inference: decoding the
+    input's JSON, making the ``DiGraph`` of the graph ``topo build`` wrote (``graph``, read
+    back untimed, laid out in memory at once: the best case) the way topo makes it (its
+    nodes' and edges' dicts placed into the graph's, not copied) and writing it with
+    topo's writer (``--jobs`` at the machine's cores). Timed from after the reading back
+    (``seconds``)."""
+    import gc
+
+    import orjson
+    from networkx import DiGraph
+
+    from topo.graph import _native_place, _place
+    from topo.graph_json import write_graph_json
+    from topo.graphio import read_graph_json
+    from topo.parallel import default_jobs
+
+    made = read_graph_json(graph)
+    attrs = made.graph
+    nodes = dict(made.nodes(data=True))
+    edges = {(u, v): data for u, v, data in made.edges(data=True)}
+    del made
+    gc.disable()  # as topo's build runs: no cycle collection walking the growing graph
+    parts = {}
+    started = time.perf_counter()
+    with Path(path).open("rb") as handle:
+        for line in handle:
+            orjson.loads(line)
+    parts["decode"] = time.perf_counter() - started
+    began = time.perf_counter()
+    G = DiGraph(**attrs)  # filled as topo fills it: the attribute dicts shared, not copied
+    place = _native_place or _place
+    place(G._node, G._succ, G._pred, nodes, edges, 0, 0)
+    parts["graph"] = time.perf_counter() - began
+    began = time.perf_counter()
+    write_graph_json(G, out, jobs=default_jobs())
+    parts["write"] = time.perf_counter() - began
+    return {"seconds": time.perf_counter() - started, **{k: round(v, 2) for k, v in parts.items()}}
+
+
 def task_jc(folder: str) -> dict[str, int]:
     """jc's ``traceroute`` parser over every file of a folder."""
     import jc
@@ -135,12 +179,13 @@ def task_jc(folder: str) -> dict[str, int]:
     return {"hops": hops}
 
 
-TASKS: dict[str, Callable[..., dict[str, int]]] = {
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "topo": task_topo,
     "sagan": task_sagan,
     "orjson-edges": task_orjson_edges,
     "orjson-decode": task_orjson_decode,
     "jc": task_jc,
+    "floor": task_floor,
 }
 #: What each task imports before the clock starts.
 IMPORTS = {
@@ -149,6 +194,7 @@ IMPORTS = {
     "orjson-edges": ["orjson"],
     "orjson-decode": ["orjson"],
     "jc": ["jc", "jc.parsers.traceroute"],
+    "floor": ["orjson", "networkx", "topo.graph_json", "topo.graphio"],
 }
 
 
@@ -161,6 +207,7 @@ def child(name: str, args: list[str]) -> None:
     started = time.perf_counter()
     result = TASKS[name](*args)
     seconds = time.perf_counter() - started
+    seconds = float(result.pop("seconds", seconds))  # a task that times itself
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     worker_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024,
@@ -257,21 +304,26 @@ def main() -> None:
             ("sagan", (str(atlas),), "sagan"),
             ("orjson-edges", (str(atlas),), "orjson-edges"),
             ("orjson-decode", (str(atlas),), "orjson-decode"),
+            # after topo in each round: it reads back the graph topo wrote
+            ("floor", (str(atlas), graph, str(work / "floor-graph.json")), "graph floor"),
         ]
         if args.dask:
             tasks.append(("topo", (str(atlas), graph, "--engine", "dask", "--jobs", "2"),
                           "topo dask 2"))  # fmt: skip
         timed = [seconds for seconds, _ in run_together(*tasks)]
-        topo, single, sagan, loop, decode = timed[:5]
+        topo, single, sagan, loop, decode, floor = timed[:6]
         lines += [
             f"topo build vs sagan parsing:     {sagan / topo:5.2f}x faster (target >= 5x)"
             f"; --jobs 1: {sagan / single:5.2f}x",
             f"topo build vs bare orjson loop:  {topo / loop:5.2f}x slower (target <= 2x)"
             f"; --jobs 1: {single / loop:5.2f}x",
             f"topo build vs orjson decode:     {topo / decode:5.2f}x slower",
+            f"graph floor (decode + DiGraph + write, nothing parsed): sagan / floor "
+            f"{sagan / floor:5.2f}x, floor / orjson loop {floor / loop:5.2f}x (no build "
+            "that makes and writes this graph gets past these)",
         ]
         if args.dask:
-            lines.append(f"Dask (local, 2 workers) vs --jobs 1: {single / timed[5]:5.2f}x faster")
+            lines.append(f"Dask (local, 2 workers) vs --jobs 1: {single / timed[6]:5.2f}x faster")
     if "text" not in skip:
         folder = work / f"text-{args.text_files}"
         _synth("text", folder, args.text_files)
