@@ -417,3 +417,55 @@ def test_dask_on_a_scheduler_address_builds_the_same_graph(
     one, _, one_code = _build(inputs, tmp_path / "one.json", "--jobs", "1")
     assert remote_code == one_code == 1
     assert remote == one
+
+
+def test_dask_counts_progress_as_units_arrive_and_merges_them_in_input_order(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Dask engine's units come back as the cluster finishes them (here the first one
+    last: it is slowed); the progress line counts each one's files, bytes and traces as it
+    arrives, and the merge still follows the input's order (the one-process partial)."""
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    units = plan_units(inputs, jobs=2)
+    assert len(units) > 3
+    first = units[0]
+    real = parallel._dask_unit
+
+    def first_slow(unit: parallel.Unit, job: Job) -> Any:
+        if unit == first:
+            time.sleep(1.5)
+        return real(unit, job)
+
+    monkeypatch.setattr(parallel, "_dask_unit", first_slow)
+    monkeypatch.setattr(parallel, "plan_units", lambda *a, **k: units)
+    order: list[int] = []
+    in_order = parallel._in_input_order
+
+    def recorded(units: Any, arrived: Any, progress: Any) -> Any:
+        return in_order(units, ((order.append(n), (n, r))[1] for n, r in arrived), progress)
+
+    monkeypatch.setattr(parallel, "_in_input_order", recorded)
+    progress = IngestProgress(io.StringIO(), enabled=True, interval=0)
+    errors: list[ParseError] = []
+    from dask.distributed import LocalCluster
+
+    # worker threads in this process: they run the slowed function
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:  # fmt: skip
+        partial = parallel.build_partial_dask(
+            inputs, Job(), jobs=2, scheduler=cluster.scheduler_address,
+            report=errors.append, progress=progress,
+        )  # fmt: skip
+    files = list(parallel.iter_input_paths(inputs))
+    readable = [f for f in files if isinstance(f, str)]
+    assert progress.files == len(readable) and len(readable) < len(files)  # one is missing
+    assert progress.bytes == sum(Path(f).stat().st_size for f in readable)
+    assert progress.count == partial.traces
+    assert sorted(order) == list(range(len(units))) and order[0] != 0  # the first came late
+    whole_errors: list[ParseError] = []
+    whole = build_partial(inputs, Job(), jobs=1, report=whole_errors.append)
+    assert [str(e) for e in errors] == [str(e) for e in whole_errors]
+    G, H = finish(partial).graph, finish(whole).graph
+    assert list(G.nodes(data=True)) == list(H.nodes(data=True))
+    assert list(G.edges(data=True)) == list(H.edges(data=True))

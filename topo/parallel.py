@@ -14,9 +14,11 @@ owner tables instead of loading them again, and open their own owner cache (SQLi
 shared between processes, never a connection across a fork). With ``--online`` each
 worker looks its own addresses up, sharing the cache file.
 
-Dask: the same units become a ``dask.bag`` (one partition per unit) on the cluster at
+Dask: the same units become Dask futures (one task per unit) on the cluster at
 ``--scheduler ADDRESS``, or on a local cluster of ``--jobs`` worker processes; workers need
-topo installed and the input paths readable (a shared file system).
+topo installed and the input paths readable (a shared file system). Their partials are
+counted on the progress line and merged in input order as they come back, so this process
+holds only the ones that came before their turn.
 
 >>> units = plan_units(["samples/aws-osaka-tokyo"], jobs=2)
 >>> [(u.paths[0].rsplit("/", 1)[-1], u.start, u.end) for u in units]
@@ -663,8 +665,7 @@ def build_partial_dask(
     """The whole input's :class:`Partial`, read on a Dask cluster (``scheduler``), or on a
     local cluster of ``jobs`` worker processes."""
     try:
-        import dask.bag as db
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as err:
         raise TopoError(
             "--engine dask needs Dask: pip install 'topo[dask]' (dask[distributed])"
@@ -683,15 +684,41 @@ def build_partial_dask(
         )  # fmt: skip
     try:
         with Client(scheduler or cluster) as client, no_cycle_collection():  # type: ignore[no-untyped-call]
-            bag = db.from_sequence(units, npartitions=max(len(units), 1))  # type: ignore[no-untyped-call]
-            partials = bag.map(_dask_unit, job).compute(scheduler=client.get)
+            futures = client.map(_dask_unit, units, job=job, pure=False)
+            done = as_completed(futures, with_results=True)  # type: ignore[no-untyped-call]
+            index = {future.key: number for number, future in enumerate(futures)}
+            del futures  # each result is released once merged
+            arrived = ((index[future.key], result) for future, result in done)
+            return _merged(_in_input_order(units, arrived, progress), report)
     finally:
         if cluster is not None:
             cluster.close()
-    if progress is not None:
-        for units_done, (partial, _) in zip(units, partials, strict=True):
-            progress.file("")
-            progress.read(units_done.size)
-            progress.traces(partial.traces)
-        progress.stage(f"merging {len(partials)} parts")
-    return _merged((([u], p) for u, p in zip(units, partials, strict=True)), report)
+
+
+def _in_input_order(
+    units: Sequence[Unit],
+    arrived: Iterable[tuple[int, tuple[Partial, list[list[ParseError]]]]],
+    progress: IngestProgress | None,
+) -> Iterator[tuple[list[Unit], tuple[Partial, list[list[ParseError]]]]]:
+    """The units' results, which ``arrived`` as ``(unit index, result)`` in any order, in
+    input order: each as soon as those before it are in (so the merge goes on while the
+    cluster still reads, and holds only the results that came early); ``progress``
+    counts each unit's files, bytes and traces as it arrives.
+
+    >>> results = [(2, "c"), (0, "a"), (1, "b")]
+    >>> [r for _, r in _in_input_order([Unit()] * 3, results, None)]
+    ['a', 'b', 'c']
+    """
+    waiting: dict[int, tuple[Partial, list[list[ParseError]]]] = {}
+    following = 0
+    for number, result in arrived:
+        if progress is not None:
+            unit = units[number]
+            for _ in range(0 if unit.is_range and unit.start else len(unit.paths)):
+                progress.file("")
+            progress.read(unit.size)
+            progress.traces(result[0].traces)
+        waiting[number] = result
+        while following in waiting:
+            yield [units[following]], waiting.pop(following)
+            following += 1
