@@ -43,3 +43,20 @@ def test_a_failing_writer_keeps_the_old_file_and_leaves_nothing_behind(tmp_path:
     with replacing(target, sync=True) as temporary:
         temporary.write_text("new")
     assert target.read_text() == "new" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_a_link_s_file_is_replaced_and_an_existing_file_keeps_its_mode(tmp_path: Path) -> None:
+    (tmp_path / "www").mkdir()
+    real = tmp_path / "www" / "page.html"
+    real.write_text("old")
+    real.chmod(0o640)
+    link = tmp_path / "page.html"
+    link.symlink_to(real)
+    old = os.umask(0o022)  # a new file would be 0644
+    try:
+        write_atomically(link, "new")
+    finally:
+        os.umask(old)
+    assert link.is_symlink() and real.read_text() == "new"
+    assert real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in real.parent.iterdir()) == ["page.html"]

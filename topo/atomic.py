@@ -23,8 +23,10 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,23 +41,30 @@ def replacing(path: str | Path, *, sync: bool = False) -> Iterator[Path]:
     removed and ``path`` left as it was. An :class:`OSError` on the way (no space, no
     permission) is raised as :class:`~topo.errors.OutputError` (``path: cannot write:
     why``; exit code 1). ``sync``: flushed to the disk before the rename (for data a later
-    run relies on)."""
+    run relies on).
+
+    A ``path`` that is a symbolic link gets the file it points to replaced (the link stays);
+    an existing file keeps its permission bits."""
     target = Path(path)
+    if target.is_symlink():
+        target = Path(os.path.realpath(target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = _new_file_next_to(target)
     except OSError as err:
-        raise OutputError(target, err) from err
+        raise OutputError(path, err) from err
     try:
         yield temporary
         if sync:
             with temporary.open("rb+") as written:
                 os.fsync(written.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            temporary.chmod(stat.S_IMODE(target.stat().st_mode))
         temporary.replace(target)
     except BaseException as err:
         temporary.unlink(missing_ok=True)
         if isinstance(err, OSError) and not isinstance(err, OutputError):
-            raise OutputError(target, err) from err
+            raise OutputError(path, err) from err
         raise
 
 
