@@ -39,6 +39,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from topo.cores import usable_cpus
 from topo.digest import TraceDigest
 from topo.errors import ParseError, TopoError
 from topo.inputs import (
@@ -102,11 +103,9 @@ class Job:
 
 
 def default_jobs() -> int:
-    """The machine's cores available to this process."""
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(os.cpu_count() or 1, 1)
+    """The CPUs this process may use (:func:`topo.cores.usable_cpus`: its cores, capped by
+    its control group's CPU quota)."""
+    return usable_cpus()
 
 
 #: Bytes read at a time when :func:`_line_starts` scans a file.

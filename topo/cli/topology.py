@@ -200,8 +200,9 @@ def _set_name(paths: tuple[str, ...]) -> str | None:
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Worker processes reading the inputs (default: the machine's cores; 1: no workers). "
-    "The result is the same whatever the number.",
+    help="Worker processes reading the inputs (default: the CPUs this process may use, its "
+    "cores capped by a container's CPU quota; 1: no workers). The result is the same "
+    "whatever the number.",
 )
 @click.option(
     "--engine",
