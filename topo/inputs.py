@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
+from topo.compressed import CORRUPT, compression, corrupt_message, decompressing
 from topo.digest import TraceDigest, digest_trace
 from topo.errors import ParseError, TopoError, UsageError
 from topo.model import Trace
@@ -364,7 +365,8 @@ def splittable_parser(
     name: str, *, format: str | None = None, encoding: str | None = None
 ) -> Parser | None:
     """The streaming parser of a JSON Lines file that can be read in line ranges (by
-    several processes), or ``None`` (text, a JSON array, an encoding given, stdin)."""
+    several processes), or ``None`` (text, a JSON array, an encoding given, stdin, a
+    compressed file)."""
     if name == STDIN or encoding is not None:
         return None
     try:
@@ -374,7 +376,7 @@ def splittable_parser(
         return None
     if len(head) < SNIFF_BYTES or find_binary_parser(head, format=format) is not None:
         return None
-    if _first_json_byte(head) == b"[":
+    if compression(head) is not None or _first_json_byte(head) == b"[":
         return None
     return _streaming_parser(head, format)
 
@@ -386,6 +388,12 @@ def _open(name: str) -> BinaryIO:
         raise ParseError("is a directory", path=name) from None
     except OSError as err:
         raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
+
+
+def _peek(raw: BinaryIO) -> bytes:
+    """The first bytes ``raw`` will read (which stay to be read)."""
+    peek = getattr(raw, "peek", None)
+    return peek(8)[:8] if peek is not None else b""
 
 
 def _open_input(name: str) -> contextlib.AbstractContextManager[BinaryIO]:
@@ -629,15 +637,21 @@ def _read_file(
     decoding: list[str] = []  # what decoding a UTF-16 input as it is read found wrong
     codec: str | None = None
     whole: DecodedText | None = None  # a short text input, decoded once
+    kind: str | None = None  # the compression, if any
+    counted = progress  # what counts the bytes read here (None: the decompression does)
     try:
-        with _open_input(name) as handle:
+        with _open_input(name) as raw:
+            kind = compression(_peek(raw))
+            handle = raw if kind is None else decompressing(raw, kind, progress)
+            if kind is not None:
+                counted = None
             head = handle.read(SNIFF_BYTES)
             binary = find_binary_parser(head, format=format)
             parser = None
             if len(head) == SNIFF_BYTES and encoding is None and binary is None:
                 parser = _streaming_parser(head, format)
             if parser is not None:
-                reader = io.BufferedReader(_Counted(head, handle, progress), 256 * 1024)
+                reader = io.BufferedReader(_Counted(head, handle, counted), 256 * 1024)
                 if _first_json_byte(head) == b"[":
                     records = iter_json_array(reader, source=source)
                 else:
@@ -666,8 +680,8 @@ def _read_file(
                         data, problems = _limit_json(chunks, source=source, limit=max_json_bytes())
                     else:
                         data, problems = _limit_lines(chunks, source=source)
-        if progress is not None:
-            progress.read(len(data))
+        if counted is not None:
+            counted.read(len(data))
         if binary is not None:
             yield from binary.parse_bytes(data, source=source)
             return
@@ -687,8 +701,11 @@ def _read_file(
         err.path = source
         yield err
         return
-    except OSError as err:
-        yield ParseError(f"cannot read: {err.strerror or err}", path=source)
+    except (OSError, *CORRUPT) as err:
+        if kind is not None and not (isinstance(err, OSError) and err.errno):
+            yield ParseError(corrupt_message(kind, err), path=source)
+        else:
+            yield ParseError(f"cannot read: {getattr(err, 'strerror', None) or err}", path=source)
         return
     del data
     yield from problems

@@ -1,0 +1,130 @@
+"""Compressed inputs (gzip, bzip2, xz, zstd) read as they are decompressed: the same traces
+as the plain file, damage reported with the file's name after every trace before it, the
+compressed bytes on the progress line, never cut into line ranges."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import lzma
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import zstandard
+
+from topo import parallel
+from topo.errors import ParseError
+from topo.inputs import read_traces, splittable_parser
+from topo.model import Trace
+from topo.parallel import Job, build_partial
+from topo.pipeline import finish
+from topo.progress import IngestProgress
+
+from .conftest import DATA
+from .test_scale import _synth
+
+COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "gz": gzip.compress,
+    "bz2": bz2.compress,
+    "xz": lzma.compress,
+    "zst": lambda data: zstandard.ZstdCompressor().compress(data),
+}
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A RIPE Atlas JSON Lines file large enough to be streamed, and a traceroute text."""
+    root = tmp_path_factory.mktemp("compressed")
+    atlas = root / "atlas.jsonl"
+    atlas.write_text("\n".join(_synth().atlas_lines(300, 1, 2000)) + "\n", encoding="utf-8")
+    text = root / "trace.txt"
+    text.write_bytes((DATA / "linux-traceroute" / "names-asn-mpls.txt").read_bytes())
+    return {"atlas": atlas, "text": text}
+
+
+def _compressed(path: Path, suffix: str) -> Path:
+    out = path.with_name(f"{path.name}.{suffix}")
+    out.write_bytes(COMPRESSORS[suffix](path.read_bytes()))
+    return out
+
+
+def _traces(path: Path) -> list[tuple[int | None, Trace] | str]:
+    """Each trace without its file name (its line stays), or each error's text."""
+    return [
+        str(item).replace(path.name, "FILE") if isinstance(item, ParseError)
+        else (item.origin.line if item.origin else None, replace(item, origin=None))
+        for item in read_traces([path])
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESSORS))
+@pytest.mark.parametrize("kind", ["atlas", "text"])
+def test_a_compressed_file_gives_the_plain_file_s_traces(
+    plain: dict[str, Path], kind: str, suffix: str
+) -> None:
+    source = plain[kind]
+    packed = _compressed(source, suffix)
+    expected = _traces(source)
+    assert len(expected) > (250 if kind == "atlas" else 0)
+    assert _traces(packed) == expected
+
+
+def test_damage_is_one_error_after_every_trace_before_it(plain: dict[str, Path]) -> None:
+    whole = gzip.compress(plain["atlas"].read_bytes())
+    cut = plain["atlas"].with_name("cut.jsonl.gz")
+    cut.write_bytes(whole[: len(whole) // 2])
+    items = list(read_traces([cut]))
+    traces = [t for t in items if not isinstance(t, ParseError)]
+    errors = [str(e) for e in items if isinstance(e, ParseError)]
+    assert 50 < len(traces) < 300
+    assert errors == [
+        f"{cut}: damaged or cut gzip data: Compressed file ended before the end-of-stream "
+        "marker was reached"
+    ]
+    junk = cut.with_name("junk.txt.bz2")
+    junk.write_bytes(b"BZh9" + b"\x00" * 64)
+    assert [str(e) for e in read_traces([junk])] == [
+        f"{junk}: damaged or cut bzip2 data: Invalid data stream"
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "topo", "build", str(cut), "--offline", "--no-cache",
+         "--graph-json", str(cut.with_name("g.json"))],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1 and "damaged or cut gzip data" in done.stderr
+    written = json.loads(cut.with_name("g.json").read_bytes())
+    assert len(written["graph"]["trace_paths"]) == len(traces)  # every trace before the cut
+
+
+def test_zstd_without_its_package_says_how_to_read_it(
+    plain: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = _compressed(plain["text"], "zst")
+    monkeypatch.setitem(sys.modules, "zstandard", None)  # as if not installed
+    assert [str(e) for e in read_traces([packed])] == [
+        f"{packed}:1: zstd-compressed: install the zstandard package (pip install "
+        "'topo[zstd]') or decompress it first (zstd -d)"
+    ]
+
+
+def test_progress_counts_compressed_bytes_and_jobs_read_it_whole(
+    plain: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packed = _compressed(plain["atlas"], "bz2")
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 1024)  # the plain file would be cut
+    assert splittable_parser(str(plain["atlas"])) is not None
+    assert splittable_parser(str(packed)) is None
+    assert len(parallel.plan_units([str(packed)], jobs=2)) == 1
+    progress = IngestProgress(io.StringIO(), enabled=True, interval=0)
+    errors: list[ParseError] = []
+    two = build_partial([str(packed)], Job(), jobs=2, report=errors.append, progress=progress)
+    assert progress.bytes == packed.stat().st_size and progress.count == two.traces == 300
+    one = build_partial([str(plain["atlas"])], Job(), jobs=1, report=errors.append)
+    G, H = finish(two).graph, finish(one).graph
+    assert errors == [] and sorted(G.edges) == sorted(H.edges)
