@@ -25,7 +25,6 @@ import zlib
 from typing import Any, BinaryIO, cast
 
 from topo.errors import ParseError
-from topo.progress import IngestProgress
 
 #: The first bytes of each kind of compressed stream.
 MAGIC = (
@@ -43,13 +42,12 @@ def compression(head: bytes) -> str | None:
     return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
 
 
-def decompressing(raw: BinaryIO, kind: str, progress: IngestProgress | None = None) -> BinaryIO:
-    """A stream of what ``raw`` (a ``kind`` stream, read from its start) decompresses to;
-    ``progress`` counts the compressed bytes read.
+def decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
+    """A stream of what ``raw`` (a ``kind`` stream, read from its start) decompresses to.
 
     Raises :class:`~topo.errors.ParseError` for zstd without the ``zstandard`` package.
     """
-    source: Any = _CountedRaw(raw, progress) if progress is not None else raw
+    source: Any = raw
     if kind == "gzip":
         return cast(BinaryIO, gzip.GzipFile(fileobj=source, mode="rb"))
     if kind == "bzip2":
@@ -76,24 +74,3 @@ def corrupt_message(kind: str, error: BaseException) -> str:
     'damaged or cut gzip data: Compressed file ended before the end-of-stream marker was reached'
     """
     return f"damaged or cut {kind} data: {error}"
-
-
-class _CountedRaw(io.RawIOBase):
-    """``raw``, each read's size reported to ``progress``."""
-
-    def __init__(self, raw: BinaryIO, progress: IngestProgress) -> None:
-        self._raw = raw
-        self._progress = progress
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._raw.read(size)
-        self._progress.read(len(data))
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(memoryview(buffer)))
-        memoryview(buffer).cast("B")[: len(data)] = data
-        return len(data)

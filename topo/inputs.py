@@ -642,9 +642,10 @@ def _read_file(
     try:
         with _open_input(name) as raw:
             kind = compression(_peek(raw))
-            handle = raw if kind is None else decompressing(raw, kind, progress)
-            if kind is not None:
+            if kind is not None:  # the compressed bytes are counted as they are read
+                raw = cast(BinaryIO, _Counted(b"", raw, progress))
                 counted = None
+            handle = raw if kind is None else decompressing(raw, kind)
             head = handle.read(SNIFF_BYTES)
             binary = find_binary_parser(head, format=format)
             parser = None
