@@ -469,3 +469,18 @@ def test_dask_counts_progress_as_units_arrive_and_merges_them_in_input_order(
     G, H = finish(partial).graph, finish(whole).graph
     assert list(G.nodes(data=True)) == list(H.nodes(data=True))
     assert list(G.edges(data=True)) == list(H.edges(data=True))
+
+
+def test_infer_reads_like_build_with_jobs_and_a_progress_line(inputs: list[str]) -> None:
+    """``topo infer`` takes build's reading options: the same inference from one process
+    and two, and the progress line on a terminal."""
+    args = ["infer", *inputs[:2], "--offline", "--no-cache", "--json"]
+    command = [sys.executable, "-m", "topo", *args, "--jobs"]
+    said = [
+        subprocess.run([*command, jobs], capture_output=True, text=True, check=False)
+        for jobs in ("1", "2")
+    ]
+    assert said[0].returncode == said[1].returncode == 1  # the broken lines
+    assert said[0].stdout == said[1].stdout and json.loads(said[0].stdout)["traces"]
+    shown = _on_a_terminal([*args, "--jobs", "2"])
+    assert re.search(r"topo: 121 files, [0-9.]+ MB, [0-9,]+ traces \(", shown), shown

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,12 +120,50 @@ def _print_inference(inference: Inference) -> None:
     click.echo(f"\nVerdict: {inference.verdict} ({counts or 'no traces'})")
 
 
+#: How the inputs of a whole input set are read (``build``, ``infer``).
+INGEST_OPTIONS = [
+    click.option(
+        "-q", "--quiet", is_flag=True, help="No progress line (it shows only on a terminal anyway)."
+    ),
+    click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=1),
+        help="Worker processes reading the inputs (default: the CPUs this process may use, its "
+        "cores capped by a container's CPU quota; 1: no workers). The result is the same "
+        "whatever the number.",
+    ),
+    click.option(
+        "--engine",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="Where the workers run: local processes, or a Dask cluster (needs topo[dask]).",
+    ),
+    click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://host:8786); default: a local cluster of --jobs "
+        "workers.",
+    ),
+]
+
+
+def ingest_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet``, ``--jobs``, ``--engine`` and ``--scheduler``: how the inputs are read
+    (the commands that merge a whole input set: build, infer)."""
+    for option in reversed(INGEST_OPTIONS):
+        command = option(command)
+    return command
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @owner_options
 @format_option
 @encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Write the inference as one JSON document.")
+@ingest_options
 @click.option(
     "--fail-on",
     type=click.Choice(VERDICTS),
@@ -139,10 +178,17 @@ def infer(
     fail_on: str | None,
     format_name: str | None,
     encoding: str | None,
+    quiet: bool,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
     **owner: Any,
 ) -> None:
     """Find the provider's interconnect segments and say whether the path stayed on it."""
-    topology = merge_inputs(ctx, paths, format_name, encoding, owner)
+    topology = merge_inputs(
+        ctx, paths, format_name, encoding, owner,
+        jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
+    )  # fmt: skip
     inference = topology.inference
     if as_json:
         click.echo(json.dumps(inference.to_dict(), ensure_ascii=False, indent=1))
@@ -193,29 +239,7 @@ def _set_name(paths: tuple[str, ...]) -> str | None:
 @click.option(
     "--graph-json", type=click.Path(dir_okay=False, path_type=Path), help="Write node-link JSON."
 )
-@click.option(
-    "-q", "--quiet", is_flag=True, help="No progress line (it shows only on a terminal anyway)."
-)
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    help="Worker processes reading the inputs (default: the CPUs this process may use, its "
-    "cores capped by a container's CPU quota; 1: no workers). The result is the same "
-    "whatever the number.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where the workers run: local processes, or a Dask cluster (needs topo[dask]).",
-)
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Dask scheduler address (tcp://host:8786); default: a local cluster of --jobs workers.",
-)
+@ingest_options
 @click.pass_context
 def build(
     ctx: click.Context,
