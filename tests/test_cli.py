@@ -106,6 +106,7 @@ def test_formats_lists_every_parser() -> None:
     assert code == 0
     for name in ("topo-jsonl", "ripe-atlas", "linux-traceroute"):
         assert re.search(rf"^{name}$", out, re.M)
+    assert "reads:    gzip, bzip2, xz; zstd with topo[zstd]" in out
 
 
 def test_terminal_output_escapes_control_characters(tmp_path: Path) -> None:

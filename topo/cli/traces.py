@@ -128,3 +128,7 @@ def formats() -> None:
         click.echo(
             f"{parser.NAME}\n  reads:    {parser.DESCRIPTION}\n  detected: {parser.DETECTION}"
         )
+    click.echo(
+        "compressed inputs (any of the above)\n  reads:    gzip, bzip2, xz; zstd with "
+        "topo[zstd]\n  detected: the first bytes (any file name), then the content as above"
+    )
