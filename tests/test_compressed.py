@@ -27,6 +27,7 @@ from topo.pipeline import finish
 from topo.progress import IngestProgress
 
 from .conftest import DATA
+from .test_golden import golden_inputs
 from .test_scale import _synth
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
@@ -128,3 +129,12 @@ def test_progress_counts_compressed_bytes_and_jobs_read_it_whole(
     one = build_partial([str(plain["atlas"])], Job(), jobs=1, report=errors.append)
     G, H = finish(two).graph, finish(one).graph
     assert errors == [] and sorted(G.edges) == sorted(H.edges)
+
+
+@pytest.mark.parametrize("golden", golden_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_golden_file_reads_the_same_gzipped(golden: Path, tmp_path: Path) -> None:
+    """Every format, encoding and layout of the golden files (binary warts, UTF-16 and
+    CP932 text, JSON arrays and documents) gives, gzipped, what it gives plain."""
+    plain = tmp_path / golden.name
+    plain.write_bytes(golden.read_bytes())
+    assert _traces(_compressed(plain, "gz")) == _traces(plain)
