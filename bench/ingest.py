@@ -140,7 +140,7 @@ def task_floor(path: str, graph: str, out: str) -> dict[str, float]:
     import orjson
     from networkx import DiGraph
 
-    from topo.graph import _native_place, _place
+    from topo.graph import place_into
     from topo.graph_json import write_graph_json
     from topo.graphio import read_graph_json
     from topo.parallel import default_jobs
@@ -159,8 +159,7 @@ def task_floor(path: str, graph: str, out: str) -> dict[str, float]:
     parts["decode"] = time.perf_counter() - started
     began = time.perf_counter()
     G = DiGraph(**attrs)  # filled as topo fills it: the attribute dicts shared, not copied
-    place = _native_place or _place
-    place(G._node, G._succ, G._pred, nodes, edges, 0, 0)
+    place_into(G, nodes, edges)
     parts["graph"] = time.perf_counter() - began
     began = time.perf_counter()
     write_graph_json(G, out, jobs=default_jobs())

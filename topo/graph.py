@@ -535,10 +535,29 @@ class GraphBuilder:
         G, placed_nodes, placed_edges = self._placed
         if not _plain(G):  # networkx's own calls, all at once in graph()
             return G
-        place = _native_place or _place
-        place(G._node, G._succ, G._pred, self.nodes, self.edges, placed_nodes, placed_edges)
+        place_into(G, self.nodes, self.edges, placed_nodes, placed_edges)
         self._placed = (G, len(self.nodes), len(self.edges))
         return G
+
+
+def place_into(
+    G: nx.DiGraph,
+    nodes: dict[str, dict[str, Any]],
+    edges: dict[tuple[str, str], dict[str, Any]],
+    placed_nodes: int = 0,
+    placed_edges: int = 0,
+) -> None:
+    """The nodes and edges after the first ``placed_nodes`` and ``placed_edges`` into a
+    plain ``DiGraph``'s own dicts, their attribute dicts shared, not copied (compiled when
+    topo's compiled part is built).
+
+    >>> G = nx.DiGraph()
+    >>> place_into(G, {"a": {}, "b": {}}, {("a", "b"): {"traces": 1}})
+    >>> G.edges["a", "b"]
+    {'traces': 1}
+    """
+    place = _native_place or _place
+    place(G._node, G._succ, G._pred, nodes, edges, placed_nodes, placed_edges)
 
 
 def _place(

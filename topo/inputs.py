@@ -642,10 +642,10 @@ def _read_file(
     try:
         with _open_input(name) as raw:
             kind = compression(_peek(raw))
-            if kind is not None:  # the compressed bytes are counted as they are read
-                raw = cast(BinaryIO, _Counted(b"", raw, progress))
+            handle = raw
+            if kind is not None:  # the compressed bytes are counted, as they are read
+                handle = decompressing(cast(BinaryIO, _Counted(b"", raw, progress)), kind)
                 counted = None
-            handle = raw if kind is None else decompressing(raw, kind)
             head = handle.read(SNIFF_BYTES)
             binary = find_binary_parser(head, format=format)
             parser = None

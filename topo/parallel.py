@@ -91,6 +91,12 @@ class Unit:
     def is_range(self) -> bool:
         return self.end is not None
 
+    @property
+    def files_started(self) -> int:
+        """The input files this unit starts (a line range other than a file's first
+        continues one): what the progress line counts as files read."""
+        return 0 if self.is_range and self.start else len(self.paths)
+
 
 @dataclass(frozen=True)
 class Job:
@@ -306,7 +312,7 @@ def aggregate_units(
                 yield item
             if counters is not None:
                 with counters.get_lock():
-                    counters[0] += 0 if unit.is_range and unit.start else len(unit.paths)
+                    counters[0] += unit.files_started
                     counters[1] += unit.size
                     counters[2] += traces
             if after_unit is not None:
@@ -611,8 +617,8 @@ def build_partial(
                         shown()
                 pieces = [*mine, *chain.from_iterable(pending.get())]
                 pieces.sort(key=attrgetter("first"))
-                if shown is not None and progress is not None:
-                    shown()
+                if progress is not None:
+                    _show(progress, counters)
                     progress.stage(f"merging {len(pieces)} parts")
                 return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
     finally:
@@ -713,7 +719,7 @@ def _in_input_order(
     for number, result in arrived:
         if progress is not None:
             unit = units[number]
-            for _ in range(0 if unit.is_range and unit.start else len(unit.paths)):
+            for _ in range(unit.files_started):
                 progress.file("")
             progress.read(unit.size)
             progress.traces(result[0].traces)

@@ -279,8 +279,7 @@ def build(
         (graph_json, functools.partial(write_graph_json, jobs=jobs or default_jobs())),
     ):
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            writer(G, path)
+            writer(G, path)  # its folders made as it is written (topo.atomic)
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {edge_count(G)} edges")
     name = title or _set_name(paths)
     shown_name = name or (Path(paths[0].rstrip("/")).name if paths[0] != "-" else None)
