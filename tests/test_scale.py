@@ -25,6 +25,7 @@ from topo.graphio import read_graph_json
 from topo.infer import infer_interconnects
 from topo.inputs import read_traces
 from topo.manifest import manifests_for
+from topo.packed import plain
 from topo.parsers import ParseResult, atlas
 from topo.parsers.json_input import iter_json_records
 from topo.pipeline import build_topology
@@ -66,7 +67,7 @@ def text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _canonical(G: nx.DiGraph) -> object:
-    return json.loads(json.dumps(nx.node_link_data(G, edges="edges"), sort_keys=False))
+    return json.loads(json.dumps(nx.node_link_data(G, edges="edges"), default=plain))
 
 
 def _reference(paths: list[str]) -> tuple[nx.DiGraph, list[str]]:

@@ -45,7 +45,10 @@ Edge attributes
 
 ``G.graph`` holds ``trace_paths`` (per trace id: origin, provider, reached, node path) and, after
 :func:`topo.infer.infer_interconnects`, ``inference`` (segments and verdicts), so a renderer
-needs nothing but ``G``.
+needs nothing but ``G``. The inference's ``traces`` is a sequence of the verdicts' dicts made
+when read (:class:`topo.packed.MappedList`: a large input's verdicts are kept packed, not as
+dicts); topo's graph writers write it as a list, and ``json.dumps`` does with
+``default=topo.packed.plain``.
 
 >>> from topo.model import Hop, Reply, Trace
 >>> trace = Trace(dst="52.95.31.166", hops=(

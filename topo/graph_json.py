@@ -23,6 +23,7 @@ import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -31,6 +32,7 @@ import networkx as nx
 
 from topo.atomic import replacing
 from topo.graph import edge_count
+from topo.packed import is_lazy_list, plain
 from topo.pipeline import no_cycle_collection
 
 #: Dicts written with one ``orjson.dumps`` call (one call per dict costs about 4x more on
@@ -57,7 +59,7 @@ def write_graph_json(G: nx.DiGraph, path: str | Path, *, jobs: int = 1) -> Path:
         orjson = None  # type: ignore[assignment]
     if orjson is None or G.is_multigraph():
         return _write_with_json(G, target)
-    dumps = orjson.dumps
+    dumps = partial(orjson.dumps, default=plain)
     part = target.with_name(f".{target.name}.{os.getpid()}.edges.tmp")
     try:
         with replacing(target) as temporary, no_cycle_collection(), temporary.open("wb") as out:
@@ -173,10 +175,10 @@ def _write_value(out: BinaryIO, value: Any, dumps: _Dumps, depth: int) -> None:
     """``value`` as JSON; a list of more than :data:`DICTS_PER_CALL` items is written one
     item per line, and a dict holding one member per line, so that no large part of the
     graph (the inference's 100,000 trace verdicts) is ever one ``bytes`` object."""
-    if isinstance(value, list) and len(value) > DICTS_PER_CALL:
+    if _long_list(value):
         _write_dicts(out, value, dumps, depth)
     elif isinstance(value, dict) and any(
-        isinstance(member, (list, dict)) and len(member) > DICTS_PER_CALL
+        _long_list(member) or (isinstance(member, dict) and len(member) > DICTS_PER_CALL)
         for member in value.values()
     ):
         indent = b"\n" + b" " * depth
@@ -187,6 +189,12 @@ def _write_value(out: BinaryIO, value: Any, dumps: _Dumps, depth: int) -> None:
         out.write(b"\n" + b" " * (depth - 1) + b"}")
     else:
         out.write(dumps(value))
+
+
+def _long_list(value: Any) -> bool:
+    """Whether ``value`` is a list (or a list made when read, :mod:`topo.packed`) to be
+    written one item per line."""
+    return (isinstance(value, list) or is_lazy_list(value)) and len(value) > DICTS_PER_CALL
 
 
 def _write_dicts(

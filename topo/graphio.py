@@ -24,13 +24,14 @@ from xml.etree import ElementTree
 import networkx as nx
 
 from topo.atomic import replacing, write_atomically
+from topo.packed import plain
 
 _JSON_PREFIX = "json:"
 
 
 def _encode(value: Any) -> Any:
     if isinstance(value, list | tuple | dict):
-        return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True, default=plain)
     return value
 
 
@@ -120,7 +121,7 @@ def read_gexf(path: str | Path) -> nx.DiGraph:
 def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
     """Write node-link JSON (lists and None stay native JSON); returns the path."""
     data = nx.node_link_data(G, edges="edges")
-    return write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1))
+    return write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1, default=plain))
 
 
 def read_graph_json(path: str | Path) -> nx.DiGraph:

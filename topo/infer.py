@@ -47,6 +47,7 @@ from topo.digest import trace_id
 from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
+from topo.packed import MappedList, PackedList
 from topo.regions import Regions, load_regions
 from topo.steps import Step, TraceView, answers_for, view_trace
 
@@ -124,16 +125,19 @@ class Inference:
 
     verdict: str
     verdict_counts: dict[str, int]
-    traces: tuple[TraceVerdict, ...]
+    #: In input order: a tuple, or (for a build's many traces) a
+    #: :class:`~topo.packed.PackedList`.
+    traces: Sequence[TraceVerdict]
     segments: tuple[Segment, ...]
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self) -> dict[str, Any]:
-        """The documented JSON of ``topo infer --json``."""
+    def to_dict(self, *, traces: bool = True) -> dict[str, Any]:
+        """The documented JSON of ``topo infer --json`` (``traces=False``: an empty list
+        of traces)."""
         return {
             "verdict": self.verdict,
             "verdict_counts": self.verdict_counts,
-            "traces": [t.to_dict() for t in self.traces],
+            "traces": [t.to_dict() for t in self.traces] if traces else [],
             "segments": [s.to_dict() for s in self.segments],
             "notes": list(self.notes),
         }
@@ -461,24 +465,35 @@ def infer_interconnects(
 
 
 def summarize(verdicts: Sequence[TraceVerdict]) -> Inference:
-    """The set's :class:`Inference` from its traces' verdicts (segments merged by region pair).
+    """The set's :class:`Inference` from its traces' verdicts (segments merged by region
+    pair), reading them once. A :class:`~topo.packed.PackedList` of verdicts stays one in
+    ``Inference.traces`` (other sequences become a tuple).
 
     >>> summarize([]).verdict, summarize([]).notes
     ('undetermined', ('no traces',))
     """
-    pair_traces = Counter((v.src_region, v.dst_region) for v in verdicts)
-    merged = _merge([s for v in verdicts for s in v.segments], pair_traces)
+    pair_traces: Counter[tuple[str | None, str | None]] = Counter()
+    segments: list[Segment] = []
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict in verdicts:
+        pair_traces[verdict.src_region, verdict.dst_region] += 1
+        segments.extend(verdict.segments)
         counts[verdict.verdict] += 1
+    merged = _merge(segments, pair_traces)
     worst = next((name for name in VERDICTS if counts[name]), "undetermined")
     notes = () if verdicts else ("no traces",)
-    return Inference(worst, counts, tuple(verdicts), tuple(merged), notes)
+    kept = verdicts if isinstance(verdicts, PackedList) else tuple(verdicts)
+    return Inference(worst, counts, kept, tuple(merged), notes)
 
 
 def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
-    """Put the inference into ``G.graph`` and mark each segment's edges with its id."""
-    G.graph["inference"] = inference.to_dict()
+    """Put the inference into ``G.graph`` and mark each segment's edges with its id.
+
+    ``G.graph["inference"]`` is :meth:`Inference.to_dict` but for its ``traces``: the
+    verdicts' dicts are made when read (a :class:`~topo.packed.MappedList`), not held.
+    """
+    G.graph["inference"] = inference.to_dict(traces=False)
+    G.graph["inference"]["traces"] = MappedList(inference.traces, TraceVerdict.to_dict)
     paths = G.graph.get("trace_paths", {})
     addr_of = dict(G.nodes(data="addr")) if inference.segments else {}
     for segment in inference.segments:

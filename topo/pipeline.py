@@ -44,6 +44,7 @@ from topo.infer import Inference, TraceVerdict, annotate_graph, summarize, trace
 from topo.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.packed import PackedList
 from topo.regions import load_regions
 from topo.steps import view_digest
 
@@ -68,7 +69,7 @@ class Partial:
     """The aggregate of one part of the input: graph so far, verdicts, answers, errors."""
 
     builder: GraphBuilder = field(default_factory=GraphBuilder)
-    verdicts: list[TraceVerdict] = field(default_factory=list)
+    verdicts: PackedList[TraceVerdict] = field(default_factory=PackedList)
     answers: dict[str, OwnerAnswer] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
     traces: int = 0
