@@ -10,9 +10,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topo.inputs import decode_bytes, iter_input_paths, read_traces
+from topo.inputs import decode_bytes, iter_input_paths, read_digests, read_traces
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import PARSERS, ParseResult, topo_jsonl
+from topo.pipeline import build_topology
 from topo.schema import dumps_trace, trace_from_dict, trace_to_dict
 
 TRACE_TEXT = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  192.0.2.1  0.5 ms\n"
@@ -43,6 +44,20 @@ def test_folder_walk_skips_what_is_not_a_trace(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe")
     found = list(iter_input_paths([tmp_path]))
     assert found == [str(tmp_path / "a.txt"), str(tmp_path / "sub" / "b.txt")]
+
+
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(TRACE_TEXT)
+    (tmp_path / "b.txt").write_text(TRACE_TEXT.replace("192.0.2.1", "192.0.2.2"))
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a.txt")
+    os.link(tmp_path / "b.txt", tmp_path / "hard.txt")
+    named = [tmp_path / "b.txt", tmp_path, tmp_path / "a.txt", tmp_path / "b.txt"]
+    assert list(iter_input_paths(named)) == [str(tmp_path / "b.txt"), str(tmp_path / "a.txt")]
+    result = ParseResult.collect(read_traces(named))
+    assert [t.ip_path for t in result.traces] == [(("192.0.2.2",),), (("192.0.2.1",),)]
+    topology = build_topology(read_digests([str(tmp_path / "a.txt")] * 2))
+    assert topology.traces == 1 and len(topology.inference.traces) == 1
+    assert list(topology.graph.graph["trace_paths"]) == [f"{tmp_path / 'a.txt'}:1"]
 
 
 def test_fifo_named_on_the_command_line_is_read(tmp_path: Path) -> None:

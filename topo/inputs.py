@@ -144,9 +144,10 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def _walk(folder: Path) -> Iterator[str]:
+def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[str]:
     """The files of a folder to read, in sorted order (os calls, not ``Path`` objects:
-    a folder of 10,000 traces is walked in the parent before any worker starts)."""
+    a folder of 10,000 traces is walked in the parent before any worker starts), but
+    those in ``seen`` (device and inode; those yielded are added)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
@@ -159,11 +160,21 @@ def _walk(folder: Path) -> Iterator[str]:
             if suffix == ".csv" and _is_owner_table(Path(path)):
                 continue
             try:
-                mode = os.stat(path).st_mode  # noqa: PTH116
+                status = os.stat(path)  # noqa: PTH116
             except OSError:
                 continue  # a dangling symlink: nothing to read
-            if stat.S_ISREG(mode):
+            if stat.S_ISREG(status.st_mode) and _first_time(status, seen):
                 yield path
+
+
+def _first_time(status: os.stat_result, seen: set[tuple[int, int]]) -> bool:
+    """Whether the file of ``status`` is not in ``seen`` (then added): a file named twice
+    (itself and in its folder, through a link, or twice) is read once."""
+    key = (status.st_dev, status.st_ino)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 #: What ``os.stat`` fails with for a path that is not there (``Path.exists`` says False).
@@ -171,24 +182,31 @@ _MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 
 
 def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
-    """Every input named by ``paths`` (files, folders walked recursively, ``-``)."""
+    """Every input named by ``paths`` (files, folders walked recursively, ``-``), each
+    file once (the first time it is named: a trace's id is its file and line).
+
+    >>> folder = "samples/aws-osaka-tokyo"
+    >>> list(iter_input_paths([folder, f"{folder}/traceroute.txt"]))
+    ['samples/aws-osaka-tokyo/traceroute.txt']
+    """
+    seen: set[tuple[int, int]] = set()
     for item in paths:
         name = str(item)
         if name == STDIN:
             yield STDIN
             continue
         try:
-            mode = os.stat(name).st_mode  # noqa: PTH116 (one call, no Path object per file)
+            status = os.stat(name)  # noqa: PTH116 (one call, no Path object per file)
         except OSError as err:
             if err.errno in _MISSING:
                 yield ParseError("no such file or directory", path=name)
             else:
                 yield ParseError(f"cannot read: {err.strerror or err}", path=name)
             continue
-        if stat.S_ISDIR(mode):
-            yield from _walk(Path(name))
-        else:
-            yield name
+        if stat.S_ISDIR(status.st_mode):
+            yield from _walk(Path(name), seen)
+        elif not stat.S_ISREG(status.st_mode) or _first_time(status, seen):
+            yield name  # a pipe or a device is read each time it is named
 
 
 def read_bytes(name: str) -> bytes:
