@@ -47,10 +47,11 @@ _operations = st.lists(
 )
 
 
-@given(_operations, st.integers(min_value=1, max_value=9))
-def test_packed_list_reads_as_the_list_it_was_given(operations, chunk) -> None:  # type: ignore[no-untyped-def]
-    original = packed.CHUNK
-    packed.CHUNK = chunk  # small chunks: every boundary case in a few items
+@given(_operations, st.integers(min_value=1, max_value=9), st.sampled_from([0, 5, 30]))
+def test_packed_list_reads_as_the_list_it_was_given(operations, chunk, unpacked) -> None:  # type: ignore[no-untyped-def]
+    original = packed.CHUNK, packed.UNPACKED
+    # small chunks and few items kept as objects: every boundary case in a few items
+    packed.CHUNK, packed.UNPACKED = chunk, unpacked
     try:
         items: PackedList[int] = PackedList()
         want: list[int] = []
@@ -73,8 +74,11 @@ def test_packed_list_reads_as_the_list_it_was_given(operations, chunk) -> None: 
         assert items[1:-1:2] == want[1:-1:2]
         assert items == want and want == items and items == tuple(want)
         assert pickle.loads(pickle.dumps(items)) == want
+        assert items.unpacked <= unpacked + chunk and items.unpacked == len(want) - sum(
+            len(packed._open(c)) for c in items._chunks if isinstance(c, bytes)
+        )
     finally:
-        packed.CHUNK = original
+        packed.CHUNK, packed.UNPACKED = original
 
 
 def test_index_out_of_range_and_other_comparisons() -> None:
@@ -87,7 +91,10 @@ def test_index_out_of_range_and_other_comparisons() -> None:
     assert repr(items) == "PackedList(<600 items>)"
 
 
-def test_extending_by_a_packed_list_takes_its_chunks_as_they_are() -> None:
+def test_extending_by_a_packed_list_takes_its_chunks_as_they_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(packed, "UNPACKED", 0)
     first, second = PackedList(range(300)), PackedList(range(300, 900))
     chunks = list(second._chunks)
     first.extend(second)
@@ -107,7 +114,21 @@ def test_mapped_list_and_json_of_both() -> None:
         json.dumps({"x": object()}, default=plain)
 
 
-def test_verdicts_take_a_fraction_of_their_objects_memory(tmp_path: Path) -> None:
+def test_only_the_first_items_stay_objects(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(packed, "CHUNK", 10)
+    monkeypatch.setattr(packed, "UNPACKED", 30)
+    items = PackedList(range(100))
+    assert [type(c) for c in items._chunks] == [list] * 3 + [bytes] * 7
+    merged = PackedList(range(25))
+    merged.extend(items)  # 25 kept + 30 more would pass 30: packed from there
+    assert merged.unpacked == 25 and merged == [*range(25), *range(100)]
+    assert PackedList(range(5)).packed_bytes == 0 < items.packed_bytes
+
+
+def test_verdicts_take_a_fraction_of_their_objects_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packed, "UNPACKED", 0)
     synth = _synth()
     path = tmp_path / "atlas.jsonl"
     path.write_text("\n".join(synth.atlas_lines(1000, 3, 5000)) + "\n", encoding="utf-8")
@@ -134,20 +155,27 @@ def _traced_size(make) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def topology():  # type: ignore[no-untyped-def]
-    # more than one chunk of verdicts, from two partials merged as --jobs merges them
+    # more than one packed chunk of verdicts, from two partials merged as --jobs merges them
     paths = [str(ROOT / "tests/data/ripe-atlas"), str(ROOT / "samples")]
     items = list(read_traces(paths)) * 60
     half = len(items) // 2
-    first = aggregate(items[:half])
-    second = aggregate(items[half:])
-    merged = first.merge(pickle.loads(pickle.dumps(second)))
-    return finish(merged), build_topology(items)
+    kept = packed.UNPACKED
+    packed.UNPACKED = 100  # some verdicts kept as objects, most packed
+    try:
+        first = aggregate(items[:half])
+        second = aggregate(items[half:])
+        merged = first.merge(pickle.loads(pickle.dumps(second)))
+        return finish(merged), build_topology(items)
+    finally:
+        packed.UNPACKED = kept
 
 
 def test_a_merged_build_has_the_verdicts_of_one_pass(topology) -> None:  # type: ignore[no-untyped-def]
     merged, whole = topology
     assert isinstance(whole.inference.traces, PackedList)
-    assert len(whole.inference.traces) > packed.CHUNK
+    assert len(whole.inference.traces) > 2 * packed.CHUNK
+    for verdicts in (merged.inference.traces, whole.inference.traces):
+        assert isinstance(verdicts, PackedList) and verdicts.packed_bytes > 0
     assert [v.verdict for v in merged.inference.traces] == [
         v.verdict for v in whole.inference.traces
     ]

@@ -4,8 +4,9 @@ their memory.
 A trace's verdict (its reasons, strip and segments, as objects and strings) takes about
 2.4 KB of memory once it is also in the graph as a dict; an input of a million traces
 would hold gigabytes of them while the graph itself saturates. :class:`PackedList` keeps
-them in chunks of :data:`CHUNK` items, each pickled and compressed with zlib (about 0.2 KB
-a verdict), and gives them back one chunk at a time when read. :class:`MappedList` is a
+them, after the first :data:`UNPACKED`, in chunks of :data:`CHUNK` items, each pickled and
+compressed with zlib (about 0.2 KB a verdict), and gives them back one chunk at a time when
+read. :class:`MappedList` is a
 list computed item by item from another (the verdicts' JSON form in ``G.graph``), and
 :func:`plain` is what JSON writers call for either of them.
 
@@ -35,14 +36,20 @@ U = TypeVar("U")
 CHUNK = 256
 #: zlib's fastest level: a verdict in about 0.2 KB, against 0.8 KB only pickled.
 LEVEL = 1
+#: The items kept as they are before packing starts (in chunks that stay lists): an input
+#: of a few thousand traces pays nothing for packing (~3 % of a text build's time), and
+#: their ~20 MB do not matter.
+UNPACKED = 8192
 
 
 def _seal(items: list[Any]) -> bytes:
     return zlib.compress(pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL), LEVEL)
 
 
-def _open(blob: bytes) -> list[Any]:
-    items: list[Any] = pickle.loads(zlib.decompress(blob))
+def _open(chunk: bytes | list[Any]) -> list[Any]:
+    if isinstance(chunk, list):
+        return chunk
+    items: list[Any] = pickle.loads(zlib.decompress(chunk))
     return items
 
 
@@ -79,7 +86,8 @@ class _Lazy(Sequence[T]):
 
 class PackedList(_Lazy[T]):
     """A list that only grows (:meth:`append`, :meth:`extend`), its items kept pickled and
-    compressed in chunks of :data:`CHUNK` (the last, unfinished chunk as objects).
+    compressed in chunks of :data:`CHUNK` (the first :data:`UNPACKED` items and the last,
+    unfinished chunk as objects).
 
     Treat the items as read-only: reading gives copies unpickled from a chunk (the last
     chunk opened by an index is kept open) or, after the last full chunk, the objects
@@ -89,9 +97,12 @@ class PackedList(_Lazy[T]):
     """
 
     def __init__(self, items: Iterable[T] = ()) -> None:
-        self._chunks: list[bytes] = []
+        #: Finished chunks: packed, or (the first :data:`UNPACKED` items) lists.
+        self._chunks: list[bytes | list[T]] = []
         #: The count of items up to and including each chunk.
         self._ends: list[int] = []
+        #: Items in chunks kept as lists.
+        self._loose = 0
         self._tail: list[T] = []
         #: The chunk last opened by an index, with its number.
         self._opened: tuple[int, list[T]] | None = None
@@ -106,11 +117,11 @@ class PackedList(_Lazy[T]):
     def extend(self, items: Iterable[T]) -> None:
         """Add ``items`` at the end, in their order."""
         if isinstance(items, PackedList):
-            if items._chunks:
-                self._seal_tail()
-                sealed = self._sealed()
-                self._chunks.extend(items._chunks)
-                self._ends.extend(sealed + end for end in items._ends)
+            self._seal_tail()
+            start = 0
+            for chunk, end in zip(items._chunks, items._ends, strict=True):
+                self._add_chunk(chunk, end - start)
+                start = end
             for item in items._tail:
                 self.append(item)
             return
@@ -122,15 +133,25 @@ class PackedList(_Lazy[T]):
 
     def _seal_tail(self) -> None:
         if self._tail:
-            self._chunks.append(_seal(self._tail))
-            self._ends.append(self._sealed() + len(self._tail))
+            self._add_chunk(self._tail, len(self._tail))
             self._tail = []
+
+    def _add_chunk(self, chunk: bytes | list[T], count: int) -> None:
+        """A finished chunk of ``count`` items at the end, packed unless it is a list that
+        fits into the :data:`UNPACKED` items kept as objects."""
+        if isinstance(chunk, list):
+            if self._loose + count <= UNPACKED:
+                self._loose += count
+            else:
+                chunk = _seal(chunk)
+        self._chunks.append(chunk)
+        self._ends.append(self._sealed() + count)
 
     def __len__(self) -> int:
         return self._sealed() + len(self._tail)
 
     def __iter__(self) -> Iterator[T]:
-        chunks = (_open(blob) for blob in list(self._chunks))
+        chunks = (_open(chunk) for chunk in list(self._chunks))
         return chain.from_iterable(chain(chunks, (list(self._tail),)))
 
     def _item(self, index: int) -> T:
@@ -148,12 +169,19 @@ class PackedList(_Lazy[T]):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._chunks, self._ends, self._tail = state["chunks"], state["ends"], state["tail"]
+        self._loose = sum(len(chunk) for chunk in self._chunks if isinstance(chunk, list))
         self._opened = None
 
     @property
     def packed_bytes(self) -> int:
-        """The bytes its finished chunks take."""
-        return sum(map(len, self._chunks))
+        """The bytes its packed chunks take."""
+        return sum(len(chunk) for chunk in self._chunks if isinstance(chunk, bytes))
+
+    @property
+    def unpacked(self) -> int:
+        """How many of its items are kept as objects (at most :data:`UNPACKED` and those
+        after the last full chunk)."""
+        return self._loose + len(self._tail)
 
 
 class MappedList(_Lazy[U], Generic[T, U]):
