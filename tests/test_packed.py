@@ -81,6 +81,43 @@ def test_packed_list_reads_as_the_list_it_was_given(operations, chunk, unpacked)
         packed.CHUNK, packed.UNPACKED = original
 
 
+_dict_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), st.dictionaries(st.sampled_from("abcdefgh"), st.integers())),
+        st.tuples(st.just("update"), st.dictionaries(st.text(max_size=3), st.integers())),
+        st.tuples(st.just("update-packed"), st.dictionaries(st.text(max_size=3), st.integers())),
+    ),
+    max_size=10,
+)
+
+
+@given(_dict_operations, st.sampled_from([0, 3]))
+def test_packed_dict_reads_as_the_dict_it_was_given(operations, unpacked) -> None:  # type: ignore[no-untyped-def]
+    original = packed.CHUNK, packed.UNPACKED
+    packed.CHUNK, packed.UNPACKED = 2, unpacked
+    try:
+        got: packed.PackedDict[int] = packed.PackedDict()
+        want: dict[str, int] = {}
+        for name, items in operations:
+            if name == "set":
+                for key, value in items.items():
+                    got[key] = value
+            elif name == "update":
+                got.update(items)
+            else:
+                got.update(packed.PackedDict(items))
+            want.update(items)
+        assert list(got.items()) == list(want.items()) and list(got) == list(want)
+        assert list(got.values()) == list(want.values()) and len(got) == len(want)
+        assert got == want and all(got[k] == v and k in got for k, v in want.items())
+        assert got.get("no such key") is None and "no such key" not in got
+        back = pickle.loads(pickle.dumps(got))
+        assert list(back.items()) == list(want.items())
+        assert json.loads(json.dumps(got, default=plain)) == want
+    finally:
+        packed.CHUNK, packed.UNPACKED = original
+
+
 def test_index_out_of_range_and_other_comparisons() -> None:
     items = PackedList(range(600))
     with pytest.raises(IndexError):
@@ -154,10 +191,12 @@ def _traced_size(make) -> int:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def topology():  # type: ignore[no-untyped-def]
+def topology(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     # more than one packed chunk of verdicts, from two partials merged as --jobs merges them
-    paths = [str(ROOT / "tests/data/ripe-atlas"), str(ROOT / "samples")]
-    items = list(read_traces(paths)) * 60
+    path = tmp_path_factory.mktemp("packed") / "atlas.jsonl"
+    path.write_text("\n".join(_synth().atlas_lines(700, 5, 3000)) + "\n", encoding="utf-8")
+    paths = [str(ROOT / "tests/data/ripe-atlas"), str(path), str(ROOT / "samples")]
+    items = list(read_traces(paths))
     half = len(items) // 2
     kept = packed.UNPACKED
     packed.UNPACKED = 100  # some verdicts kept as objects, most packed
@@ -174,8 +213,13 @@ def test_a_merged_build_has_the_verdicts_of_one_pass(topology) -> None:  # type:
     merged, whole = topology
     assert isinstance(whole.inference.traces, PackedList)
     assert len(whole.inference.traces) > 2 * packed.CHUNK
-    for verdicts in (merged.inference.traces, whole.inference.traces):
+    for topology in (merged, whole):
+        verdicts, paths = topology.inference.traces, topology.graph.graph["trace_paths"]
         assert isinstance(verdicts, PackedList) and verdicts.packed_bytes > 0
+        assert isinstance(paths, packed.PackedDict) and paths._values.packed_bytes > 0
+    assert list(merged.graph.graph["trace_paths"].items()) == list(
+        whole.graph.graph["trace_paths"].items()
+    )
     assert [v.verdict for v in merged.inference.traces] == [
         v.verdict for v in whole.inference.traces
     ]
@@ -198,6 +242,7 @@ def test_graph_holds_the_verdicts_json_made_when_read(topology, tmp_path: Path) 
     ]:
         back = read(write(G, tmp_path / f"g-{write.__module__}-{write.__name__}"))
         assert back.graph["inference"] == want, write
+        assert back.graph["trace_paths"] == dict(G.graph["trace_paths"].items()), write
 
 
 def test_verdict_dicts_are_their_to_dict() -> None:

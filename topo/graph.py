@@ -76,6 +76,7 @@ from topo.digest import NS_PER_MS
 from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
+from topo.packed import PackedDict
 from topo.speedups import native
 from topo.steps import Step, TraceView, answers_for, view_trace
 
@@ -189,7 +190,8 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.nodes: dict[str, dict[str, Any]] = {}
         self.edges: dict[tuple[str, str], dict[str, Any]] = {}
-        self.graph_attrs: dict[str, Any] = {"trace_paths": {}}
+        #: ``trace_paths`` packed past its first entries (:class:`topo.packed.PackedDict`).
+        self.graph_attrs: dict[str, Any] = {"trace_paths": PackedDict()}
         #: RTT sums per node in integer ns (exact, so merging in any grouping gives the
         #: same ``rtt_sum``).
         self.rtt_ns: dict[str, int] = {}

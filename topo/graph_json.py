@@ -22,7 +22,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -95,7 +95,7 @@ def _write_graph_attrs(out: BinaryIO, G: nx.DiGraph, dumps: _Dumps) -> None:
     for key, value in G.graph.items():
         out.write(b"%s\n  %s: " % (b"" if first else b",", dumps(str(key))))
         first = False
-        if key == "trace_paths" and isinstance(value, dict):
+        if key == "trace_paths" and isinstance(value, Mapping):
             _write_items(
                 out, ((dumps(str(k)) + b": " + dumps(v)) for k, v in value.items()), b"{", b"}", 3
             )

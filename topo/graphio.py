@@ -24,13 +24,13 @@ from xml.etree import ElementTree
 import networkx as nx
 
 from topo.atomic import replacing, write_atomically
-from topo.packed import plain
+from topo.packed import is_packed, plain
 
 _JSON_PREFIX = "json:"
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, list | tuple | dict):
+    if isinstance(value, list | tuple | dict) or is_packed(value):
         return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True, default=plain)
     return value
 

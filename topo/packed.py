@@ -23,7 +23,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import Any, Generic, TypeVar, overload
 
@@ -184,6 +184,86 @@ class PackedList(_Lazy[T]):
         return self._loose + len(self._tail)
 
 
+class PackedDict(Mapping[str, T]):
+    """A dict whose values are kept in a :class:`PackedList` (its keys as they are): the
+    node paths of a large input's traces (``G.graph["trace_paths"]``). Setting a key
+    again keeps its place and takes the new value, as a dict does.
+
+    >>> paths = PackedDict({"t1": {"path": ["a"]}})
+    >>> paths["t2"] = {"path": ["a", "b"]}
+    >>> paths["t1"] = {"path": ["c"]}
+    >>> list(paths.items()), paths == {"t1": {"path": ["c"]}, "t2": {"path": ["a", "b"]}}
+    ([('t1', {'path': ['c']}), ('t2', {'path': ['a', 'b']})], True)
+    """
+
+    def __init__(self, items: Mapping[str, T] | None = None) -> None:
+        #: Each key's position among the values.
+        self._keys: dict[str, int] = {}
+        self._values: PackedList[T] = PackedList()
+        #: The values of keys set again, by position.
+        self._replaced: dict[int, T] = {}
+        if items:
+            self.update(items)
+
+    def __setitem__(self, key: str, value: T) -> None:
+        position = self._keys.get(key)
+        if position is None:
+            self._keys[key] = len(self._values)
+            self._values.append(value)
+        else:
+            self._replaced[position] = value
+
+    def update(self, items: Mapping[str, T]) -> None:
+        """Set each of ``items`` (a :class:`PackedDict` whose keys are all new is taken
+        over by its chunks)."""
+        if isinstance(items, PackedDict) and self._keys.keys().isdisjoint(items._keys):
+            start = len(self._values)
+            self._keys.update((key, start + at) for key, at in items._keys.items())
+            self._values.extend(items._values)
+            self._replaced.update((start + at, value) for at, value in items._replaced.items())
+            return
+        for key, value in items.items():
+            self[key] = value
+
+    def __getitem__(self, key: str) -> T:
+        position = self._keys[key]
+        replaced = self._replaced.get(position, _MISSING)
+        return self._values[position] if replaced is _MISSING else replaced  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def items(self) -> Iterator[tuple[str, T]]:  # type: ignore[override]
+        """Keys and values in order, the values read one chunk at a time."""
+        return zip(self._keys, self.values(), strict=True)
+
+    def values(self) -> Iterator[T]:  # type: ignore[override]
+        """The values in order, read one chunk at a time."""
+        if not self._replaced:
+            return iter(self._values)
+        replaced = self._replaced
+        return (replaced.get(at, value) for at, value in enumerate(self._values))
+
+    def __repr__(self) -> str:
+        return f"PackedDict(<{len(self)} items>)"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"keys": self._keys, "values": self._values, "replaced": self._replaced}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._keys, self._values = state["keys"], state["values"]
+        self._replaced = state["replaced"]
+
+
+_MISSING = object()
+
+
 class MappedList(_Lazy[U], Generic[T, U]):
     """``function`` of each item of ``source``, computed when read (never stored).
 
@@ -207,19 +287,26 @@ class MappedList(_Lazy[U], Generic[T, U]):
         return self.function(self.source[index])
 
 
-def plain(value: Any) -> list[Any]:
-    """``value`` as a list, when it is one of this module's lists: the ``default`` of
+def plain(value: Any) -> list[Any] | dict[str, Any]:
+    """``value`` as a list or dict, when it is one of this module's: the ``default`` of
     ``json.dumps`` and ``orjson.dumps`` for a graph that holds them.
 
     >>> import json
-    >>> json.dumps({"traces": PackedList([1, 2])}, default=plain)
-    '{"traces": [1, 2]}'
+    >>> json.dumps({"traces": PackedList([1, 2]), "paths": PackedDict({"t": 1})}, default=plain)
+    '{"traces": [1, 2], "paths": {"t": 1}}'
     """
     if isinstance(value, _Lazy):
         return list(value)
+    if isinstance(value, PackedDict):
+        return dict(value.items())
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def is_lazy_list(value: Any) -> bool:
     """Whether ``value`` is one of this module's lists (written as a JSON list)."""
     return isinstance(value, _Lazy)
+
+
+def is_packed(value: Any) -> bool:
+    """Whether ``value`` is one of this module's lists or dicts (JSON needs :func:`plain`)."""
+    return isinstance(value, (_Lazy, PackedDict))
