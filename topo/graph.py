@@ -47,8 +47,9 @@ Edge attributes
 :func:`topo.infer.infer_interconnects`, ``inference`` (segments and verdicts), so a renderer
 needs nothing but ``G``. The inference's ``traces`` is a sequence of the verdicts' dicts made
 when read (:class:`topo.packed.MappedList`: a large input's verdicts are kept packed, not as
-dicts); topo's graph writers write it as a list, and ``json.dumps`` does with
-``default=topo.packed.plain``.
+dicts), and a build's ``trace_paths`` a mapping whose values are kept packed
+(:class:`topo.packed.PackedDict`); topo's graph writers write them as a list and a dict,
+and ``json.dumps`` does with ``default=topo.packed.plain``.
 
 >>> from topo.model import Hop, Reply, Trace
 >>> trace = Trace(dst="52.95.31.166", hops=(
