@@ -104,8 +104,13 @@ def test_packed_dict_reads_as_the_dict_it_was_given(operations, unpacked) -> Non
                     got[key] = value
             elif name == "update":
                 got.update(items)
-            else:
-                got.update(packed.PackedDict(items))
+            else:  # a packed dict whose keys were all set twice (its values replaced)
+                other: packed.PackedDict[int] = packed.PackedDict()
+                for key, value in items.items():
+                    other[key] = value + 1
+                for key, value in items.items():
+                    other[key] = value
+                got.update(other)
             want.update(items)
         assert list(got.items()) == list(want.items()) and list(got) == list(want)
         assert list(got.values()) == list(want.values()) and len(got) == len(want)
