@@ -231,6 +231,28 @@ def test_a_merged_build_has_the_verdicts_of_one_pass(topology) -> None:  # type:
     assert merged.inference.verdict_counts == whole.inference.verdict_counts
 
 
+def test_finishing_a_build_unpacks_each_chunk_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "atlas.jsonl"
+    path.write_text("\n".join(_synth().atlas_lines(400, 7, 3000)) + "\n", encoding="utf-8")
+    monkeypatch.setattr(packed, "CHUNK", 16)
+    monkeypatch.setattr(packed, "UNPACKED", 0)
+    partial = aggregate(read_traces([str(path)]))
+    chunks = len(partial.verdicts._chunks) + len(
+        partial.builder.graph_attrs["trace_paths"]._values._chunks
+    )
+    opened: list[bytes] = []
+    real_open = packed._open
+    monkeypatch.setattr(packed, "_open", lambda chunk: opened.append(chunk) or real_open(chunk))
+    topology = finish(partial)  # the summary reads the verdicts, the segments the paths
+    assert len(topology.inference.segments) > 1 and chunks > 20
+    assert len(opened) <= chunks  # not once per segment
+    assert any(
+        "segment" in attrs for _, _, attrs in topology.graph.edges(data=True)
+    )  # the segments' edges were marked from the paths
+
+
 def test_graph_holds_the_verdicts_json_made_when_read(topology, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, whole = topology
     G = whole.graph

@@ -494,19 +494,31 @@ def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
     """
     G.graph["inference"] = inference.to_dict(traces=False)
     G.graph["inference"]["traces"] = MappedList(inference.traces, TraceVerdict.to_dict)
-    paths = G.graph.get("trace_paths", {})
-    addr_of = dict(G.nodes(data="addr")) if inference.segments else {}
-    for segment in inference.segments:
+    if not inference.segments:
+        return
+    # The trace paths are read once, in their order (a large input's are packed: reading
+    # them trace by trace per segment would unpack each chunk once per segment); an edge
+    # that several segments mark keeps the last segment's id, as marking them one segment
+    # after another would.
+    wanted: dict[str, list[tuple[int, set[str]]]] = {}
+    for number, segment in enumerate(inference.segments):
         members = set(segment.addrs)
         for trace in segment.traces:
-            path = paths.get(trace, {}).get("path", [])
+            wanted.setdefault(trace, []).append((number, members))
+    addr_of = dict(G.nodes(data="addr"))
+    marks: dict[tuple[str, str], int] = {}
+    for trace, info in G.graph.get("trace_paths", {}).items():
+        for number, members in wanted.get(trace, ()):
+            path = info.get("path", [])
             inside = [i for i, node in enumerate(path) if addr_of[node] in members]
             if not inside:
                 continue
             span = path[max(inside[0] - 1, 0) : inside[-1] + 2]
             for u, v in itertools.product(span, span):
-                if G.has_edge(u, v):
-                    G.edges[u, v]["segment"] = segment.segment_id
+                if marks.get((u, v), -1) < number and G.has_edge(u, v):
+                    marks[u, v] = number
+    for (u, v), number in marks.items():
+        G.edges[u, v]["segment"] = inference.segments[number].segment_id
 
 
 def trace_ids(traces: Sequence[Trace]) -> list[str]:
