@@ -131,13 +131,14 @@ class Inference:
     segments: tuple[Segment, ...]
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self, *, traces: bool = True) -> dict[str, Any]:
-        """The documented JSON of ``topo infer --json`` (``traces=False``: an empty list
-        of traces)."""
+    def to_dict(self, *, lazy_traces: bool = False) -> dict[str, Any]:
+        """The documented JSON of ``topo infer --json`` (``lazy_traces``: the traces'
+        dicts made when read, a :class:`~topo.packed.MappedList`, not held)."""
+        traces: Sequence[dict[str, Any]] = MappedList(self.traces, TraceVerdict.to_dict)
         return {
             "verdict": self.verdict,
             "verdict_counts": self.verdict_counts,
-            "traces": [t.to_dict() for t in self.traces] if traces else [],
+            "traces": traces if lazy_traces else list(traces),
             "segments": [s.to_dict() for s in self.segments],
             "notes": list(self.notes),
         }
@@ -492,8 +493,7 @@ def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
     ``G.graph["inference"]`` is :meth:`Inference.to_dict` but for its ``traces``: the
     verdicts' dicts are made when read (a :class:`~topo.packed.MappedList`), not held.
     """
-    G.graph["inference"] = inference.to_dict(traces=False)
-    G.graph["inference"]["traces"] = MappedList(inference.traces, TraceVerdict.to_dict)
+    G.graph["inference"] = inference.to_dict(lazy_traces=True)
     if not inference.segments:
         return
     # The trace paths are read once, in their order (a large input's are packed: reading
@@ -508,8 +508,11 @@ def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
     addr_of = dict(G.nodes(data="addr"))
     marks: dict[tuple[str, str], int] = {}
     for trace, info in G.graph.get("trace_paths", {}).items():
-        for number, members in wanted.get(trace, ()):
-            path = info.get("path", [])
+        todo = wanted.get(trace)
+        if todo is None:
+            continue
+        path = info.get("path", [])
+        for number, members in todo:
             inside = [i for i, node in enumerate(path) if addr_of[node] in members]
             if not inside:
                 continue

@@ -117,7 +117,8 @@ class PackedList(_Lazy[T]):
     def extend(self, items: Iterable[T]) -> None:
         """Add ``items`` at the end, in their order."""
         if isinstance(items, PackedList):
-            self._seal_tail()
+            if items._chunks:  # ours first: its items come after
+                self._seal_tail()
             start = 0
             for chunk, end in zip(items._chunks, items._ends, strict=True):
                 self._add_chunk(chunk, end - start)
