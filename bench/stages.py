@@ -149,12 +149,12 @@ def pickled(paths: list[str], count: int) -> None:
         print(f"  {name:<14} {len(data) / 1e6:6.1f} MB  dump {dumped:5.2f} s  "
               f"load {time.perf_counter() - began:5.2f} s")  # fmt: skip
     began = time.perf_counter()
-    packed = _pack_edges(builder.edges)
+    packed = _pack_edges(builder.nodes, builder.succ, builder.pred)
     packing = time.perf_counter() - began
     began = time.perf_counter()
-    _unpack_edges(packed)
+    _unpack_edges(builder.nodes, packed)
     print(f"  edges as columns: packed {packing:5.2f} s, unpacked "
-          f"{time.perf_counter() - began:5.2f} s ({len(builder.edges)} edges)")  # fmt: skip
+          f"{time.perf_counter() - began:5.2f} s ({builder.number_of_edges()} edges)")  # fmt: skip
 
 
 def main() -> None:

@@ -216,24 +216,49 @@ def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_pat
     assert [str(e) for e in whole.errors] == [str(e) for e in merged.errors]
 
 
-def test_graph_placed_early_is_the_graph_placed_at_the_end(
+def test_a_graph_given_early_keeps_its_edges_and_the_builder_goes_on(
     inputs: list[str], tmp_path: Path
 ) -> None:
-    """A builder whose graph was placed before more traces and a merge came (what the
-    parent does while its workers finish) gives the same graph, attributes and order."""
+    """``graph()`` gives the builder's dicts to the graph; a builder that then merges more
+    (or reads more traces) takes copies first: the early graph keeps the nodes and edges
+    it had, and the final graph is one process's, in the same order (also each node's
+    predecessors)."""
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
     whole = finish(aggregate(read_digests(files)))
     first = aggregate(read_digests(files[:40]))
-    first.builder.place()
+    early = first.builder.graph()
+    early_nodes, early_edges = list(early.nodes), list(early.edges)
     first.merge(aggregate(read_digests(files[40:80])))
-    placed = first.builder.place()
     first.merge(aggregate(read_digests(files[80:])))
     merged = finish(first)
-    assert merged.graph is placed  # filled in twice, not made again
+    assert list(early.nodes) == early_nodes and list(early.edges) == early_edges
+    assert len(early_edges) < merged.graph.number_of_edges()
     a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
     b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
     assert a == b
     assert list(merged.graph.edges) == list(whole.graph.edges)
+    assert [list(p) for p in merged.graph.pred.values()] == [
+        list(p) for p in whole.graph.pred.values()
+    ]
+
+
+def test_a_pickled_builder_keeps_its_edges_their_order_and_sharing(inputs: list[str]) -> None:
+    """What a worker sends (its builder, edges packed as columns) unpickles to the same
+    edges in the same order, each node's predecessors in theirs, one attribute dict per
+    edge in ``succ`` and ``pred``; edges with other attributes (a silent destination's)
+    keep their place."""
+    files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
+    samples = str(Path(__file__).resolve().parent.parent / "samples")  # silent destinations
+    builder = aggregate(read_digests([inputs[0], *files, samples])).builder
+    edges = list(builder.edge_items())
+    assert any("unreached" in data for _, data in edges)
+    back = pickle.loads(pickle.dumps(builder, protocol=pickle.HIGHEST_PROTOCOL))
+    assert list(back.edge_items()) == edges
+    assert list(back.nodes.items()) == list(builder.nodes.items())
+    assert [(k, list(p)) for k, p in back.pred.items()] == [
+        (k, list(p)) for k, p in builder.pred.items()
+    ]
+    assert all(back.pred[v][u] is data for (u, v), data in back.edge_items())
 
 
 @pytest.mark.parametrize("finished", ["first", "second", "both", "neither"])

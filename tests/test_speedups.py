@@ -189,7 +189,8 @@ def _views_of(paths: list[Path]) -> list[Any]:
 def _builder_state(builder: Any) -> Any:
     return (
         list(builder.nodes.items()),
-        list(builder.edges.items()),
+        list(builder.edge_items()),
+        [(key, list(into)) for key, into in builder.pred.items()],  # the order of each
         list(builder.rtt_ns.items()),
         list(builder.ttl_sets.items()),
         builder.graph_attrs,
@@ -232,44 +233,25 @@ def test_graph_steps_equal_python_on_synthetic_traces(tmp_path: Path) -> None:
     assert len(compiled[1]) > 1000
 
 
-def test_place_equals_python_in_parts_and_order(tmp_path: Path) -> None:
-    """The compiled ``place`` fills a DiGraph's dicts as the Python loops do: placed in
-    three calls (some nodes and edges, more, the rest), same dicts, same order, the
-    attribute dicts shared."""
+def test_graph_steps_keep_each_edge_once_in_succ_and_pred(tmp_path: Path) -> None:
+    """Both roads put an edge's one attribute dict in ``succ[u][v]`` and ``pred[v][u]``
+    (what networkx keeps), and every node has both entries, in the nodes' order."""
     from topo import graph
 
-    views = _views_of([_text_dir(tmp_path / "text", 200)])
-    builder = graph.GraphBuilder()
-    for view in views:
-        builder.add_view(view)
-    nodes, edges = builder.nodes, builder.edges
-    position = {key: index for index, key in enumerate(nodes)}
-    cuts = []
-    for n in (10, len(nodes) // 2, len(nodes)):  # edges whose ends are among n first nodes
-        e = 0
-        for u, v in edges:
-            if max(position[u], position[v]) >= n:
-                break
-            e += 1
-        cuts.append((n, e))
-    assert cuts[0][1] > 0 and cuts[1][1] > cuts[0][1]
-    made = []
-    for place in (_native().place, graph._place):
-        G: Any = graph.nx.DiGraph()
-        for n, e in cuts:
-            part_nodes = dict(list(nodes.items())[:n])
-            part_edges = dict(list(edges.items())[:e])
-            done = (len(G._node), sum(map(len, G._succ.values())))
-            place(G._node, G._succ, G._pred, part_nodes, part_edges, *done)
-        made.append(G)
-        assert all(G._succ[u][v] is data for (u, v), data in edges.items())
-    compiled, python = made
-    assert list(compiled.nodes(data=True)) == list(python.nodes(data=True))
-    assert list(compiled.edges(data=True)) == list(python.edges(data=True))
-    assert [list(d) for d in compiled._pred.values()] == [list(d) for d in python._pred.values()]
-    assert compiled.number_of_edges() == len(edges) > 1000
-    with pytest.raises(KeyError):
-        _native().place({}, {}, {}, {}, {("a", "b"): {}}, 0, 0)
+    views = _views_of([_text_dir(tmp_path / "text", 200), _atlas_file(tmp_path / "a.jsonl", 50)])
+    for road in (_native().graph_steps, None):
+        saved = graph._graph_steps
+        graph._graph_steps = road
+        try:
+            builder = graph.GraphBuilder()
+            for view in views:
+                builder.add_view(view)
+        finally:
+            graph._graph_steps = saved
+        assert list(builder.succ) == list(builder.pred) == list(builder.nodes)
+        edges = list(builder.edge_items())
+        assert all(builder.pred[v][u] is data for (u, v), data in edges)
+        assert sum(map(len, builder.pred.values())) == len(edges) > 1000
 
 
 def test_graph_steps_treat_odd_numbers_as_python_does() -> None:

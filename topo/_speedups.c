@@ -410,19 +410,36 @@ keep_least(PyObject *data, PyObject *key, PyObject *value)
     return lower ? PyDict_SetItem(data, key, value) : 0;
 }
 
-/* GraphBuilder's edge(u, v, gap, delta) (graph.py). 0 ok, -1 error. */
+/* graph.py's _edge(succ, pred, taken, trace, u, v, gap, delta): a new edge's attributes go
+ * into succ[u][v] and pred[v][u] (both ends are nodes already). 0 ok, -1 error. */
 static int
-edge(PyObject *edges, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v, PyObject *gap,
-     PyObject *delta)
+edge(PyObject *succ, PyObject *pred, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v,
+     PyObject *gap, PyObject *delta)
 {
+    PyObject *out = PyDict_GetItemWithError(succ, u); /* borrowed */
+    if (out == NULL || !PyDict_Check(out)) {
+        if (out != NULL)
+            PyErr_SetString(PyExc_TypeError, "adjacency dicts expected");
+        else if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, u);
+        return -1;
+    }
     PyObject *pair = PyTuple_Pack(2, u, v);
     if (pair == NULL)
         return -1;
     int status = -1;
-    PyObject *data = PyDict_GetItemWithError(edges, pair); /* borrowed */
+    PyObject *data = PyDict_GetItemWithError(out, v); /* borrowed */
     if (data == NULL) {
         if (PyErr_Occurred())
             goto done;
+        PyObject *in = PyDict_GetItemWithError(pred, v); /* borrowed */
+        if (in == NULL || !PyDict_Check(in)) {
+            if (in != NULL)
+                PyErr_SetString(PyExc_TypeError, "adjacency dicts expected");
+            else if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, v);
+            goto done;
+        }
         if (PySet_Add(taken, pair) == -1)
             goto done;
         PyObject *ids = PyList_New(1);
@@ -438,7 +455,7 @@ edge(PyObject *edges, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v
             PyDict_SetItem(fresh, s_trace_ids, ids) == -1 ||
             PyDict_SetItem(fresh, s_gap, gap) == -1 ||
             (delta != Py_None && PyDict_SetItem(fresh, s_rtt_delta_min, delta) == -1) ||
-            PyDict_SetItem(edges, pair, fresh) == -1) {
+            PyDict_SetItem(out, v, fresh) == -1 || PyDict_SetItem(in, u, fresh) == -1) {
             Py_DECREF(ids);
             Py_DECREF(fresh);
             goto done;
@@ -664,17 +681,20 @@ graph_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "seen and taken are sets");
         return NULL;
     }
-    PyObject *nodes = NULL, *edges = NULL, *rtt_ns = NULL, *ttl_sets = NULL, *steps = NULL;
+    PyObject *nodes = NULL, *succ = NULL, *pred = NULL, *rtt_ns = NULL, *ttl_sets = NULL;
+    PyObject *steps = NULL;
     PyObject *path = NULL, *keys = NULL, *previous = NULL, *previous_rtt = NULL;
     PyObject *previous_ttl = NULL, *result = NULL;
     nodes = PyObject_GetAttrString(builder, "nodes");
-    edges = PyObject_GetAttrString(builder, "edges");
+    succ = PyObject_GetAttrString(builder, "succ");
+    pred = PyObject_GetAttrString(builder, "pred");
     rtt_ns = PyObject_GetAttrString(builder, "rtt_ns");
     ttl_sets = PyObject_GetAttrString(builder, "ttl_sets");
     steps = PyObject_GetAttrString(view, "steps");
-    if (!nodes || !edges || !rtt_ns || !ttl_sets || !steps)
+    if (!nodes || !succ || !pred || !rtt_ns || !ttl_sets || !steps)
         goto done;
-    if (!PyDict_Check(nodes) || !PyDict_Check(edges) || !PyDict_Check(rtt_ns) ||
+    if (!PyDict_Check(nodes) || !PyDict_Check(succ) || !PyDict_Check(pred) ||
+        !PyDict_Check(rtt_ns) ||
         !PyDict_Check(ttl_sets) || !PyTuple_Check(steps)) {
         PyErr_SetString(PyExc_TypeError, "a GraphBuilder's dicts and a view's steps tuple");
         goto done;
@@ -742,7 +762,7 @@ graph_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_ssize_t n_prev = PyList_GET_SIZE(previous), n_cur = PyList_GET_SIZE(current);
         for (Py_ssize_t a = 0; a < n_prev && !failed; a++)
             for (Py_ssize_t b = 0; b < n_cur && !failed; b++)
-                failed = edge(edges, taken, trace, PyList_GET_ITEM(previous, a),
+                failed = edge(succ, pred, taken, trace, PyList_GET_ITEM(previous, a),
                               PyList_GET_ITEM(current, b), gap, delta) == -1;
         Py_DECREF(delta);
         Py_DECREF(gap);
@@ -763,7 +783,8 @@ graph_steps(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     result = PyTuple_Pack(2, path, previous);
 done:
     Py_XDECREF(nodes);
-    Py_XDECREF(edges);
+    Py_XDECREF(succ);
+    Py_XDECREF(pred);
     Py_XDECREF(rtt_ns);
     Py_XDECREF(ttl_sets);
     Py_XDECREF(steps);
@@ -1228,79 +1249,6 @@ error:
 
 /* ---------------------------------------------------------------- module ------------- */
 
-/* place(node, succ, pred, nodes, edges, placed_nodes, placed_edges) -> None:
- * GraphBuilder.place's loops (graph.py), the reference: the nodes after the first
- * placed_nodes into a DiGraph's node and adjacency dicts, then the edges after the first
- * placed_edges (keys (u, v)) into succ[u][v] and pred[v][u], sharing their attribute
- * dicts. Anything unusual raises (the caller never passes it). */
-static PyObject *
-place(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 7) {
-        PyErr_SetString(PyExc_TypeError,
-                        "place(node, succ, pred, nodes, edges, placed_nodes, placed_edges)");
-        return NULL;
-    }
-    PyObject *node = args[0], *succ = args[1], *pred = args[2], *nodes = args[3],
-             *edges = args[4];
-    if (!PyDict_Check(node) || !PyDict_Check(succ) || !PyDict_Check(pred) ||
-        !PyDict_Check(nodes) || !PyDict_Check(edges)) {
-        PyErr_SetString(PyExc_TypeError, "place: dicts expected");
-        return NULL;
-    }
-    Py_ssize_t skip_nodes = PyLong_AsSsize_t(args[5]);
-    Py_ssize_t skip_edges = PyLong_AsSsize_t(args[6]);
-    if ((skip_nodes == -1 || skip_edges == -1) && PyErr_Occurred())
-        return NULL;
-    Py_ssize_t pos = 0, index = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(nodes, &pos, &key, &value)) {
-        if (index++ < skip_nodes)
-            continue;
-        if (PyDict_SetItem(node, key, value) == -1)
-            return NULL;
-        PyObject *out = PyDict_New();
-        if (out == NULL)
-            return NULL;
-        int failed = PyDict_SetItem(succ, key, out);
-        Py_DECREF(out);
-        if (failed)
-            return NULL;
-        PyObject *in = PyDict_New();
-        if (in == NULL)
-            return NULL;
-        failed = PyDict_SetItem(pred, key, in);
-        Py_DECREF(in);
-        if (failed)
-            return NULL;
-    }
-    pos = 0;
-    index = 0;
-    while (PyDict_Next(edges, &pos, &key, &value)) {
-        if (index++ < skip_edges)
-            continue;
-        if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
-            PyErr_SetString(PyExc_TypeError, "place: edge keys are (u, v)");
-            return NULL;
-        }
-        PyObject *u = PyTuple_GET_ITEM(key, 0), *v = PyTuple_GET_ITEM(key, 1);
-        PyObject *out = PyDict_GetItemWithError(succ, u);
-        PyObject *in = out == NULL ? NULL : PyDict_GetItemWithError(pred, v);
-        if (in == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, out == NULL ? u : v);
-            return NULL;
-        }
-        if (!PyDict_Check(out) || !PyDict_Check(in)) {
-            PyErr_SetString(PyExc_TypeError, "place: adjacency dicts expected");
-            return NULL;
-        }
-        if (PyDict_SetItem(out, v, value) == -1 || PyDict_SetItem(in, u, value) == -1)
-            return NULL;
-    }
-    Py_RETURN_NONE;
-}
-
 static PyMethodDef methods[] = {
     {"atlas_steps", (PyCFunction)(void (*)(void))atlas_steps, METH_FASTCALL,
      "atlas_steps(hops, dst) -> (steps, reached) | None: result_to_digest's steps."},
@@ -1310,9 +1258,6 @@ static PyMethodDef methods[] = {
     {"graph_steps", (PyCFunction)(void (*)(void))graph_steps, METH_FASTCALL,
      "graph_steps(builder, view, trace, vantage, scope_name, seen, taken) -> (path, previous):"
      " GraphBuilder._add_steps."},
-    {"place", (PyCFunction)(void (*)(void))place, METH_FASTCALL,
-     "place(node, succ, pred, nodes, edges, placed_nodes, placed_edges) -> None:"
-     " GraphBuilder.place's loops."},
     {NULL, NULL, 0, NULL},
 };
 

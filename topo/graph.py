@@ -66,7 +66,7 @@ and ``json.dumps`` does with ``default=topo.packed.plain``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -87,8 +87,6 @@ TRACE_ID_CAP = 20
 _graph_steps: Callable[..., tuple[list[str], list[str]]] | None = (
     native.graph_steps if native is not None else None
 )
-#: The compiled road to :meth:`GraphBuilder.place`'s loops (:func:`_place`).
-_native_place: Callable[..., None] | None = getattr(native, "place", None)
 
 
 def vantage_key(view: TraceView) -> str:
@@ -141,7 +139,8 @@ _TAIL_FROM = 3  # _answer_attrs keys after kind, addr and label: the same for on
 
 
 def _edge(
-    edges: dict[tuple[str, str], dict[str, Any]],
+    succ: dict[str, dict[str, dict[str, Any]]],
+    pred: dict[str, dict[str, dict[str, Any]]],
     taken: set[tuple[str, str]],
     trace: str,
     u: str,
@@ -151,11 +150,12 @@ def _edge(
     **extra: Any,
 ) -> None:
     """Count the edge ``u -> v`` for ``trace`` (once per trace: ``taken``), keeping the
-    least gap and RTT delta."""
-    pair = (u, v)
-    data = edges.get(pair)
+    least gap and RTT delta; a new edge's attributes go into ``succ[u][v]`` and
+    ``pred[v][u]`` (both ends are nodes already)."""
+    data = succ[u].get(v)
     if data is None:
-        data = edges[pair] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
+        data = succ[u][v] = pred[v][u] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
+    pair = (u, v)
     if pair not in taken:
         taken.add(pair)
         data["traces"] += 1
@@ -173,8 +173,11 @@ def _edge(
 class GraphBuilder:
     """Aggregates traces into plain dicts, then makes the networkx graph once.
 
-    Nodes and edges keep the order they were first seen in, so the graph is the same as
-    adding every trace to a ``DiGraph`` directly, only without networkx's per-call cost.
+    The edges are aggregated straight into adjacency dicts shaped as networkx keeps
+    them (``succ[u][v]`` and ``pred[v][u]``, one attribute dict), which become the
+    graph's own: no edge index beside them, and nothing to copy at the end. Nodes and
+    edges keep the order they were first seen in, so the graph is the same as adding
+    every trace to a ``DiGraph`` directly, only without networkx's per-call cost.
     Builders of consecutive parts of the input merge (:meth:`merge`) into the builder of
     the whole: that is how worker processes share the work.
 
@@ -190,7 +193,10 @@ class GraphBuilder:
 
     def __init__(self) -> None:
         self.nodes: dict[str, dict[str, Any]] = {}
-        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+        #: ``succ[u][v]`` and ``pred[v][u]``: an edge's attribute dict (the same one in
+        #: both); every node has an entry in each, made with it, in the nodes' order.
+        self.succ: dict[str, dict[str, dict[str, Any]]] = {}
+        self.pred: dict[str, dict[str, dict[str, Any]]] = {}
         #: ``trace_paths`` packed past its first entries (:class:`topo.packed.PackedDict`).
         self.graph_attrs: dict[str, Any] = {"trace_paths": PackedDict()}
         #: RTT sums per node in integer ns (exact, so merging in any grouping gives the
@@ -205,19 +211,27 @@ class GraphBuilder:
         #: Node attributes after ``kind``/``addr``/``label`` per (classification, owner,
         #: scope), with the objects they came from (so their ids stay theirs).
         self._tails: dict[tuple[int, int, str | None], tuple[object, object, dict[str, Any]]] = {}
-        #: The graph :meth:`place` fills ahead of :meth:`graph`, and how many nodes and
-        #: edges it holds (the first ones: nodes and edges are only ever added after them).
-        self._placed: tuple[nx.DiGraph, int, int] | None = None
+        #: Whether :meth:`graph` gave these dicts to a graph (adding to the builder then
+        #: copies them first, so that the graph stays as it was given).
+        self._given = False
+
+    def edge_items(self) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+        """``((u, v), attributes)`` of every edge, in the graph's order (by tail node, then
+        first seen)."""
+        for u, nbrs in self.succ.items():
+            for v, data in nbrs.items():
+                yield (u, v), data
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_tails"] = {}  # a cache, keyed by ids that mean nothing in another process
-        state["_placed"] = None  # made again where it is needed
-        state["edges"] = _pack_edges(self.edges)
+        state["_given"] = False
+        del state["pred"]
+        state["succ"] = _pack_edges(self.nodes, self.succ, self.pred)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state["edges"] = _unpack_edges(state["edges"])
+        state["succ"], state["pred"] = _unpack_edges(state["nodes"], state["succ"])
         self.__dict__.update(state)
 
     @classmethod
@@ -225,7 +239,8 @@ class GraphBuilder:
         """A builder that continues ``G`` (sharing its attribute dicts)."""
         builder = cls()
         builder.nodes = dict(G.nodes(data=True))
-        builder.edges = {(u, v): data for u, v, data in G.edges(data=True)}
+        builder.succ = {u: dict(nbrs) for u, nbrs in G.adj.items()}
+        builder.pred = {v: dict(nbrs) for v, nbrs in G.pred.items()}
         builder.graph_attrs = G.graph
         builder.rtt_ns = {
             key: round(data.get("rtt_sum", 0.0) * NS_PER_MS) for key, data in builder.nodes.items()
@@ -235,6 +250,8 @@ class GraphBuilder:
 
     def _node(self, key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         node = self.nodes[key] = _new_node(**attrs)
+        self.succ[key] = {}
+        self.pred[key] = {}
         self.rtt_ns[key] = 0
         self.ttl_sets[key] = set()
         return node
@@ -264,9 +281,11 @@ class GraphBuilder:
 
     def add(self, view: TraceView) -> list[str]:
         """Add one trace's nodes and edges; returns the trace's node path."""
+        if self._given:
+            self._take_back()
         if self.finished:
             self._reopen()
-        nodes, edges = self.nodes, self.edges
+        nodes, succ, pred = self.nodes, self.succ, self.pred
         digest = view.digest
         trace = digest.trace_id
         seen: set[str] = set()
@@ -297,7 +316,7 @@ class GraphBuilder:
                 node["kind"] = "destination"
             node["traces"] += 1
             for u in previous:
-                _edge(edges, taken, trace, u, target, 0, None, unreached=True)
+                _edge(succ, pred, taken, trace, u, target, 0, None, unreached=True)
             path.append(target)
         elif dst and dst in nodes:
             nodes[dst]["reached"] = True
@@ -317,7 +336,8 @@ class GraphBuilder:
         This runs once per trace of a large input; :func:`topo._speedups.graph_steps` is
         its compiled road (the tests hold the two to the same builder state).
         """
-        nodes, edges, rtt_ns, ttl_sets = self.nodes, self.edges, self.rtt_ns, self.ttl_sets
+        nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
+        succ, pred = self.succ, self.pred
         previous: list[str] = [vantage]
         previous_rtt: float | None = 0.0
         previous_ttl = 0
@@ -371,18 +391,19 @@ class GraphBuilder:
             delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt
             gap = ttl - previous_ttl - 1
             if len(previous) == 1 and len(current) == 1:  # the common case, without a call
-                pair = (previous[0], current[0])
-                if pair not in edges:  # a new edge: _edge's result, made at once
-                    taken.add(pair)
-                    data = edges[pair] = {"traces": 1, "trace_ids": [trace], "gap": gap}
+                u, v = previous[0], current[0]
+                nbrs = succ[u]
+                if v not in nbrs:  # a new edge: _edge's result, made at once
+                    taken.add((u, v))
+                    data = nbrs[v] = pred[v][u] = {"traces": 1, "trace_ids": [trace], "gap": gap}
                     if delta is not None:
                         data["rtt_delta_min"] = delta
                 else:
-                    _edge(edges, taken, trace, pair[0], pair[1], gap, delta)
+                    _edge(succ, pred, taken, trace, u, v, gap, delta)
             else:
                 for u in previous:
                     for v in current:
-                        _edge(edges, taken, trace, u, v, gap, delta)
+                        _edge(succ, pred, taken, trace, u, v, gap, delta)
             keys.append(current)
             path.extend(current)
             previous, previous_rtt, previous_ttl = current, rtt, ttl
@@ -423,47 +444,66 @@ class GraphBuilder:
         return path
 
     def merge(self, other: GraphBuilder) -> None:
-        """Add what ``other`` aggregated from the traces that follow this builder's.
+        """Add what ``other`` aggregated from the traces that follow this builder's
+        (``other`` is used up: this builder takes its dicts over).
 
         The result is the builder of both parts read in order: first-seen orders, trace
         counts, the first :data:`TRACE_ID_CAP` trace ids, least RTTs and gaps, names, MPLS
         stacks, TTLs and (exact) RTT sums all combine as if one builder had read both.
         """
+        if self._given:
+            self._take_back()
         finished = self.finished or other.finished
         if finished:  # both then, and so is the result
             self.finish()
             other.finish()
-        self._merge_nodes(other, finished)
-        edges = self.edges
-        for pair, theirs in other.edges.items():
-            mine = edges.get(pair)
-            if mine is None:
-                edges[pair] = theirs
-                continue
-            mine["traces"] += theirs["traces"]
-            ids = mine["trace_ids"]
-            ids.extend(theirs["trace_ids"][: max(TRACE_ID_CAP - len(ids), 0)])
-            mine["gap"] = min(mine["gap"], theirs["gap"])
-            if "rtt_delta_min" in theirs:
-                least = mine.get("rtt_delta_min")
-                if least is None or theirs["rtt_delta_min"] < least:
-                    mine["rtt_delta_min"] = theirs["rtt_delta_min"]
-            _take_new_keys(mine, theirs)
+        shared = self._merge_nodes(other, finished)
+        succ, pred = self.succ, self.pred
+        # A node only ``other`` has came with its adjacency (every edge at it is new);
+        # the edges between nodes both have are merged one by one, first out of each
+        # node (succ order), then into each (pred order: first seen, as ``other`` saw
+        # the new ones after this builder's).
+        for u in shared:
+            nbrs = succ[u]
+            for v, theirs in other.succ[u].items():
+                mine = nbrs.get(v)
+                if mine is None:
+                    nbrs[v] = theirs
+                    continue
+                mine["traces"] += theirs["traces"]
+                ids = mine["trace_ids"]
+                ids.extend(theirs["trace_ids"][: max(TRACE_ID_CAP - len(ids), 0)])
+                mine["gap"] = min(mine["gap"], theirs["gap"])
+                if "rtt_delta_min" in theirs:
+                    least = mine.get("rtt_delta_min")
+                    if least is None or theirs["rtt_delta_min"] < least:
+                        mine["rtt_delta_min"] = theirs["rtt_delta_min"]
+                _take_new_keys(mine, theirs)
+        for v in shared:
+            nbrs = pred[v]
+            for u in other.pred[v]:
+                if u not in nbrs:
+                    nbrs[u] = succ[u][v]
         self.graph_attrs["trace_paths"].update(other.graph_attrs["trace_paths"])
 
-    def _merge_nodes(self, other: GraphBuilder, finished: bool) -> None:
-        """The nodes of :meth:`merge`. Of ``finished`` builders, a node both hold gets its
-        derived attributes again (least deltas need nothing: rounding keeps their order);
-        of others, the TTL sets merge."""
+    def _merge_nodes(self, other: GraphBuilder, finished: bool) -> list[str]:
+        """The nodes of :meth:`merge`; returns the keys of the nodes both builders hold.
+        Of ``finished`` builders, such a node gets its derived attributes again (least
+        deltas need nothing: rounding keeps their order); of others, the TTL sets merge."""
         nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
+        succ, pred = self.succ, self.pred
+        shared = []
         for key, theirs in other.nodes.items():
             mine = nodes.get(key)
             if mine is None:
                 nodes[key] = theirs
+                succ[key] = other.succ[key]
+                pred[key] = other.pred[key]
                 rtt_ns[key] = other.rtt_ns.get(key, 0)
                 if not finished:
                     ttl_sets[key] = other.ttl_sets.get(key, set())
                 continue
+            shared.append(key)
             _merge_node(mine, theirs)
             total = rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
             if not finished:
@@ -472,13 +512,18 @@ class GraphBuilder:
             mine["rtt_sum"] = total / NS_PER_MS
             if theirs.get("ttls"):
                 mine["ttls"] = sorted({*mine.get("ttls", ()), *theirs["ttls"]})
+        return shared
+
+    def number_of_edges(self) -> int:
+        """How many edges the builder holds."""
+        return sum(map(len, self.succ.values()))
 
     def update(self, G: nx.DiGraph) -> nx.DiGraph:
-        """Add what is not yet in ``G`` (nodes, then edges, in first-seen order); returns G."""
+        """Add what is not yet in ``G`` (nodes, then edges, in the graph's order); returns G."""
         self.finish()
         G.add_nodes_from((key, attrs) for key, attrs in self.nodes.items() if key not in G)
         G.add_edges_from(
-            (u, v, attrs) for (u, v), attrs in self.edges.items() if not G.has_edge(u, v)
+            (u, v, attrs) for (u, v), attrs in self.edge_items() if not G.has_edge(u, v)
         )
         return G
 
@@ -500,6 +545,14 @@ class GraphBuilder:
         self.ttl_sets = {key: set(node.get("ttls", ())) for key, node in self.nodes.items()}
         self.finished = False
 
+    def _take_back(self) -> None:
+        """Dicts of the builder's own again after :meth:`graph` gave them away (the
+        attribute dicts stay shared, as they always were)."""
+        self.nodes = dict(self.nodes)
+        self.succ = {key: dict(nbrs) for key, nbrs in self.succ.items()}
+        self.pred = {key: dict(nbrs) for key, nbrs in self.pred.items()}
+        self._given = False
+
     def _finish_attrs(self) -> None:
         """RTT sums in ms from the exact ns sums, TTL lists from the TTL sets; least RTT
         deltas rounded to 1 ns."""
@@ -509,81 +562,31 @@ class GraphBuilder:
             ttls = ttl_sets.get(key)
             if ttls is not None:
                 node["ttls"] = sorted(ttls)
-        for data in self.edges.values():
-            if "rtt_delta_min" in data:
-                data["rtt_delta_min"] = round(data["rtt_delta_min"], 6)
+        for nbrs in self.succ.values():
+            for data in nbrs.values():
+                if "rtt_delta_min" in data:
+                    data["rtt_delta_min"] = round(data["rtt_delta_min"], 6)
 
     def graph(self) -> nx.DiGraph:
         """The networkx graph of everything added (nodes, then edges, in first-seen order).
 
-        Fills the adjacency dicts of a new ``DiGraph`` directly: the same graph as
-        ``add_nodes_from`` and ``add_edges_from`` give, without their per-item checks
-        (every edge's ends are nodes already), about 3x faster on a million edges. What
-        :meth:`place` put in already is not placed again.
+        The graph gets the builder's dicts as its own (``G._node``, ``G._succ``,
+        ``G._pred``: networkx's documented way to set them): nothing is copied or added
+        edge by edge. Adding to the builder afterwards leaves the graph's nodes and edges
+        as they were (the attribute dicts are shared).
         """
-        G = self.place()
-        self._placed = None  # the next call makes a graph of its own
-        G.graph.update(self.graph_attrs)
-        if not _plain(G):
-            return self.update(G)
         self.finish()
+        G = nx.DiGraph()
+        G.graph.update(self.graph_attrs)
+        if not _plain(G):  # a networkx that keeps them otherwise: its own calls
+            return self.update(G)
+        if self._given:
+            self._take_back()
+        G._node = self.nodes
+        G._adj = self.succ  # networkx keeps _succ the same object
+        G._pred = self.pred
+        self._given = True
         return G
-
-    def place(self) -> nx.DiGraph:
-        """Put the nodes and edges added so far into the graph :meth:`graph` will return
-        (sharing their attribute dicts, which later traces and merges keep changing).
-
-        Nothing but speed depends on calling it: a process waiting for workers places its
-        own part of the graph meanwhile, and :meth:`graph` then places only the rest.
-        """
-        if self._placed is None:
-            self._placed = (nx.DiGraph(), 0, 0)
-        G, placed_nodes, placed_edges = self._placed
-        if not _plain(G):  # networkx's own calls, all at once in graph()
-            return G
-        place_into(G, self.nodes, self.edges, placed_nodes, placed_edges)
-        self._placed = (G, len(self.nodes), len(self.edges))
-        return G
-
-
-def place_into(
-    G: nx.DiGraph,
-    nodes: dict[str, dict[str, Any]],
-    edges: dict[tuple[str, str], dict[str, Any]],
-    placed_nodes: int = 0,
-    placed_edges: int = 0,
-) -> None:
-    """The nodes and edges after the first ``placed_nodes`` and ``placed_edges`` into a
-    plain ``DiGraph``'s own dicts, their attribute dicts shared, not copied (compiled when
-    topo's compiled part is built).
-
-    >>> G = nx.DiGraph()
-    >>> place_into(G, {"a": {}, "b": {}}, {("a", "b"): {"traces": 1}})
-    >>> G.edges["a", "b"]
-    {'traces': 1}
-    """
-    place = _native_place or _place
-    place(G._node, G._succ, G._pred, nodes, edges, placed_nodes, placed_edges)
-
-
-def _place(
-    node: dict[str, Any],
-    succ: dict[str, dict[str, Any]],
-    pred: dict[str, dict[str, Any]],
-    nodes: dict[str, dict[str, Any]],
-    edges: dict[tuple[str, str], dict[str, Any]],
-    placed_nodes: int,
-    placed_edges: int,
-) -> None:
-    """The nodes and edges after the first ``placed_nodes`` and ``placed_edges`` into a
-    ``DiGraph``'s dicts (:func:`topo._speedups.place` is its compiled road)."""
-    for key, attrs in islice(nodes.items(), placed_nodes, None):
-        node[key] = attrs
-        succ[key] = {}
-        pred[key] = {}
-    for (u, v), attrs in islice(edges.items(), placed_edges, None):
-        succ[u][v] = attrs
-        pred[v][u] = attrs
 
 
 def edge_count(G: nx.DiGraph) -> int:
@@ -612,55 +615,80 @@ _PLAIN_EDGE = ("traces", "trace_ids", "gap")
 _TIMED_EDGE = ("traces", "trace_ids", "gap", "rtt_delta_min")
 
 
-def _pack_edges(edges: dict[tuple[str, str], dict[str, Any]]) -> tuple[list[Any], ...]:
+def _pack_edges(
+    nodes: dict[str, Any],
+    succ: dict[str, dict[str, dict[str, Any]]],
+    pred: dict[str, dict[str, dict[str, Any]]],
+) -> tuple[list[Any], ...]:
     """Edges as columns (what a worker process sends the parent: pickling lists of
-    numbers is about twice as fast as pickling a dict per edge). Edges with other
-    attributes travel as they are, with their position."""
+    numbers is about twice as fast as pickling a dict per edge): per node, in the nodes'
+    order, how many edges leave it and how many enter it; the heads, counts, trace ids,
+    gaps and deltas of the edges out of each node, the tails of the edges into each
+    node. Edges with other attributes travel as they are, with their position."""
+    out_sizes: list[int] = []
     heads: list[str] = []
-    tails: list[str] = []
     traces: list[int] = []
     ids: list[list[str]] = []
     gaps: list[int] = []
     deltas: list[float | None] = []
-    odd: list[tuple[int, tuple[str, str], dict[str, Any]]] = []
-    for position, (pair, data) in enumerate(edges.items()):
-        keys = tuple(data)
-        if keys == _TIMED_EDGE:
-            deltas.append(data["rtt_delta_min"])
-        elif keys == _PLAIN_EDGE:
-            deltas.append(None)
-        else:
-            odd.append((position, pair, data))
-            continue
-        heads.append(pair[0])
-        tails.append(pair[1])
-        traces.append(data["traces"])
-        ids.append(data["trace_ids"])
-        gaps.append(data["gap"])
-    return heads, tails, traces, ids, gaps, deltas, odd
+    odd: list[tuple[int, str, dict[str, Any]]] = []
+    in_sizes: list[int] = []
+    tails: list[str] = []
+    position = 0
+    for key in nodes:
+        nbrs = succ[key]
+        out_sizes.append(len(nbrs))
+        for v, data in nbrs.items():
+            keys = tuple(data)
+            if keys == _TIMED_EDGE:
+                deltas.append(data["rtt_delta_min"])
+            elif keys == _PLAIN_EDGE:
+                deltas.append(None)
+            else:
+                odd.append((position, v, data))
+                position += 1
+                continue
+            position += 1
+            heads.append(v)
+            traces.append(data["traces"])
+            ids.append(data["trace_ids"])
+            gaps.append(data["gap"])
+        into = pred[key]
+        in_sizes.append(len(into))
+        tails.extend(into)
+    return out_sizes, heads, traces, ids, gaps, deltas, odd, in_sizes, tails
 
 
-def _unpack_edges(packed: tuple[list[Any], ...]) -> dict[tuple[str, str], dict[str, Any]]:
-    """The edges :func:`_pack_edges` packed, in their order."""
-    heads, tails, traces, ids, gaps, deltas, odd = packed
-    edges: dict[tuple[str, str], dict[str, Any]] = {}
+def _unpack_edges(
+    nodes: dict[str, Any], packed: tuple[list[Any], ...]
+) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, dict[str, Any]]]]:
+    """The adjacency dicts (``succ``, ``pred``) :func:`_pack_edges` packed, in their
+    order."""
+    out_sizes, heads, traces, ids, gaps, deltas, odd, in_sizes, tails = packed
+    columns = zip(heads, traces, ids, gaps, deltas, strict=True)
     pending = iter(odd)
     next_odd = next(pending, None)
-    for u, v, count, trace_ids, gap, delta in zip(
-        heads, tails, traces, ids, gaps, deltas, strict=True
-    ):
-        while next_odd is not None and next_odd[0] == len(edges):
-            edges[next_odd[1]] = next_odd[2]
-            next_odd = next(pending, None)
-        if delta is None:
-            edges[u, v] = {"traces": count, "trace_ids": trace_ids, "gap": gap}
-        else:
-            edges[u, v] = {"traces": count, "trace_ids": trace_ids, "gap": gap,
-                           "rtt_delta_min": delta}  # fmt: skip
-    while next_odd is not None:
-        edges[next_odd[1]] = next_odd[2]
-        next_odd = next(pending, None)
-    return edges
+    succ: dict[str, dict[str, dict[str, Any]]] = {}
+    position = 0
+    for key, size in zip(nodes, out_sizes, strict=True):
+        nbrs = succ[key] = {}
+        for _ in range(size):
+            if next_odd is not None and next_odd[0] == position:
+                nbrs[next_odd[1]] = next_odd[2]
+                next_odd = next(pending, None)
+            else:
+                v, count, trace_ids, gap, delta = next(columns)
+                if delta is None:
+                    nbrs[v] = {"traces": count, "trace_ids": trace_ids, "gap": gap}
+                else:
+                    nbrs[v] = {"traces": count, "trace_ids": trace_ids, "gap": gap,
+                               "rtt_delta_min": delta}  # fmt: skip
+            position += 1
+    pred: dict[str, dict[str, dict[str, Any]]] = {}
+    sources = iter(tails)
+    for key, size in zip(nodes, in_sizes, strict=True):
+        pred[key] = {u: succ[u][key] for u in islice(sources, size)}
+    return succ, pred
 
 
 def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:

@@ -65,8 +65,8 @@ SPLIT_BYTES = 8 * 1024 * 1024
 UNITS_PER_JOB = 16
 #: How much more of the input this process's first range holds than each worker's: a
 #: worker also pickles its partial for this process (about 15 % of its reading time,
-#: 10,000 small text files), which this process meanwhile spends placing its own part of
-#: the graph (about half of that); ranges are taken over from there (:class:`_Shares`).
+#: 10,000 small text files), which this process meanwhile spends filling in its part's
+#: derived attributes and then waiting; ranges are taken over from there (:class:`_Shares`).
 PARENT_WEIGHT = 1.1
 #: The fewest bytes of files in one unit (many small files travel together).
 MIN_UNIT_BYTES = 256 * 1024
@@ -399,7 +399,8 @@ class _Shares:
         This process (0) also takes a range's last unit (its owner is busy with the one
         before); a worker leaves it, and the smaller half of an odd count: a worker that
         is done still has to pickle and send its partial, which this process meanwhile
-        spends placing its own part of the graph, so the workers had better end first.
+        spends filling in its own part's derived attributes, so the workers had better end
+        first.
         """
         bounds = self._bounds
         with self._lock():
@@ -604,11 +605,8 @@ def build_partial(
                 # partial less to pickle, send and unpickle.
                 shown = (lambda: _show(progress, counters)) if progress is not None else None
                 mine = _read_shares(0, units, job, active, shares, counters, shown)
-                # while the workers finish: the first piece's nodes and edges into the
-                # graph, and every piece's derived attributes (what the final graph()
-                # would do after the merge, serially)
-                if mine and mine[0].first == 0:
-                    mine[0].partial.builder.place()
+                # while the workers finish: every piece's derived attributes (what the
+                # final graph() would do after the merge, serially)
                 for piece in mine:
                     piece.partial.builder.finish()
                 while not pending.ready():
