@@ -330,6 +330,73 @@ def test_build_partial_with_two_workers_reports_errors_in_input_order(
     assert seen[-1].endswith("missing.txt: no such file or directory")
 
 
+def test_a_worker_s_large_part_crosses_packed_through_its_pipe(
+    inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker packs a large part's per-trace results before sending them (the parent
+    keeps only its own first ones as objects) and pickles its pieces into a pipe the
+    parent unpickles from: the graph, verdicts and errors are one process's."""
+    from topo import packed
+
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    monkeypatch.setattr(packed, "UNPACKED", 64)  # the parent's own first results
+    monkeypatch.setattr(parallel, "UNPACKED", 64)  # a part above 32 results is packed
+    one_errors: list[str] = []
+    one = build_partial(inputs, Job(), jobs=1, report=lambda e: one_errors.append(str(e)))
+    two_errors: list[str] = []
+    two = build_partial(inputs, Job(), jobs=2, report=lambda e: two_errors.append(str(e)))
+    assert len(two.verdicts) == len(one.verdicts) == 1619
+    assert list(two.verdicts) == list(one.verdicts)
+    assert two.verdicts.unpacked <= 64 + packed.CHUNK  # the first ones and a last chunk
+    assert two_errors == one_errors
+    a = write_graph_json(finish(one).graph, tmp_path / "one.json").read_bytes()
+    b = write_graph_json(finish(two).graph, tmp_path / "two.json").read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize("when", ["before sending", "while sending"])
+def test_a_worker_that_fails_stops_the_build_with_its_error(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """A worker's error reaches this process, which does not wait for the rest of a pipe
+    that will never come (the other workers keep its write end open)."""
+    import signal
+
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    parent = os.getpid()
+    if when == "before sending":
+        real = parallel.aggregate_units
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            if os.getpid() != parent:
+                raise RuntimeError("worker broke")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(parallel, "aggregate_units", broken)
+    else:
+
+        def broken_dump(value: Any, stream: Any, protocol: int | None = None) -> None:
+            data = pickle.dumps(value, protocol=protocol)
+            assert len(data) > 200_000  # more than a pipe holds: the parent reads part
+            stream.write(data[: len(data) // 2])
+            stream.flush()
+            raise RuntimeError("worker broke")
+
+        monkeypatch.setattr(parallel.pickle, "dump", broken_dump)
+
+    def hung(*_: Any) -> None:
+        raise TimeoutError("the build waited for a worker that had failed")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        with pytest.raises(RuntimeError, match="worker broke"):
+            build_partial(inputs, Job(), jobs=2, report=lambda e: None)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @pytest.mark.parametrize(("slow", "jobs"), [("worker", 2), ("this process", 2), ("worker", 3)])
 def test_a_slow_process_s_units_are_taken_over_and_the_graph_is_the_same(
     inputs: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slow: str, jobs: int

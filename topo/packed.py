@@ -148,6 +148,13 @@ class PackedList(_Lazy[T]):
         self._chunks.append(chunk)
         self._ends.append(self._sealed() + count)
 
+    def pack(self) -> None:
+        """Pack the finished chunks kept as objects too (what a worker process does with
+        a large part before sending it: the parent, which keeps its own first items,
+        would pack them as it merges, alone)."""
+        self._chunks = [_seal(c) if isinstance(c, list) else c for c in self._chunks]
+        self._loose = 0
+
     def __len__(self) -> int:
         return self._sealed() + len(self._tail)
 
@@ -225,6 +232,10 @@ class PackedDict(Mapping[str, T]):
             return
         for key, value in items.items():
             self[key] = value
+
+    def pack(self) -> None:
+        """:meth:`PackedList.pack` of the values."""
+        self._values.pack()
 
     def __getitem__(self, key: str) -> T:
         position = self._keys[key]

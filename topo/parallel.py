@@ -31,10 +31,11 @@ import io
 import logging
 import multiprocessing
 import os
+import pickle
+import select
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -53,6 +54,7 @@ from topo.inputs import (
 )
 from topo.manifest import Manifest
 from topo.owners import OwnerResolver, ResolverConfig
+from topo.packed import UNPACKED
 from topo.parsers.json_input import iter_json_lines
 from topo.pipeline import Partial, aggregate, no_cycle_collection
 from topo.progress import IngestProgress
@@ -329,6 +331,9 @@ _COUNTERS: Any = None
 #: The units of a ``--jobs`` build and who reads which (set before the workers fork).
 _UNITS: Sequence[Unit] = ()
 _SHARES: _Shares | None = None
+#: The write end of the pipe of each worker range (1, 2, ...: index 0 is unused): what the
+#: worker reading it sends its pieces through (set before the workers fork).
+_PIPES: Sequence[int] = ()
 
 
 class _Piece(NamedTuple):
@@ -481,14 +486,49 @@ def _finished_group(
     return result
 
 
-def _worker_share(process: int) -> list[_Piece]:
-    """A worker's pieces, their graphs' derived attributes filled in (work the merge would
-    otherwise leave to the parent alone)."""
+def _worker_share(process: int) -> None:
+    """A worker's pieces, their graphs' derived attributes filled in and, when large, their
+    per-trace results packed (work the merge would otherwise leave to the parent alone:
+    the parent keeps the first :data:`~topo.packed.UNPACKED` of its own as objects, and
+    its part is about as large as this one); pickled into the range's pipe as the parent
+    unpickles them (:func:`_receive`), so that neither holds them as one large message."""
     assert _WORKER is not None and _SHARES is not None
     job, resolver = _WORKER
     pieces = _read_shares(process, _UNITS, job, resolver, _SHARES, _COUNTERS)
     for piece in pieces:
         piece.partial.builder.finish()
+        if len(piece.partial.verdicts) > UNPACKED // 2:
+            piece.partial.pack()
+    with open(_PIPES[process], "wb", closefd=False) as pipe:
+        pickle.dump(pieces, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _PipeReader(io.RawIOBase):
+    """The read end of a worker's pipe that gives up when the workers failed (their
+    error is raised: a worker that stops before or while writing never closes the pipe,
+    which the other workers share) and keeps the progress line moving while it waits."""
+
+    def __init__(self, fd: int, pending: Any, waiting: Callable[[], None] | None) -> None:
+        self._fd = fd
+        self._pending = pending
+        self._waiting = waiting
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not select.select([self._fd], [], [], 0.25)[0]:
+            if self._pending.ready() and not self._pending.successful():
+                self._pending.get()  # raises the worker's error
+            if self._waiting is not None:
+                self._waiting()
+        return os.readv(self._fd, [buffer])
+
+
+def _receive(fd: int, pending: Any, waiting: Callable[[], None] | None) -> list[_Piece]:
+    """The pieces a worker pickles into the pipe ``fd``, unpickled as they arrive."""
+    with io.BufferedReader(_PipeReader(fd, pending, waiting), 1 << 20) as stream:
+        pieces: list[_Piece] = pickle.load(stream)
     return pieces
 
 
@@ -578,13 +618,14 @@ def build_partial(
     merges the pieces in input order (one per range, not one per unit: merging is the
     part no worker can share).
     """
-    global _COUNTERS, _SHARES, _UNITS
+    global _COUNTERS, _PIPES, _SHARES, _UNITS
     units = plan_units(paths, jobs=jobs, format=job.format, encoding=job.encoding)
     if progress is not None:
         progress.expect(None if "-" in paths else sum(u.size for u in units))
     readable = [u for u in units if u.error is None]
     own = resolver is None
     active = resolver or OwnerResolver(job.config or ResolverConfig(use_cache=False))
+    pipes: list[tuple[int, int]] = []
     try:
         forkable = "fork" in multiprocessing.get_all_start_methods()  # not on Windows
         groups = _groups(units, jobs, PARENT_WEIGHT)
@@ -597,6 +638,8 @@ def build_partial(
         active.preload()  # loaded once here, inherited by every worker
         context = multiprocessing.get_context("fork")
         _COUNTERS = counters = context.Array("q", 3)
+        pipes.extend(os.pipe() for _ in groups)  # the first is unused: this process's range
+        _PIPES = [write for _, write in pipes]
         with no_cycle_collection():  # in the parent, and in the workers it forks
             _UNITS, _SHARES = units, (shares := _Shares.of(groups, context))
             with context.Pool(len(groups) - 1, _start_worker, (job, active)) as pool:
@@ -609,11 +652,10 @@ def build_partial(
                 # final graph() would do after the merge, serially)
                 for piece in mine:
                     piece.partial.builder.finish()
-                while not pending.ready():
-                    pending.wait(0.25)
-                    if shown is not None:
-                        shown()
-                pieces = [*mine, *chain.from_iterable(pending.get())]
+                pieces = [*mine]
+                for read, _ in pipes[1:]:  # in order: a worker runs its ranges in order
+                    pieces.extend(_receive(read, pending, shown))
+                pending.get()
                 pieces.sort(key=attrgetter("first"))
                 if progress is not None:
                     _show(progress, counters)
@@ -621,7 +663,10 @@ def build_partial(
                 return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
     finally:
         _COUNTERS = _SHARES = None
-        _UNITS = ()
+        _UNITS = _PIPES = ()
+        for pair in pipes:
+            for fd in pair:
+                os.close(fd)
         if own:
             active.close()
 

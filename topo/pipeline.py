@@ -44,7 +44,7 @@ from topo.infer import Inference, TraceVerdict, annotate_graph, summarize, trace
 from topo.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
-from topo.packed import PackedList
+from topo.packed import PackedDict, PackedList
 from topo.regions import load_regions
 from topo.steps import view_digest
 
@@ -82,6 +82,14 @@ class Partial:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state["answers"] = _unpack_answers(state["answers"])
         self.__dict__.update(state)
+
+    def pack(self) -> None:
+        """Pack the per-trace results still kept as objects (verdicts, trace paths): what
+        a worker does with a large part before sending it (:meth:`PackedList.pack`)."""
+        self.verdicts.pack()
+        paths = self.builder.graph_attrs.get("trace_paths")
+        if isinstance(paths, PackedDict):
+            paths.pack()
 
     def merge(self, other: Partial) -> Partial:
         """Add the partial of the part of the input that follows this one; returns self."""
