@@ -149,6 +149,35 @@ def test_fast_writer_in_pieces_reads_back(tmp_path: Path, size: int) -> None:
     assert sum(line.startswith('  {"trace_ids":') for line in lines) == size
 
 
+def test_fast_writer_batches_follow_the_size_of_the_dicts() -> None:
+    """Each dumps call takes about BYTES_PER_CALL of text at the size of the batch before:
+    large dicts (a trace verdict's) a few at a time, small ones up to DICTS_PER_CALL, and
+    the lines are the same whatever the batches."""
+    import io
+
+    import orjson
+
+    from topo import graph_json
+
+    calls: list[int] = []
+
+    def dumps(value: object) -> bytes:
+        if isinstance(value, list):
+            calls.append(len(value))
+        return orjson.dumps(value)
+
+    big = [{"origin": f"t{i}", "reasons": ["x" * 2000]} for i in range(3000)]
+    small = [{"n": i} for i in range(20000)]
+    out = io.BytesIO()
+    graph_json._write_dicts(out, big + small, dumps)
+    assert json.loads(out.getvalue()) == big + small
+    assert calls[0] == graph_json.FIRST_CALL
+    per_big = graph_json.BYTES_PER_CALL // len(orjson.dumps([big[1]]))
+    assert max(calls[1:4]) <= max(per_big, graph_json.FIRST_CALL) < graph_json.DICTS_PER_CALL
+    assert max(calls) == graph_json.DICTS_PER_CALL  # the small dicts, at the cap
+    assert out.getvalue().count(b"\n") == len(big) + len(small) + 1
+
+
 def _big_graph(edges: int, dense: bool = False) -> nx.DiGraph:
     """``edges`` edges between new heads, or (``dense``) among a few hundred nodes, so
     that the forked writer's share is all edges but the first, or about half of them."""
