@@ -354,6 +354,27 @@ def test_a_worker_s_large_part_crosses_packed_through_its_pipe(
     assert a == b
 
 
+def test_a_jobs_build_widens_its_workers_pipes(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker's pipe gets a PIPE_BUFFER buffer (a worker then pickles its pieces
+    ahead of the parent's unpickling instead of waiting on it every 64 KiB)."""
+    fcntl = pytest.importorskip("fcntl")
+    sizes: list[int] = []
+    widen = parallel._widen
+
+    def widen_and_look(fd: int) -> None:
+        widen(fd)
+        sizes.append(fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ))
+
+    monkeypatch.setattr(parallel, "_widen", widen_and_look)
+    monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
+    build_partial(inputs, Job(), jobs=2, report=lambda e: None)
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    expected = parallel.PIPE_BUFFER if os.geteuid() == 0 else min(parallel.PIPE_BUFFER, limit)
+    assert sizes == [expected, expected]  # this process's unused range and the worker's
+
+
 @pytest.mark.parametrize("when", ["before sending", "while sending"])
 def test_a_worker_that_fails_stops_the_build_with_its_error(
     inputs: list[str], monkeypatch: pytest.MonkeyPatch, when: str
