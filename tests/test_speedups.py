@@ -197,7 +197,8 @@ def _builder_state(builder: Any) -> Any:
     )
 
 
-def _both_builders(views: list[Any]) -> tuple[Any, Any]:
+def _builders_of_both_roads(views: list[Any]) -> list[Any]:
+    """A builder of ``views`` aggregated by the compiled graph steps, then one by Python's."""
     from topo import graph
 
     builders = []
@@ -210,8 +211,13 @@ def _both_builders(views: list[Any]) -> tuple[Any, Any]:
                 builder.add_view(view)
         finally:
             graph._graph_steps = saved
-        builders.append(_builder_state(builder))
-    return builders[0], builders[1]
+        builders.append(builder)
+    return builders
+
+
+def _both_builders(views: list[Any]) -> tuple[Any, Any]:
+    compiled, python = map(_builder_state, _builders_of_both_roads(views))
+    return compiled, python
 
 
 def test_graph_steps_equal_python_on_samples_and_goldens(tmp_path: Path) -> None:
@@ -236,18 +242,8 @@ def test_graph_steps_equal_python_on_synthetic_traces(tmp_path: Path) -> None:
 def test_graph_steps_keep_each_edge_once_in_succ_and_pred(tmp_path: Path) -> None:
     """Both roads put an edge's one attribute dict in ``succ[u][v]`` and ``pred[v][u]``
     (what networkx keeps), and every node has both entries, in the nodes' order."""
-    from topo import graph
-
     views = _views_of([_text_dir(tmp_path / "text", 200), _atlas_file(tmp_path / "a.jsonl", 50)])
-    for road in (_native().graph_steps, None):
-        saved = graph._graph_steps
-        graph._graph_steps = road
-        try:
-            builder = graph.GraphBuilder()
-            for view in views:
-                builder.add_view(view)
-        finally:
-            graph._graph_steps = saved
+    for builder in _builders_of_both_roads(views):
         assert list(builder.succ) == list(builder.pred) == list(builder.nodes)
         edges = list(builder.edge_items())
         assert all(builder.pred[v][u] is data for (u, v), data in edges)

@@ -410,20 +410,31 @@ keep_least(PyObject *data, PyObject *key, PyObject *value)
     return lower ? PyDict_SetItem(data, key, value) : 0;
 }
 
+/* adjacency[key], a node's dict of neighbours (borrowed), or NULL with KeyError or
+ * TypeError set. */
+static PyObject *
+neighbours_of(PyObject *adjacency, PyObject *key)
+{
+    PyObject *nbrs = PyDict_GetItemWithError(adjacency, key); /* borrowed */
+    if (nbrs == NULL || !PyDict_Check(nbrs)) {
+        if (nbrs != NULL)
+            PyErr_SetString(PyExc_TypeError, "adjacency dicts expected");
+        else if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, key);
+        return NULL;
+    }
+    return nbrs;
+}
+
 /* graph.py's _edge(succ, pred, taken, trace, u, v, gap, delta): a new edge's attributes go
  * into succ[u][v] and pred[v][u] (both ends are nodes already). 0 ok, -1 error. */
 static int
 edge(PyObject *succ, PyObject *pred, PyObject *taken, PyObject *trace, PyObject *u, PyObject *v,
      PyObject *gap, PyObject *delta)
 {
-    PyObject *out = PyDict_GetItemWithError(succ, u); /* borrowed */
-    if (out == NULL || !PyDict_Check(out)) {
-        if (out != NULL)
-            PyErr_SetString(PyExc_TypeError, "adjacency dicts expected");
-        else if (!PyErr_Occurred())
-            PyErr_SetObject(PyExc_KeyError, u);
+    PyObject *out = neighbours_of(succ, u); /* borrowed */
+    if (out == NULL)
         return -1;
-    }
     PyObject *pair = PyTuple_Pack(2, u, v);
     if (pair == NULL)
         return -1;
@@ -432,14 +443,9 @@ edge(PyObject *succ, PyObject *pred, PyObject *taken, PyObject *trace, PyObject 
     if (data == NULL) {
         if (PyErr_Occurred())
             goto done;
-        PyObject *in = PyDict_GetItemWithError(pred, v); /* borrowed */
-        if (in == NULL || !PyDict_Check(in)) {
-            if (in != NULL)
-                PyErr_SetString(PyExc_TypeError, "adjacency dicts expected");
-            else if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, v);
+        PyObject *in = neighbours_of(pred, v); /* borrowed */
+        if (in == NULL)
             goto done;
-        }
         if (PySet_Add(taken, pair) == -1)
             goto done;
         PyObject *ids = PyList_New(1);
