@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from topo import parallel
-from topo.errors import ParseError
+from topo.errors import ParseError, TopoError
 from topo.graph_json import write_graph_json
 from topo.inputs import read_digests
 from topo.parallel import Job, build_partial, plan_units
@@ -375,6 +375,46 @@ def test_a_jobs_build_widens_its_workers_pipes(
     assert sizes == [expected, expected]  # this process's unused range and the worker's
 
 
+def _piece(first: int, count: int, tag: str) -> Any:
+    """A piece of ``count`` units from unit ``first`` whose partial counts ``first`` traces
+    and has one error per unit, named ``tag``."""
+    units = [parallel.Unit(paths=(f"u{first + i}",)) for i in range(count)]
+    errors = [[ParseError("bad", path=f"{tag}{first + i}", line=1)] for i in range(count)]
+    return parallel._Piece(first, units, Partial(traces=first), errors)
+
+
+def test_the_parts_merge_in_input_order_each_let_go_before_the_next_arrives() -> None:
+    """This process's pieces and the workers' (which arrive in input order per worker)
+    merge in input order; a merged part is no longer held when the next one arrives (its
+    leftovers go then); a hole in the units is an error, not a silent gap."""
+    import weakref
+
+    own = [_piece(0, 2, "own"), _piece(7, 1, "took")]  # its range, and one unit it took over
+    sent = [_piece(2, 3, "w"), _piece(5, 2, "w"), _piece(8, 2, "w")]
+    merged_parts: list[weakref.ref[Partial]] = []
+    held_when_arriving: list[bool] = []
+
+    def arriving() -> Any:
+        while sent:
+            held_when_arriving.append(any(ref() is not None for ref in merged_parts))
+            piece = sent.pop(0)
+            merged_parts.append(weakref.ref(piece.partial))
+            yield piece
+            del piece
+
+    weakref_of_took = weakref.ref(own[1].partial)
+    reported: list[str] = []
+    total = parallel._merged(parallel._in_order(own, arriving()), lambda e: reported.append(str(e)))
+    assert total.traces == 0 + 2 + 5 + 7 + 8
+    assert [r.split(":")[0] for r in reported] == [
+        "own0", "own1", "w2", "w3", "w4", "w5", "w6", "took7", "w8", "w9"
+    ]  # fmt: skip
+    assert held_when_arriving == [False, False, False]  # each part merged and gone
+    assert own == [] and weakref_of_took() is None
+    with pytest.raises(TopoError, match="units from 2 on"):
+        list(parallel._in_order([_piece(0, 2, "own")], iter([_piece(3, 1, "w")])))
+
+
 @pytest.mark.parametrize("when", ["before sending", "while sending"])
 def test_a_worker_that_fails_stops_the_build_with_its_error(
     inputs: list[str], monkeypatch: pytest.MonkeyPatch, when: str
@@ -398,7 +438,10 @@ def test_a_worker_that_fails_stops_the_build_with_its_error(
 
         def broken_dump(value: Any, stream: Any, protocol: int | None = None) -> None:
             data = pickle.dumps(value, protocol=protocol)
-            assert len(data) > 200_000  # more than a pipe holds: the parent reads part
+            if isinstance(value, int):  # how many pieces follow
+                stream.write(data)
+                return
+            assert len(data) > 200_000  # the parent is left in the middle of a piece
             stream.write(data[: len(data) // 2])
             stream.flush()
             raise RuntimeError("worker broke")

@@ -36,6 +36,7 @@ import select
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -507,12 +508,15 @@ def _worker_share(process: int) -> None:
     assert _WORKER is not None and _SHARES is not None
     job, resolver = _WORKER
     pieces = _read_shares(process, _UNITS, job, resolver, _SHARES, _COUNTERS)
+    pieces.sort(key=attrgetter("first"))  # in input order: each can be merged on arrival
     for piece in pieces:
         piece.partial.builder.finish()
         if len(piece.partial.verdicts) > UNPACKED // 2:
             piece.partial.pack()
     with open(_PIPES[process], "wb", closefd=False) as pipe:
-        pickle.dump(pieces, pipe, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(len(pieces), pipe)
+        for piece in pieces:
+            pickle.dump(piece, pipe, protocol=pickle.HIGHEST_PROTOCOL)
     _SENT.append(pieces)
 
 
@@ -547,11 +551,45 @@ class _PipeReader(io.RawIOBase):
         return os.readv(self._fd, [buffer])
 
 
-def _receive(fd: int, pending: Any, waiting: Callable[[], None] | None) -> list[_Piece]:
-    """The pieces a worker pickles into the pipe ``fd``, unpickled as they arrive."""
+def _receive(
+    fd: int,
+    pending: Any,
+    waiting: Callable[[], None] | None,
+    arrived: Callable[[], None] | None = None,
+) -> Iterator[_Piece]:
+    """The pieces a worker pickles into the pipe ``fd``, each unpickled as it arrives
+    (``arrived`` is called then) and let go of once the next is asked for."""
     with io.BufferedReader(_PipeReader(fd, pending, waiting), 1 << 20) as stream:
-        pieces: list[_Piece] = pickle.load(stream)
-    return pieces
+        for _ in range(pickle.load(stream)):
+            piece = pickle.load(stream)
+            if arrived is not None:
+                arrived()
+            yield piece
+            del piece  # not held while the next one is unpickled
+
+
+def _in_order(
+    own: list[_Piece], arriving: Iterable[_Piece]
+) -> Iterator[tuple[list[Unit], tuple[Partial, list[list[ParseError]]]]]:
+    """The pieces of a ``--jobs`` build (this process's ``own``, then the workers' as
+    they arrive; together they hold the units 0, 1, ... once each) in input order, each
+    as soon as those before it are out: a part that came in is merged before the next is
+    unpickled, and its leftovers go (``own`` is emptied: the pieces are held here only).
+    """
+    waiting = {piece.first: piece for piece in own}
+    own.clear()
+    expected = 0
+    for piece in chain((None,), arriving):
+        if piece is not None:
+            waiting[piece.first] = piece
+            del piece
+        while expected in waiting:
+            ready = waiting.pop(expected)
+            expected += len(ready.units)
+            yield ready.units, (ready.partial, ready.errors)
+            del ready
+    if waiting:
+        raise TopoError(f"--jobs: no part holds the units from {expected} on")
 
 
 def _groups(units: Sequence[Unit], count: int, first: float = 1.0) -> list[list[Unit]]:
@@ -618,6 +656,7 @@ def _merged(
         # the first partial is the start of the whole (merging it into an empty one
         # would only copy every node and edge once more)
         total = partial if total is None else total.merge(partial)
+        del partial, errors  # a merged part's leftovers go before the next part comes
     cap.flush()
     return total if total is not None else Partial()
 
@@ -674,17 +713,23 @@ def build_partial(
                 mine = _read_shares(0, units, job, active, shares, counters, shown)
                 # while the workers finish: every piece's derived attributes (what the
                 # final graph() would do after the merge, serially)
-                for piece in mine:
-                    piece.partial.builder.finish()
-                pieces = [*mine]
-                for read, _ in pipes[1:]:  # in order: a worker runs its ranges in order
-                    pieces.extend(_receive(read, pending, shown))
+                _finish_builders(mine)
+
+                said: list[bool] = []
+
+                def merging() -> None:  # a worker's part came in: its reading is over
+                    if progress is not None and not said:
+                        said.append(True)
+                        _show(progress, counters)
+                        progress.stage("merging the parts")
+
+                # each worker's pieces in input order, one at a time (chain holds none)
+                arriving = chain.from_iterable(
+                    _receive(read, pending, shown, merging) for read, _ in pipes[1:]
+                )
+                total = _merged(_in_order(mine, arriving), report)
                 pending.get()
-                pieces.sort(key=attrgetter("first"))
-                if progress is not None:
-                    _show(progress, counters)
-                    progress.stage(f"merging {len(pieces)} parts")
-                return _merged(((p.units, (p.partial, p.errors)) for p in pieces), report)
+                return total
     finally:
         _COUNTERS = _SHARES = None
         _UNITS = _PIPES = ()
@@ -693,6 +738,11 @@ def build_partial(
                 os.close(fd)
         if own:
             active.close()
+
+
+def _finish_builders(pieces: list[_Piece]) -> None:
+    for piece in pieces:
+        piece.partial.builder.finish()
 
 
 def _show(progress: IngestProgress, counters: Any) -> None:
