@@ -741,6 +741,7 @@ def build_partial(
 
 
 def _finish_builders(pieces: list[_Piece]) -> None:
+    """Fill in the derived attributes of each piece's graph (``builder.finish()``)."""
     for piece in pieces:
         piece.partial.builder.finish()
 
