@@ -9,8 +9,9 @@ it says ``cpu``, wall seconds elsewhere).
   summary, marks, writing the graph JSON);
 - ``jobs``: a ``--jobs N`` build as the command line runs it, with the time each process
   spends reading (and how many units each of its pieces holds: more than one piece when it
-  took units over from a slower process), when the workers' partials are in, the merge,
-  the final graph and summary, and writing;
+  took units over from a slower process), when this process starts receiving the workers'
+  parts (each merged as it arrives) and when all are in and merged, the final graph and
+  summary, and writing;
 - ``pickle``: what a worker's partial costs to cross over (pickled, unpickled), and its parts.
 
 Usage::
@@ -108,9 +109,9 @@ def jobs(paths: list[str], out: Path, count: int) -> None:
         return pieces
 
     def merged(real: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        print(f"  {'partials in':<24} {since()}", flush=True)
+        print(f"  {'receiving and merging':<24} {since()}", flush=True)
         result = real(*args, **kwargs)
-        print(f"  {'merged':<24} {since()}", flush=True)
+        print(f"  {'all parts in and merged':<24} {since()}", flush=True)
         return result
 
     _wrap(parallel, "_read_shares", read_shares)
