@@ -715,11 +715,8 @@ def build_partial(
                 # final graph() would do after the merge, serially)
                 _finish_builders(mine)
 
-                said: list[bool] = []
-
                 def merging() -> None:  # a worker's part came in: its reading is over
-                    if progress is not None and not said:
-                        said.append(True)
+                    if progress is not None:
                         _show(progress, counters)
                         progress.stage("merging the parts")
 
@@ -741,7 +738,8 @@ def build_partial(
 
 
 def _finish_builders(pieces: list[_Piece]) -> None:
-    """Fill in the derived attributes of each piece's graph (``builder.finish()``)."""
+    """Fill in the derived attributes of each piece's graph (``builder.finish()``); a
+    function, so that no loop variable of the caller keeps a piece alive past its merge."""
     for piece in pieces:
         piece.partial.builder.finish()
 
