@@ -261,6 +261,24 @@ def test_a_pickled_builder_keeps_its_edges_their_order_and_sharing(inputs: list[
     assert all(back.pred[v][u] is data for (u, v), data in back.edge_items())
 
 
+def test_equal_rtt_deltas_are_one_float_in_a_finished_and_in_an_unpickled_builder(
+    inputs: list[str],
+) -> None:
+    """A finished builder keeps one float object per distinct RTT delta (a large graph's
+    million deltas hold a few thousand values), and so does the builder a worker's part
+    unpickles to (pickle writes each float apart); the values are what they were."""
+    builder = aggregate(read_digests([inputs[0]])).builder
+    raw = [round(data["rtt_delta_min"], 6) for _, data in builder.edge_items()
+           if isinstance(data.get("rtt_delta_min"), float)]  # fmt: skip
+    builder.finish()
+    back = pickle.loads(pickle.dumps(builder, protocol=pickle.HIGHEST_PROTOCOL))
+    for held in (builder, back):
+        deltas = [data["rtt_delta_min"] for _, data in held.edge_items()
+                  if isinstance(data.get("rtt_delta_min"), float)]  # fmt: skip
+        assert deltas == raw and len(deltas) > 3 * len(set(deltas))
+        assert len({id(d) for d in deltas if d}) == len({d for d in deltas if d})
+
+
 @pytest.mark.parametrize("finished", ["first", "second", "both", "neither"])
 def test_finished_builders_merge_into_the_graph_of_one_process(
     inputs: list[str], tmp_path: Path, finished: str
