@@ -16,7 +16,12 @@ Prints, for the same synthetic inputs (``bench/synth.py``, seed 1):
 - with ``--dask``: the Atlas build on a local two-worker Dask cluster;
 - peak memory of ``topo build`` at 10k and 100k Atlas results (``ru_maxrss`` of the
   process, and of its largest child when it forks some: a worker, or the graph writer's
-  helper, whose resident pages are mostly the ones it shares with its parent).
+  helper, whose resident pages are mostly the ones it shares with its parent); the
+  generator's paths are new trace after trace, so the graph grows with the input (9.6x
+  the edges at 100k);
+- the same peaks over results that repeat the same 10k paths (``synth.py --distinct``,
+  as repeated measurements between the same probes and targets do): the graph stops
+  growing, and what grows is what topo keeps per trace (its path and verdict).
 
 Every measurement runs in a fresh child process, timed from after its imports; the
 machine's load average is printed before and after (a shared CPU skews every number, the
@@ -26,7 +31,7 @@ topo, sagan, ...), so that a slow spell of a shared machine falls on all of them
 
     python bench/ingest.py [--traces 20000] [--text-files 5000] [--jobs-files 10000]
                            [--memory 10000,100000] [--dask] [--workdir /tmp/topo-bench]
-                           [--skip atlas,text,jobs,memory] [--repeat 3]
+                           [--skip atlas,text,jobs,memory,saturated] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -46,12 +51,12 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
-def _synth(kind: str, out: Path, traces: int) -> None:
+def _synth(kind: str, out: Path, traces: int, *options: str) -> None:
     if not out.exists():
         print(f"generating {out} ({traces} traces)", file=sys.stderr)
         subprocess.run(
             [sys.executable, str(HERE / "synth.py"), kind, str(out), "--traces", str(traces),
-             "--seed", "1"],
+             "--seed", "1", *options],
             check=True,
         )  # fmt: skip
 
@@ -280,7 +285,9 @@ def main() -> None:
     parser.add_argument("--memory", default="10000,100000")
     parser.add_argument("--dask", action="store_true", help="also time the Dask engine")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/topo-bench"))
-    parser.add_argument("--skip", default="", help="comma-separated: atlas, text, jobs, memory")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: atlas, text, jobs, memory, saturated"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each task: the least time is reported"
     )
@@ -362,6 +369,20 @@ def main() -> None:
             lines.append(
                 f"peak memory {sizes[-1]} / {sizes[0]} traces: {peaks[-1] / peaks[0]:5.2f}x "
                 "(target <= 3x)"
+            )
+    if "saturated" not in skip:
+        sizes = [int(x) for x in args.memory.split(",")]
+        distinct = sizes[0]
+        peaks = []
+        for count in sizes:  # the graph stops growing: what grows is per trace
+            path = work / f"atlas-{count}-over-{distinct}-paths.jsonl"
+            _synth("atlas", path, count, "--distinct", str(distinct))
+            print(f"peak memory, {count} Atlas results over the same {distinct} paths:")
+            peaks.append(run("topo", str(path), str(work / "mem-graph.json"), label="topo")[1])
+        if len(peaks) >= 2:
+            lines.append(
+                f"peak memory {sizes[-1]} / {sizes[0]} traces over {distinct} paths: "
+                f"{peaks[-1] / peaks[0]:5.2f}x (the graph stops growing)"
             )
     print(f"load average after: {_load()}")
     print("\n".join(lines))

@@ -5,6 +5,7 @@ Reproducible (seeded): an address pool mixing public, CGNAT (100.64/10) and Clas
 paths share cores drawn from the pool (so the graph converges as real data does).
 
     python bench/synth.py atlas OUT.jsonl --traces 20000 [--seed 1] [--pool 50000]
+                                          [--distinct N]  (N paths, repeated)
     python bench/synth.py text OUTDIR --traces 5000 [--seed 1]
 """
 
@@ -62,11 +63,21 @@ def paths(
         yield dst, hops
 
 
-def atlas_lines(count: int, seed: int, pool_size: int) -> Iterator[str]:
-    """RIPE Atlas traceroute results, one JSON document per line."""
+def atlas_lines(
+    count: int, seed: int, pool_size: int, distinct: int | None = None
+) -> Iterator[str]:
+    """RIPE Atlas traceroute results, one JSON document per line; with ``distinct``, the
+    results go over that many paths again and again (new RTTs each time), as repeated
+    measurements between the same probes and targets do: the graph stops growing."""
     rng = random.Random(seed)
     pool = address_pool(rng, pool_size)
-    for number, (dst, hops) in enumerate(paths(rng, pool, count)):
+    routes: Iterator[tuple[str, list[list[str | None]]]]
+    if distinct:
+        known = list(paths(rng, pool, distinct))
+        routes = (known[number % distinct] for number in range(count))
+    else:
+        routes = paths(rng, pool, count)
+    for number, (dst, hops) in enumerate(routes):
         result = []
         rtt = rng.uniform(0.3, 2.0)
         for ttl, probes in enumerate(hops, start=1):
@@ -113,10 +124,11 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=20000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pool", type=int, default=50000)
+    parser.add_argument("--distinct", type=int, help="atlas: this many paths, repeated")
     args = parser.parse_args()
     if args.kind == "atlas":
         with args.out.open("w", encoding="utf-8") as out:
-            for line in atlas_lines(args.traces, args.seed, args.pool):
+            for line in atlas_lines(args.traces, args.seed, args.pool, args.distinct):
                 out.write(line + "\n")
     else:
         args.out.mkdir(parents=True, exist_ok=True)

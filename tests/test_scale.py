@@ -309,3 +309,28 @@ def test_progress_estimates_the_rest_and_keeps_the_reading_rate_after_it(
     last = stream.getvalue().rsplit("\r", 1)[1]  # padded over the longer line before it
     assert last.endswith("\n")
     assert last.rstrip() == "topo: 1 file, 8.0 MB, 8,000 traces (1,000 traces/s)"
+
+
+def test_synthetic_results_over_repeated_paths_make_a_graph_that_stops_growing(
+    tmp_path: Path,
+) -> None:
+    """``synth.py --distinct N`` (the benchmark of memory over a graph that stops growing):
+    results go over the same N paths again with new RTTs, so four times the results make
+    the same nodes and edges, each edge taken by four times the traces."""
+    synth = _synth()
+    graphs = []
+    for count in (40, 160):
+        path = tmp_path / f"atlas-{count}.jsonl"
+        path.write_text("\n".join(synth.atlas_lines(count, 1, 2000, 40)) + "\n", "utf-8")
+        topology = build_topology(read_traces([str(path)]))
+        graphs.append(topology.graph)
+    small, large = graphs
+    assert list(small.nodes) == list(large.nodes) and list(small.edges) == list(large.edges)
+    assert sum(d["traces"] for *_, d in large.edges(data=True)) == 4 * sum(
+        d["traces"] for *_, d in small.edges(data=True)
+    )
+    first, repeat = (json.loads(line) for line in path.read_text().splitlines()[0:80:40])
+    assert [[r.get("from") for r in h["result"]] for h in first["result"]] == [
+        [r.get("from") for r in h["result"]] for h in repeat["result"]
+    ]
+    assert first["result"] != repeat["result"]  # new RTTs
