@@ -160,7 +160,12 @@ def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> N
 
     out = tmp_path / "graph.json"
     out.write_text("the graph of an earlier run")
-    code = "import sys; from topo.cli import main; print('ready', flush=True); main(sys.argv[1:])"
+    # Ctrl-C as in a terminal: a process started in the background of a script inherits
+    # SIGINT ignored (and then rightly ignores it), so the child sets Python's own handler
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from topo.cli import main; print('ready', flush=True); main(sys.argv[1:])"
+    )
     args = ["build", "-", "--offline", "--no-cache", "--graph-json", str(out), "--jobs", "1"]
     with subprocess.Popen(
         [sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
