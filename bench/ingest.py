@@ -277,6 +277,23 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def _peak_ratio(work: Path, sizes: list[int], distinct: int | None) -> float | None:
+    """Peak memory of ``topo build`` on synthetic Atlas results of each size (over the
+    same ``distinct`` paths when given), printed; the last peak over the first."""
+    peaks = []
+    for count in sizes:
+        if distinct is None:
+            path, over = work / f"atlas-{count}.jsonl", ()
+            print(f"peak memory, {count} Atlas results:")
+        else:
+            path = work / f"atlas-{count}-over-{distinct}-paths.jsonl"
+            over = ("--distinct", str(distinct))
+            print(f"peak memory, {count} Atlas results over the same {distinct} paths:")
+        _synth("atlas", path, count, *over)
+        peaks.append(run("topo", str(path), str(work / "mem-graph.json"), label="topo")[1])
+    return peaks[-1] / peaks[0] if len(peaks) >= 2 else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("--traces", type=int, default=20000)
@@ -357,32 +374,19 @@ def main() -> None:
         lines.append(
             f"--jobs 2 vs --jobs 1 (text files): {one / two:5.2f}x faster (target >= 1.6x)"
         )
+    sizes = [int(x) for x in args.memory.split(",")]
     if "memory" not in skip:
-        sizes = [int(x) for x in args.memory.split(",")]
-        peaks = []
-        for count in sizes:
-            path = work / f"atlas-{count}.jsonl"
-            _synth("atlas", path, count)
-            print(f"peak memory, {count} Atlas results:")
-            peaks.append(run("topo", str(path), str(work / "mem-graph.json"), label="topo")[1])
-        if len(peaks) >= 2:
+        ratio = _peak_ratio(work, sizes, None)
+        if ratio is not None:
             lines.append(
-                f"peak memory {sizes[-1]} / {sizes[0]} traces: {peaks[-1] / peaks[0]:5.2f}x "
-                "(target <= 3x)"
+                f"peak memory {sizes[-1]} / {sizes[0]} traces: {ratio:5.2f}x (target <= 3x)"
             )
-    if "saturated" not in skip:
-        sizes = [int(x) for x in args.memory.split(",")]
-        distinct = sizes[0]
-        peaks = []
-        for count in sizes:  # the graph stops growing: what grows is per trace
-            path = work / f"atlas-{count}-over-{distinct}-paths.jsonl"
-            _synth("atlas", path, count, "--distinct", str(distinct))
-            print(f"peak memory, {count} Atlas results over the same {distinct} paths:")
-            peaks.append(run("topo", str(path), str(work / "mem-graph.json"), label="topo")[1])
-        if len(peaks) >= 2:
+    if "saturated" not in skip:  # the graph stops growing: what grows is per trace
+        ratio = _peak_ratio(work, sizes, sizes[0])
+        if ratio is not None:
             lines.append(
-                f"peak memory {sizes[-1]} / {sizes[0]} traces over {distinct} paths: "
-                f"{peaks[-1] / peaks[0]:5.2f}x (the graph stops growing)"
+                f"peak memory {sizes[-1]} / {sizes[0]} traces over {sizes[0]} paths: "
+                f"{ratio:5.2f}x (the graph stops growing)"
             )
     print(f"load average after: {_load()}")
     print("\n".join(lines))

@@ -509,10 +509,7 @@ def _worker_share(process: int) -> None:
     job, resolver = _WORKER
     pieces = _read_shares(process, _UNITS, job, resolver, _SHARES, _COUNTERS)
     pieces.sort(key=attrgetter("first"))  # in input order: each can be merged on arrival
-    for piece in pieces:
-        piece.partial.builder.finish()
-        if len(piece.partial.verdicts) > UNPACKED // 2:
-            piece.partial.pack()
+    _finish_builders(pieces, pack_over=UNPACKED // 2)
     with open(_PIPES[process], "wb", closefd=False) as pipe:
         pickle.dump(len(pieces), pipe)
         for piece in pieces:
@@ -737,11 +734,15 @@ def build_partial(
             active.close()
 
 
-def _finish_builders(pieces: list[_Piece]) -> None:
-    """Fill in the derived attributes of each piece's graph (``builder.finish()``); a
-    function, so that no loop variable of the caller keeps a piece alive past its merge."""
+def _finish_builders(pieces: list[_Piece], pack_over: int | None = None) -> None:
+    """Fill in the derived attributes of each piece's graph (``builder.finish()``) and
+    pack the per-trace results of a piece holding more than ``pack_over`` verdicts (what
+    a worker does before sending); a function, so that no loop variable of the caller
+    keeps a piece alive past its merge."""
     for piece in pieces:
         piece.partial.builder.finish()
+        if pack_over is not None and len(piece.partial.verdicts) > pack_over:
+            piece.partial.pack()
 
 
 def _show(progress: IngestProgress, counters: Any) -> None:
