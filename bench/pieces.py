@@ -65,9 +65,8 @@ def _without(piece: str) -> None:
         parallel.no_cycle_collection = contextlib.nullcontext  # type: ignore[assignment]
         _without("freeze")
     elif piece == "freeze":
-        from topo import pipeline
-
         import topo.cli.app as app
+        from topo import pipeline
 
         original = app.cli.callback
 

@@ -103,7 +103,9 @@ def snapshot(out: Path, atlas: str | None, text: str | None) -> None:
             run(out, f"{set_name}.classify", ["classify", *paths], env)
             run(out, f"{set_name}.whois", ["whois", *paths, *offline, "--json"], env)
             run(out, f"{set_name}.infer", ["infer", *paths, *offline, "--jobs", "1"], env)
-        run(out, f"{set_name}.infer-json", ["infer", *paths, *offline, "--json", "--jobs", "1"], env)
+        run(
+            out, f"{set_name}.infer-json", ["infer", *paths, *offline, "--json", "--jobs", "1"], env
+        )
         built = work / set_name
         for jobs in ("1", "2"):
             stem = f"{set_name}.build-j{jobs}"
