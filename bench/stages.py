@@ -40,7 +40,7 @@ from topo import parallel, pipeline
 from topo.graph import GraphBuilder, _pack_edges, _unpack_edges
 from topo.graph_json import write_graph_json
 from topo.infer import annotate_graph, summarize, trace_verdict
-from topo.inputs import read_digests
+from topo.inputs import read_traces
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.regions import load_regions
 from topo.steps import view_digest
@@ -58,7 +58,7 @@ def one(paths: list[str], out: Path) -> None:
     """The stages of a one-process build, each over every trace."""
     gc.disable()
     with timed("read and digest"):
-        digests = [d for d in read_digests(paths) if not isinstance(d, Exception)]
+        digests = [d for d in read_traces(paths) if not isinstance(d, Exception)]
     resolver = OwnerResolver(ResolverConfig(use_cache=False))
     wanted: dict[str, None] = {}
     for digest in digests:

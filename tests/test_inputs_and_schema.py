@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topo.inputs import decode_bytes, iter_input_paths, read_digests, read_traces
+from topo.inputs import decode_bytes, iter_input_paths, read_traces
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import PARSERS, ParseResult, topo_jsonl
 from topo.pipeline import build_topology
@@ -55,7 +55,7 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     assert list(iter_input_paths(named)) == [str(tmp_path / "b.txt"), str(tmp_path / "a.txt")]
     result = ParseResult.collect(read_traces(named))
     assert [t.ip_path for t in result.traces] == [(("192.0.2.2",),), (("192.0.2.1",),)]
-    topology = build_topology(read_digests([str(tmp_path / "a.txt")] * 2))
+    topology = build_topology(read_traces([str(tmp_path / "a.txt")] * 2))
     assert topology.traces == 1 and len(topology.inference.traces) == 1
     assert list(topology.graph.graph["trace_paths"]) == [f"{tmp_path / 'a.txt'}:1"]
 

@@ -24,9 +24,10 @@ from typing import Any
 import pytest
 
 from topo import parallel
+from topo.digest import digest_trace
 from topo.errors import ParseError, TopoError
 from topo.graph_json import write_graph_json
-from topo.inputs import read_digests
+from topo.inputs import read_traces
 from topo.parallel import Job, build_partial, plan_units
 from topo.pipeline import Partial, aggregate, finish
 from topo.progress import IngestProgress
@@ -109,7 +110,7 @@ def test_ranges_read_the_same_digests_as_the_whole_file(
     inputs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "SPLIT_BYTES", 256 * 1024)
-    whole = [str(x) if isinstance(x, ParseError) else x for x in read_digests([inputs[0]])]
+    whole = [str(x) if isinstance(x, ParseError) else x for x in read_traces([inputs[0]])]
     pieces = []
     for unit in plan_units([inputs[0]], jobs=2):
         for item in parallel._range_items(unit, Job()):
@@ -206,9 +207,9 @@ def test_inputs_that_make_one_group_are_read_by_this_process_with_its_progress(
 def test_partials_merged_in_order_equal_one_aggregate(inputs: list[str], tmp_path: Path) -> None:
     """In-process: two halves of the text folder, merged, give the whole folder's graph."""
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
-    whole = finish(aggregate(read_digests(files)))
-    first = aggregate(read_digests(files[:60]))
-    first.merge(aggregate(read_digests(files[60:])))
+    whole = finish(aggregate(read_traces(files)))
+    first = aggregate(read_traces(files[:60]))
+    first.merge(aggregate(read_traces(files[60:])))
     merged = finish(first)
     a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
     b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
@@ -224,12 +225,12 @@ def test_a_graph_given_early_keeps_its_edges_and_the_builder_goes_on(
     it had, and the final graph is one process's, in the same order (also each node's
     predecessors)."""
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
-    whole = finish(aggregate(read_digests(files)))
-    first = aggregate(read_digests(files[:40]))
+    whole = finish(aggregate(read_traces(files)))
+    first = aggregate(read_traces(files[:40]))
     early = first.builder.graph()
     early_nodes, early_edges = list(early.nodes), list(early.edges)
-    first.merge(aggregate(read_digests(files[40:80])))
-    first.merge(aggregate(read_digests(files[80:])))
+    first.merge(aggregate(read_traces(files[40:80])))
+    first.merge(aggregate(read_traces(files[80:])))
     merged = finish(first)
     assert list(early.nodes) == early_nodes and list(early.edges) == early_edges
     assert len(early_edges) < merged.graph.number_of_edges()
@@ -249,7 +250,7 @@ def test_a_pickled_builder_keeps_its_edges_their_order_and_sharing(inputs: list[
     keep their place."""
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
     samples = str(Path(__file__).resolve().parent.parent / "samples")  # silent destinations
-    builder = aggregate(read_digests([inputs[0], *files, samples])).builder
+    builder = aggregate(read_traces([inputs[0], *files, samples])).builder
     edges = list(builder.edge_items())
     assert any("unreached" in data for _, data in edges)
     back = pickle.loads(pickle.dumps(builder, protocol=pickle.HIGHEST_PROTOCOL))
@@ -267,7 +268,7 @@ def test_equal_rtt_deltas_are_one_float_in_a_finished_and_in_an_unpickled_builde
     """A finished builder keeps one float object per distinct RTT delta (a large graph's
     million deltas hold a few thousand values), and so does the builder a worker's part
     unpickles to (pickle writes each float apart); the values are what they were."""
-    builder = aggregate(read_digests([inputs[0]])).builder
+    builder = aggregate(read_traces([inputs[0]])).builder
     raw = [round(data["rtt_delta_min"], 6) for _, data in builder.edge_items()
            if isinstance(data.get("rtt_delta_min"), float)]  # fmt: skip
     builder.finish()
@@ -287,9 +288,9 @@ def test_finished_builders_merge_into_the_graph_of_one_process(
     of a ``--jobs`` build does), or one of them only, merge into the same graph; so does a
     finished builder that goes on reading traces afterwards."""
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
-    whole = finish(aggregate(read_digests(files)))
-    first = aggregate(read_digests(files[:50]))
-    second = aggregate(read_digests(files[50:90]))
+    whole = finish(aggregate(read_traces(files)))
+    first = aggregate(read_traces(files[:50]))
+    second = aggregate(read_traces(files[50:90]))
     if finished in ("first", "both"):
         first.builder.finish()
         assert first.builder.ttl_sets == {}
@@ -297,10 +298,10 @@ def test_finished_builders_merge_into_the_graph_of_one_process(
         second.builder.finish()
     first.merge(second)
     assert first.builder.finished == (finished != "neither")
-    rest = aggregate(read_digests(files[90:100]))
+    rest = aggregate(read_traces(files[90:100]))
     rest.builder.finish()
     first.merge(rest)
-    first.merge(aggregate(read_digests(files[100:])))  # unfinished after finished
+    first.merge(aggregate(read_traces(files[100:])))  # unfinished after finished
     merged = finish(first)
     a = write_graph_json(whole.graph, tmp_path / "a.json").read_bytes()
     b = write_graph_json(merged.graph, tmp_path / "b.json").read_bytes()
@@ -309,13 +310,13 @@ def test_finished_builders_merge_into_the_graph_of_one_process(
 
 def test_a_finished_builder_reads_more_traces_as_if_never_finished(inputs: list[str]) -> None:
     files = sorted(str(p) for p in Path(inputs[1]).glob("t*.txt"))
-    digests = [d for d in read_digests(files) if not isinstance(d, ParseError)]
+    digests = [d for d in read_traces(files) if not isinstance(d, ParseError)]
     answers = aggregate(digests).answers
     whole = aggregate(digests, answers).builder.graph()
     builder = aggregate(digests[:70], answers).builder
     builder.finish()
     for index, digest in enumerate(digests[70:]):
-        builder.add_view(view_digest(digest, answers))
+        builder.add_view(view_digest(digest_trace(digest, 70 + index), answers))
         if index == 5:
             builder.finish()  # and once more in the middle
     again = builder.graph()
@@ -327,7 +328,7 @@ def test_a_finished_builder_reads_more_traces_as_if_never_finished(inputs: list[
 def test_a_partial_crosses_processes_whole(inputs: list[str]) -> None:
     """Pickled (as a worker sends it), a partial keeps its owner answers and their order
     (they travel as addresses and the distinct classifications and owners)."""
-    partial = aggregate(read_digests(inputs[:2]))
+    partial = aggregate(read_traces(inputs[:2]))
     back = pickle.loads(pickle.dumps(partial, protocol=pickle.HIGHEST_PROTOCOL))
     assert list(back.answers.items()) == list(partial.answers.items())
     assert len({id(a.classification) for a in back.answers.values()}) == len(
@@ -566,7 +567,7 @@ def test_a_line_over_the_json_limit_in_a_range_is_the_same_error(
     lines.insert(1200, '{"type": "traceroute", "padding": "' + "p" * 100_000 + '"}')
     path = tmp_path / "long.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    whole = [str(x) for x in read_digests([str(path)]) if isinstance(x, ParseError)]
+    whole = [str(x) for x in read_traces([str(path)]) if isinstance(x, ParseError)]
     seen: list[str] = []
     build_partial([str(path)], Job(), jobs=2, report=lambda e: seen.append(str(e)))
     assert any(":1201: JSON line longer than" in x for x in whole)

@@ -66,7 +66,7 @@ and ``json.dumps`` does with ``default=topo.packed.plain``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -78,15 +78,9 @@ from topo.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.packed import PackedDict
-from topo.speedups import native
 from topo.steps import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
-
-#: The compiled road to :meth:`GraphBuilder._add_steps` (``None``: Python only).
-_graph_steps: Callable[..., tuple[list[str], list[str]]] | None = (
-    native.graph_steps if native is not None else None
-)
 
 
 def vantage_key(view: TraceView) -> str:
@@ -299,8 +293,7 @@ class GraphBuilder:
         v_node["traces"] += 1
         seen.add(vantage)
         scope_name = view.provider or vantage
-        add_steps = _graph_steps or GraphBuilder._add_steps
-        path, previous = add_steps(self, view, trace, vantage, scope_name, seen, taken)
+        path, previous = self._add_steps(view, trace, vantage, scope_name, seen, taken)
         dst = digest.dst
         if dst and not digest.reached:
             target = f"dst:{dst}"
@@ -331,11 +324,7 @@ class GraphBuilder:
         seen: set[str],
         taken: set[tuple[str, str]],
     ) -> tuple[list[str], list[str]]:
-        """The steps of one trace into the builder: ``(node path, last step's nodes)``.
-
-        This runs once per trace of a large input; :func:`topo._speedups.graph_steps` is
-        its compiled road (the tests hold the two to the same builder state).
-        """
+        """The steps of one trace into the builder: ``(node path, last step's nodes)``."""
         nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
         succ, pred = self.succ, self.pred
         previous: list[str] = [vantage]

@@ -29,12 +29,10 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar, cast
+from typing import Any, BinaryIO, cast
 
 from topo.compressed import CORRUPT, compression, corrupt_message, decompressing
-from topo.digest import TraceDigest, digest_trace
 from topo.errors import ParseError, TopoError, UsageError
-from topo.model import Trace
 from topo.parsers import (
     ParseItem,
     Parser,
@@ -42,7 +40,6 @@ from topo.parsers import (
     find_binary_parser,
     get_parser,
     iter_parse_text,
-    iter_text_digests,
 )
 from topo.parsers.base import SNIFF_BYTES
 from topo.parsers.json_input import (
@@ -647,8 +644,7 @@ def _read_file(
     format: str | None,
     encoding: str | None,
     progress: IngestProgress | None,
-    digests: bool = False,
-) -> Iterator[ParseItem | TraceDigest]:
+) -> Iterator[ParseItem]:
     """Traces of one input, streaming large JSON (Lines or array) record by record."""
     source = display_name(name)
     problems: list[ParseError] = []
@@ -676,10 +672,7 @@ def _read_file(
                 else:
                     lines = limited_json_lines(reader, source=source, limit=max_json_bytes())
                     records = iter_json_lines(lines, source=source)
-                if digests and hasattr(parser, "digest_records"):
-                    yield from parser.digest_records(records, source=source)
-                else:
-                    yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
+                yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
                 return
             if binary is not None:
                 data = head + handle.read()
@@ -730,9 +723,6 @@ def _read_file(
     yield from problems
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
-    if digests:
-        yield from iter_text_digests(decoded.text, source=source, format=format)
-        return
     yield from iter_parse_text(decoded.text, source=source, format=format)
 
 
@@ -757,58 +747,19 @@ def read_traces(
     >>> [str(e) for e in result.errors]
     ['/nonexistent/trace.txt: no such file or directory']
     """
-    items = _read_inputs(paths, format=format, encoding=encoding, progress=progress)
-    return cast(Iterator[ParseItem], items)
-
-
-def _read_inputs(
-    paths: Iterable[str | Path],
-    *,
-    format: str | None,
-    encoding: str | None,
-    progress: IngestProgress | None,
-    digests: bool = False,
-) -> Iterator[ParseItem | TraceDigest]:
-    """Every input's items, errors capped per file (:func:`read_traces`, :func:`read_digests`)."""
     for entry in iter_input_paths(paths):
         if isinstance(entry, ParseError):
             yield entry
             continue
         if progress is not None:
             progress.file(entry)
-        items = _read_file(
-            entry, format=format, encoding=encoding, progress=progress, digests=digests
-        )
+        items = _read_file(entry, format=format, encoding=encoding, progress=progress)
         yield from cap_errors(items, source=display_name(entry))
 
 
-def read_digests(
-    paths: Iterable[str | Path],
-    *,
-    format: str | None = None,
-    encoding: str | None = None,
-    progress: IngestProgress | None = None,
-) -> Iterator[TraceDigest | ParseError]:
-    """:func:`read_traces`, as :class:`~topo.digest.TraceDigest` items: what the graph
-    needs, made straight from the decoded records where the parser can (a large RIPE
-    Atlas file makes no object per reply). The same errors, in the same order."""
-    index = 0
-    for item in _read_inputs(
-        paths, format=format, encoding=encoding, progress=progress, digests=True
-    ):
-        if isinstance(item, Trace):
-            item = digest_trace(item, index)
-        if not isinstance(item, ParseError):
-            index += 1
-        yield item
-
-
-_Item = TypeVar("_Item", bound=ParseItem | TraceDigest)
-
-
 def cap_errors(
-    items: Iterable[_Item], *, source: str, limit: int = MAX_ERRORS_PER_FILE
-) -> Iterator[_Item | ParseError]:
+    items: Iterable[ParseItem], *, source: str, limit: int = MAX_ERRORS_PER_FILE
+) -> Iterator[ParseItem]:
     """Every trace, but at most ``limit`` errors of one file, then one line saying how many
     more there were (a file of a million bad lines must not bury the other messages).
 

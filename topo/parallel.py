@@ -55,10 +55,11 @@ from topo.inputs import (
     iter_input_paths,
     limited_json_lines,
     max_json_bytes,
-    read_digests,
+    read_traces,
     splittable_parser,
 )
 from topo.manifest import Manifest
+from topo.model import Trace
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.packed import UNPACKED
 from topo.parsers.json_input import iter_json_lines
@@ -245,14 +246,7 @@ def _range_items(unit: Unit, job: Job) -> Iterator[Any]:
             reader, source=source, limit=max_json_bytes(), first_line=unit.first_line
         )
         records = iter_json_lines(lines, source=source, first_line=unit.first_line)
-        digest_records = getattr(parser, "digest_records", None)
-        if digest_records is not None:
-            yield from digest_records(records, source=source)
-        else:
-            from topo.digest import digest_trace
-
-            for item in parser.parse_records(records, source=source):  # type: ignore[attr-defined]
-                yield item if isinstance(item, ParseError) else digest_trace(item)
+        yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
 
 
 class _Limited(io.RawIOBase):
@@ -277,14 +271,14 @@ class _Limited(io.RawIOBase):
 
 def unit_items(
     unit: Unit, job: Job, progress: IngestProgress | None = None
-) -> Iterator[TraceDigest | ParseError]:
+) -> Iterator[Trace | TraceDigest | ParseError]:
     """The digests and errors of one unit, in input order."""
     if unit.error is not None:
         yield unit.error
     elif unit.is_range:
         yield from _range_items(unit, job)
     else:
-        yield from read_digests(
+        yield from read_traces(
             unit.paths, format=job.format, encoding=job.encoding, progress=progress
         )
 
@@ -307,7 +301,7 @@ def aggregate_units(
     a unit is read (the parent, reading a group itself, draws the progress line then);
     ``into`` is the partial of the units just before to go on with."""
 
-    def digests() -> Iterator[TraceDigest]:
+    def digests() -> Iterator[Trace | TraceDigest]:
         for unit in units:
             traces = 0
             for item in unit_items(unit, job, progress):

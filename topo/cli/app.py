@@ -22,7 +22,6 @@ from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError
 from topo.inputs import read_traces
 from topo.model import Trace
 from topo.parsers import PARSERS
-from topo.speedups import road
 
 EXIT_INTERNAL = 70
 
@@ -80,9 +79,7 @@ def _debug(ctx: click.Context) -> bool:
 
 @click.group(cls=TopoGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
-@click.version_option(
-    __version__, prog_name="topo", message=f"%(prog)s %(version)s (hot loops: {road()})"
-)
+@click.version_option(__version__, prog_name="topo")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """topo: turn traceroutes into an inferred network topology."""

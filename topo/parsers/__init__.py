@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from topo.digest import TraceDigest
 from topo.errors import FormatDetectionError, UsageError
 from topo.parsers import (
     atlas,
@@ -70,7 +69,6 @@ __all__ = [
     "find_binary_parser",
     "get_parser",
     "iter_parse_text",
-    "iter_text_digests",
     "parse_text",
 ]
 
@@ -130,21 +128,6 @@ def iter_parse_text(
         yield parser
         return
     yield from parser.parse(text, source=source)
-
-
-def iter_text_digests(
-    text: str, *, source: str = "<text>", format: str | None = None
-) -> Iterator[ParseItem | TraceDigest]:
-    """:func:`iter_parse_text`, with the traces' digests made straight from the text where
-    the parser has a ``digests(text, source=...)`` road and it takes the text (it returns
-    ``None`` for what it leaves to ``parse``)."""
-    parser = _chosen(text, source, format)
-    if isinstance(parser, FormatDetectionError):
-        yield parser
-        return
-    road = getattr(parser, "digests", None)
-    found = road(text, source=source) if road is not None else None
-    yield from found if found is not None else parser.parse(text, source=source)
 
 
 def parse_text(text: str, *, source: str = "<text>", format: str | None = None) -> ParseResult:

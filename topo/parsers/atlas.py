@@ -23,17 +23,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from topo.classify import is_address
-from topo.digest import NS_PER_MS, AddrDigest, StepDigest, TraceDigest
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, new_reply
 from topo.parsers.json_input import first_json_char, iter_json_records
-from topo.speedups import native
 
 NAME = "ripe-atlas"
 DESCRIPTION = "RIPE Atlas traceroute results: one JSON result, a JSON array, or JSON Lines (v4/v6)"
@@ -178,17 +176,14 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     return parse_records(iter_json_records(text, source=source), source=source)
 
 
-_T = TypeVar("_T")
+def parse_records(
+    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
+) -> Iterator[ParseItem]:
+    """Every traceroute result among decoded JSON records (the streaming entry point).
 
-
-def _results(
-    records: Iterable[tuple[int | None, Any] | ParseError],
-    convert: Callable[..., _T],
-    *,
-    source: str,
-) -> Iterator[_T | ParseError]:
-    """Each traceroute result among decoded records through ``convert``; errors for the
-    rest (the loop both :func:`parse_records` and :func:`digest_records` run)."""
+    ``records`` is what :func:`~topo.parsers.json_input.iter_json_records` or
+    :func:`~topo.parsers.json_input.iter_json_lines` yields.
+    """
     for index, record in enumerate(records):
         if isinstance(record, ParseError):
             yield record
@@ -204,118 +199,6 @@ def _results(
             continue
         try:
             origin = Origin(source, line) if line is not None else Origin(source, item=index + 1)
-            yield convert(obj, origin=origin)
+            yield result_to_trace(obj, origin=origin)
         except (TypeError, ValueError, AttributeError, OverflowError) as err:
             yield ParseError(f"{where}: unreadable ({err})", path=source, line=line)
-
-
-def parse_records(
-    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
-) -> Iterator[ParseItem]:
-    """Every traceroute result among decoded JSON records (the streaming entry point).
-
-    ``records`` is what :func:`~topo.parsers.json_input.iter_json_records` or
-    :func:`~topo.parsers.json_input.iter_json_lines` yields.
-    """
-    return _results(records, result_to_trace, source=source)
-
-
-def _step_digest(ttl: int, entries: list[dict[str, Any]]) -> StepDigest | None:
-    """The step of one hop's reply entries, as :func:`topo.digest.digest_trace` makes it
-    from the hop :func:`_hop` makes (``None``: nobody answered). This runs once per hop of
-    a large file: it touches each entry once and makes no object per reply."""
-    rtts: dict[str, list[float]] = {}
-    stacks: dict[str, dict[str, None]] | None = None
-    for entry in entries:
-        from_addr = entry.get("from")
-        if (from_addr is None and "from" not in entry) or entry.get("x") == "*":
-            continue
-        icmpext = entry.get("icmpext")
-        labels = () if icmpext is None else _mpls(icmpext)  # may raise, as in _reply
-        if not from_addr:
-            continue
-        addr = from_addr if type(from_addr) is str else str(from_addr)
-        values = rtts.get(addr)
-        if values is None:
-            values = rtts[_intern(addr)] = []
-        rtt = entry.get("rtt")
-        if type(rtt) is float:
-            values.append(rtt)
-        elif type(rtt) is int:
-            values.append(float(rtt))
-        if labels:
-            if stacks is None:
-                stacks = {}
-            stacks.setdefault(addr, {})["/".join([str(m.label) for m in labels])] = None
-    if not rtts:
-        return None
-    least: float | None = None
-    items: list[AddrDigest] = []
-    for addr, values in rtts.items():
-        if values:
-            low = min(values)
-            if least is None or low < least:
-                least = low
-            total = sum([round(v * NS_PER_MS) for v in values])
-        else:
-            low, total = None, 0
-        mpls = tuple(stacks[addr]) if stacks is not None and addr in stacks else ()
-        items.append((addr, low, total, len(values), (), mpls))
-    return (ttl, least, tuple(items))
-
-
-def _hop_steps(hops: Any, dst: str | None) -> tuple[tuple[StepDigest, ...], bool]:
-    """The steps of a result's ``result`` list, and whether ``dst`` answered one of them
-    (the Python road, and the reference for :func:`topo._speedups.atlas_steps`)."""
-    pending: list[StepDigest | int] = []  # steps, and the TTLs of silent hops between
-    previous = -1
-    ordered = True
-    for item in hops or ():
-        if type(item) is not dict or _integer(item.get("hop")) is None:
-            continue  # result_to_trace keeps no hop for it either
-        ttl = int(item["hop"])
-        entries = [e for e in item.get("result") or () if type(e) is dict]
-        if not entries and "error" in item:
-            continue
-        if ttl < previous:
-            ordered = False
-        previous = ttl
-        pending.append(_step_digest(ttl, entries) or ttl)
-    if not ordered:
-        pending.sort(key=lambda s: s if type(s) is int else s[0])  # type: ignore[index]
-    while pending and type(pending[-1]) is int:
-        pending.pop()
-    steps: tuple[StepDigest, ...] = tuple(
-        [(s, None, ()) if type(s) is int else s for s in pending]  # type: ignore[misc]
-    )
-    return steps, dst is not None and any(a[0] == dst for _, _, items in steps for a in items)
-
-
-#: The compiled road to :func:`_hop_steps` (``None``: Python only); it returns ``None``
-#: for whatever it leaves to Python.
-_atlas_steps: Callable[[Any, Any], tuple[tuple[StepDigest, ...], bool] | None] | None = (
-    native.atlas_steps if native is not None else None
-)
-
-
-def result_to_digest(result: dict[str, Any], *, origin: Origin) -> TraceDigest:
-    """:func:`~topo.digest.digest_trace` of :func:`result_to_trace`, without making the
-    trace: no object per reply (what makes large Atlas files fast). Raises what
-    :func:`result_to_trace` raises for the same result."""
-    hops = result.get("result")
-    dst = result.get("dst_addr") or None
-    done = _atlas_steps(hops, dst) if _atlas_steps is not None else None
-    steps, reached = done if done is not None else _hop_steps(hops, dst)
-    started = _number(result.get("timestamp"))
-    if started is not None:
-        datetime.fromtimestamp(started, UTC)  # the same errors as result_to_trace
-    return TraceDigest(
-        str(origin), origin.path, result.get("src_addr") or None, dst, reached, steps
-    )
-
-
-def digest_records(
-    records: Iterable[tuple[int | None, Any] | ParseError], *, source: str
-) -> Iterator[TraceDigest | ParseError]:
-    """:func:`parse_records`, yielding each trace's :class:`~topo.digest.TraceDigest`."""
-    return _results(records, result_to_digest, source=source)

@@ -31,11 +31,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from topo.classify import is_address
-from topo.digest import TraceDigest
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, non_blank_lines, reached_from
-from topo.speedups import native
 
 NAME = "linux-traceroute"
 DESCRIPTION = "Linux traceroute/traceroute6 text (Butskoy, LBL, iputils): -n, names, -A, -e, -q"
@@ -246,27 +244,6 @@ def _header_trace_fields(match: re.Match[str]) -> dict[str, Any]:
         if numbers.group(2):
             fields["meta"]["packet_bytes"] = int(numbers.group(2))
     return fields
-
-
-def _header_ends(line: str) -> tuple[str | None, str | None] | None:
-    """The destination and source a header line names (``None``: not a header line); what
-    :func:`topo._speedups.linux_digests` asks of the headers it meets."""
-    match = _HEADER.match(line)
-    if match is None:
-        return None
-    fields = _header_trace_fields(match)
-    return fields.get("dst"), fields.get("src")
-
-
-def digests(text: str, *, source: str) -> list[TraceDigest] | None:
-    """The :class:`~topo.digest.TraceDigest` of every trace :func:`parse` reads from
-    ``text``, made without a ``Trace`` (the compiled road, for plain ``-n`` output that
-    parses without an error); ``None`` when the text needs :func:`parse` itself.
-    """
-    if native is None:
-        return None
-    found: list[TraceDigest] | None = native.linux_digests(text, source, _header_ends, TraceDigest)
-    return found
 
 
 @dataclass
