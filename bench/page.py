@@ -25,10 +25,10 @@ import shutil
 import tempfile
 import time
 
-from topo.graph import build_graph
-from topo.infer import infer_interconnects
 from topo.model import Hop, Reply, Trace
 from topo.render import html
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [

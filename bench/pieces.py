@@ -81,8 +81,8 @@ def _without(piece: str) -> None:
 
         packed.UNPACKED = parallel.UNPACKED = 10**12
     elif piece == "pickling":
-        from topo.graph import GraphBuilder
         from topo.pipeline import Partial
+        from topo.topology.graph import GraphBuilder
 
         for cls in (GraphBuilder, Partial):
             del cls.__getstate__

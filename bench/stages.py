@@ -37,13 +37,13 @@ from pathlib import Path
 from typing import Any
 
 from topo import parallel, pipeline
-from topo.graph import GraphBuilder, _pack_edges, _unpack_edges
 from topo.graph_json import write_graph_json
-from topo.infer import annotate_graph, summarize, trace_verdict
 from topo.inputs import read_traces
 from topo.owners import OwnerResolver, ResolverConfig
-from topo.regions import load_regions
-from topo.steps import view_digest
+from topo.topology.graph import GraphBuilder, _pack_edges, _unpack_edges
+from topo.topology.infer import annotate_graph, summarize, trace_verdict
+from topo.topology.regions import load_regions
+from topo.topology.views import view_digest
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """Regenerate the shipped samples: replay each described path and run the real tracer on it.
 
-Each ``samples/<name>/path.toml`` holds the paths for topo's simulator (``topo.lab.simulator``)
-and the tool invocations to run against them, in one of two forms:
+Each ``samples/<name>/path.toml`` holds the paths for topo's simulator
+(``tests.support.lab.simulator``) and the tool invocations to run against them, in one of two forms:
 
 - ``command = [...]``: one run, written to ``samples/<name>/<tool>.txt``
   (``traceroute.db`` → ``traceroute.txt``);
@@ -23,7 +23,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from topo.lab.simulator import SimulatedPath
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the lab lives in tests/support
+
+from tests.support.lab.simulator import SimulatedPath
 
 HERE = Path(__file__).resolve().parent
 

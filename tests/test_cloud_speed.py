@@ -26,6 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from topo.classify.prefixmap import PrefixMap
 from topo.owners import cloud
 from topo.owners.cloud import (
     CACHE_NAME,
@@ -36,7 +37,6 @@ from topo.owners.cloud import (
     load_cloud_ranges,
     read_dataset_bytes,
 )
-from topo.prefixmap import PrefixMap
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Reference = dict[Network, CloudRange]

@@ -9,11 +9,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from topo.cli import cli
-from topo.compare import TraceSet, compare_sets
-from topo.i18n import text
 from topo.model import Hop, Origin, Reply, Trace
 from topo.owners import OwnerResolver, ResolverConfig
-from topo.report import build_report, redact_traces, render_html, render_markdown
+from topo.render.i18n import text
+from topo.render.report import build_report, redact_traces, render_html, render_markdown
+from topo.topology.compare import TraceSet, compare_sets
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "aws-osaka-tokyo"
@@ -118,11 +118,11 @@ def test_redaction_hides_the_users_side() -> None:
 
 
 def test_every_reason_sentence_of_the_samples_has_japanese() -> None:
-    from topo.i18n import translate_reason
-    from topo.infer import infer_interconnects
     from topo.inputs import read_traces
-    from topo.manifest import manifests_for
+    from topo.inputs.manifest import manifests_for
     from topo.parsers import ParseResult
+    from topo.render.i18n import translate_reason
+    from topo.topology.infer import infer_interconnects
 
     folders = sorted(p for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
     traces = ParseResult.collect(read_traces(folders)).traces

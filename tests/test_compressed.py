@@ -19,12 +19,13 @@ import pytest
 import zstandard
 
 from topo import parallel
+from topo.cli.progress import IngestProgress
 from topo.errors import ParseError
-from topo.inputs import read_traces, splittable_parser
+from topo.inputs import read_traces
+from topo.inputs.reading import splittable_parser
 from topo.model import Trace
 from topo.parallel import Job, build_partial
 from topo.pipeline import finish
-from topo.progress import IngestProgress
 
 from .conftest import DATA
 from .test_golden import golden_inputs

@@ -1,12 +1,12 @@
 """``--jobs``'s default: the cores this process may use, capped by its cgroup's CPU quota
-(:mod:`topo.cores`), read from cgroup v1 and v2 trees laid out as the kernel does."""
+(:mod:`topo.engines.cpus`), read from cgroup v1 and v2 trees laid out as the kernel does."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from topo.cores import cgroup_cpu_limit, usable_cpus
+from topo.engines.cpus import cgroup_cpu_limit, usable_cpus
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:

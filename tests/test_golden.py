@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from topo.inputs import decode_text, read_bytes
+from topo.inputs.decoding import read_bytes
+from topo.inputs.reading import decode_text
+from topo.inputs.schema import trace_to_dict
 from topo.parsers import PARSERS, ParseResult, detect_format, find_binary_parser, parse_text
-from topo.schema import trace_to_dict
 
 from .conftest import DATA
 

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 from topo.cli import cli
 from topo.errors import TopoError
-from topo.graph import build_graph
 from topo.graphio import (
     read_gexf,
     read_graph_json,
@@ -21,9 +20,10 @@ from topo.graphio import (
     write_graph_json,
     write_graphml,
 )
-from topo.infer import infer_interconnects
-from topo.manifest import load_manifest, manifests_for
+from topo.inputs.manifest import load_manifest, manifests_for
 from topo.model import Hop, Origin, Reply, Trace
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "aws-osaka-tokyo"
 

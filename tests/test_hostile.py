@@ -20,9 +20,10 @@ from typing import Any
 
 import pytest
 
-from topo import inputs
 from topo.errors import ParseError, UsageError
-from topo.inputs import MAX_ERRORS_PER_FILE, MAX_LINE_BYTES, read_traces
+from topo.inputs import MAX_ERRORS_PER_FILE, decode_bytes, read_traces
+from topo.inputs import reading as inputs
+from topo.inputs.reading import MAX_LINE_BYTES
 from topo.model import Trace
 from topo.parsers import ParseResult
 from topo.parsers.json_input import MAX_JSON_DEPTH
@@ -99,7 +100,9 @@ def test_line_limit_at_every_boundary(monkeypatch: pytest.MonkeyPatch, seed: int
     lengths = [0, 1, limit - 1, limit, limit + 1, 3 * limit]
     data = b"\n".join(b"a" * rng.choice(lengths) for _ in range(rng.randint(1, 9)))
     cut = rng.randint(0, len(data))
-    kept, errors = inputs._read_limited(data[:cut], io.BytesIO(data[cut:]), source="x")
+    kept, errors = inputs._limit_lines(
+        inputs._chunks(data[:cut], io.BytesIO(data[cut:])), source="x"
+    )
     want, dropped = _reference_limit(data, limit)
     assert kept == want
     assert [e.line for e in errors] == dropped
@@ -136,14 +139,12 @@ def test_invalid_utf8_and_unreadable_files_leave_the_rest(
     (tmp_path / "b-latin.txt").write_bytes(TRACE.encode() + b"# caf\xe9 \xff\xfe\x81\x81\n")
     (tmp_path / "c-locked.txt").write_text(TRACE)
 
-    import topo.inputs
-
     def locked(name: str, *args: Any, **kwargs: Any) -> Any:
         if Path(name).name == "c-locked.txt":  # (root reads any file: denied here instead)
             raise PermissionError(13, "Permission denied")
         return Path(name).open(*args, **kwargs)
 
-    monkeypatch.setattr(topo.inputs, "open", locked, raising=False)  # what inputs opens with
+    monkeypatch.setattr(inputs, "open", locked, raising=False)  # what inputs opens with
     result = ParseResult.collect(read_traces([tmp_path]))
     messages = [str(e) for e in result.errors]
     assert (
@@ -566,7 +567,7 @@ def test_invalid_utf16_read_in_chunks_says_so_like_read_whole(
     data = data[:cut] + b"\x00\xd8" + data[cut:]  # a lone high surrogate
     path = tmp_path / "tracert.txt"
     path.write_bytes(data)
-    decoded = inputs.decode_bytes(data)
+    decoded = decode_bytes(data)
     assert decoded.problems == ("not valid utf-16: illegal UTF-16 surrogate",)
     monkeypatch.setattr(inputs, "_CHUNK_BYTES", 5)
     result = ParseResult.collect(read_traces([path]))

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from topo.inputs import decode_bytes, iter_input_paths, read_traces
+from topo.inputs.schema import dumps_trace, trace_from_dict, trace_to_dict
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import PARSERS, ParseResult, topo_jsonl
 from topo.pipeline import build_topology
-from topo.schema import dumps_trace, trace_from_dict, trace_to_dict
 
 TRACE_TEXT = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  192.0.2.1  0.5 ms\n"
 

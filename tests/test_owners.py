@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from topo.classify.prefixmap import PrefixMap
 from topo.cli import cli
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.owners.cache import OwnerCache
@@ -26,7 +27,6 @@ from topo.owners.ip2asn import AsnDatabase
 from topo.owners.model import Owner
 from topo.owners.tables import read_owner_table
 from topo.owners.update import update_datasets
-from topo.prefixmap import PrefixMap
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

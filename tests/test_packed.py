@@ -19,10 +19,10 @@ from topo import packed
 from topo.graph_json import write_graph_json
 from topo.graphio import read_gexf, read_graph_json, read_graphml, write_gexf, write_graphml
 from topo.graphio import write_graph_json as write_graph_json_plain
-from topo.infer import TraceVerdict
 from topo.inputs import read_traces
 from topo.packed import MappedList, PackedList, plain
 from topo.pipeline import aggregate, build_topology, finish
+from topo.topology.infer import TraceVerdict
 
 ROOT = Path(__file__).resolve().parent.parent
 

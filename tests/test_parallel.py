@@ -24,14 +24,14 @@ from typing import Any
 import pytest
 
 from topo import parallel
-from topo.digest import digest_trace
+from topo.cli.progress import IngestProgress
 from topo.errors import ParseError, TopoError
 from topo.graph_json import write_graph_json
 from topo.inputs import read_traces
 from topo.parallel import Job, build_partial, plan_units
 from topo.pipeline import Partial, aggregate, finish
-from topo.progress import IngestProgress
-from topo.steps import view_digest
+from topo.topology.digest import digest_trace
+from topo.topology.views import view_digest
 
 from .test_scale import _synth
 

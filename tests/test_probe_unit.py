@@ -38,11 +38,12 @@ from scapy.all import (
 from scapy.contrib.mpls import MPLS, ICMPExtension_MPLS
 from scapy.layers.inet import ICMPExtension_Header
 
+from tests.support.lab.pathspec import MplsLabel as SimLabel
+from tests.support.lab.simulator import Engine, SimulationSpec, icmp_error, parse_probe
 from topo.cli.app import CliState, TopoGroup
 from topo.cli.trace import trace as trace_command
 from topo.errors import PrivilegeError, UsageError
-from topo.lab.pathspec import MplsLabel as SimLabel
-from topo.lab.simulator import Engine, SimulationSpec, icmp_error, parse_probe
+from topo.inputs.schema import trace_from_dict
 from topo.model import MplsLabel
 from topo.probe import TraceOptions, decode_reply, probes_needed, resolve_target, trace
 from topo.probe.checksum import compensation, internet_checksum, ones_sum
@@ -50,7 +51,6 @@ from topo.probe.mda import discover, miss_probability
 from topo.probe.packets import ProbeHeader, build_probe, icmp_checksum_of_flow, probe_key
 from topo.probe.replies import parse_extensions
 from topo.probe.sockets import NoRouteError
-from topo.schema import trace_from_dict
 
 
 @click.group(cls=TopoGroup)
@@ -370,7 +370,7 @@ def test_trace_records_what_each_reply_carries(proto: str) -> None:
 
 
 def _to_dict(result: Any) -> Any:
-    from topo.schema import trace_to_dict
+    from topo.inputs.schema import trace_to_dict
 
     return trace_to_dict(result)
 

@@ -14,13 +14,13 @@ from click.testing import CliRunner
 from tests.browser.traceset import XSS_NAMES, XSS_ORG, write_trace_set
 from topo import render
 from topo.cli import cli
-from topo.graph import build_graph
-from topo.infer import infer_interconnects
 from topo.inputs import read_traces
-from topo.manifest import manifests_for
+from topo.inputs.manifest import manifests_for
 from topo.parsers import ParseResult
 from topo.render.aggregate import aggregate
 from topo.render.webpage import script_json
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "aws-osaka-tokyo"
@@ -28,7 +28,7 @@ SAMPLE = ROOT / "samples" / "aws-osaka-tokyo"
 
 def graph_of(*paths: str | Path, owner_tables: tuple[Path, ...] = ()) -> nx.DiGraph:
     from topo.owners import OwnerResolver, ResolverConfig
-    from topo.steps import answers_for
+    from topo.topology.views import answers_for
 
     names = [str(p) for p in paths]
     traces = ParseResult.collect(read_traces(names)).traces

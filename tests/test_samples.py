@@ -3,7 +3,7 @@
 Every ``samples/<name>/`` with a ``path.toml`` holds real traceroute output of topo's path
 simulator replaying that description. For each folder: there is one output file per command,
 every trace parses, every TTL answered from the addresses the description puts there, and
-:func:`topo.infer.infer_interconnects` gives the verdict and the interconnect segments the
+:func:`topo.topology.infer.infer_interconnects` gives the verdict and the interconnect segments the
 description implies. Those are derived here from ``path.toml`` alone, by the documented rules:
 a run of reserved or silent TTLs (at least one reserved) between two of AWS's public hops, or
 between the vantage point and one, is a segment whose regions are the published regions of
@@ -27,18 +27,18 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.support.lab.pathspec import PathSpec
 from topo.classify import classify_address
 from topo.cli import cli
-from topo.infer import infer_interconnects
 from topo.inputs import read_traces
-from topo.lab.pathspec import PathSpec
-from topo.manifest import Manifest, find_manifest, manifests_for
+from topo.inputs.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.owners.tables import load_owner_tables
 from topo.parsers import ParseResult
-from topo.regions import load_regions
-from topo.steps import answers_for
+from topo.topology.infer import infer_interconnects
+from topo.topology.regions import load_regions
+from topo.topology.views import answers_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -367,7 +367,7 @@ def test_regenerate_commands() -> None:
 @pytest.mark.lab
 def test_regenerate_writes_one_file_per_command(tmp_path: Path) -> None:
     """Replays a sample (root, iproute2, traceroute.db; inside a private namespace)."""
-    from topo.lab.netns import lab_available
+    from tests.support.lab.netns import lab_available
 
     reason = lab_available() or (None if shutil.which("traceroute.db") else "no traceroute.db")
     if reason is not None:

@@ -19,17 +19,17 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from topo.graph import build_graph
+from topo.cli.progress import IngestProgress
 from topo.graph_json import DICTS_PER_CALL, write_graph_json
 from topo.graphio import read_graph_json
-from topo.infer import infer_interconnects
 from topo.inputs import read_traces
-from topo.manifest import manifests_for
+from topo.inputs.manifest import manifests_for
 from topo.packed import plain
 from topo.parsers import ParseResult, atlas
 from topo.parsers.json_input import iter_json_records
 from topo.pipeline import build_topology
-from topo.progress import IngestProgress
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -286,7 +286,7 @@ def test_progress_estimates_the_rest_and_keeps_the_reading_rate_after_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = [100.0]
-    monkeypatch.setattr("topo.progress.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("topo.cli.progress.time.monotonic", lambda: clock[0])
     stream = io.StringIO()
     progress = IngestProgress(stream, enabled=True, interval=0)
     progress.expect(8_000_000)

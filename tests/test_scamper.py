@@ -283,7 +283,7 @@ def test_sniff_bytes_rejects_text_inputs(path: Path) -> None:
 
 
 def test_sniff_rejects_topo_jsonl_of_a_scamper_trace() -> None:
-    from topo.schema import dumps_trace
+    from topo.inputs.schema import dumps_trace
 
     [trace] = _parse((SJ / "tracelb_mesh.json").read_text()).traces
     assert scamper_json.sniff((SJ / "tracelb_mesh.json").read_text())

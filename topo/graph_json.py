@@ -31,9 +31,9 @@ from typing import Any, BinaryIO
 import networkx as nx
 
 from topo.atomic import replacing
-from topo.graph import edge_count
 from topo.packed import is_lazy_list, plain
 from topo.pipeline import no_cycle_collection
+from topo.topology.graph import edge_count
 
 #: The most dicts written with one ``orjson.dumps`` call (one call per dict costs about 4x
 #: more on a large graph: each call allocates and shrinks its own output buffer).

@@ -39,32 +39,27 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 try:
     import fcntl
 except ImportError:  # Windows: no fork, no pipes of workers
     fcntl = None  # type: ignore[assignment]
 
-from topo.cores import usable_cpus
-from topo.digest import TraceDigest
+from topo.engines.cpus import usable_cpus
 from topo.errors import ParseError, TopoError
-from topo.inputs import (
-    MAX_ERRORS_PER_FILE,
-    display_name,
-    iter_input_paths,
-    limited_json_lines,
-    max_json_bytes,
-    read_traces,
-    splittable_parser,
-)
-from topo.manifest import Manifest
+from topo.inputs import MAX_ERRORS_PER_FILE, display_name, iter_input_paths, read_traces
+from topo.inputs.manifest import Manifest
+from topo.inputs.reading import limited_json_lines, max_json_bytes, splittable_parser
 from topo.model import Trace
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.packed import UNPACKED
 from topo.parsers.json_input import iter_json_lines
 from topo.pipeline import Partial, aggregate, no_cycle_collection
-from topo.progress import IngestProgress
+from topo.topology.digest import TraceDigest
+
+if TYPE_CHECKING:
+    from topo.cli.progress import IngestProgress
 
 #: A JSON Lines file larger than this is cut into line ranges read by different workers.
 SPLIT_BYTES = 8 * 1024 * 1024
@@ -118,7 +113,7 @@ class Job:
 
 
 def default_jobs() -> int:
-    """The CPUs this process may use (:func:`topo.cores.usable_cpus`: its cores, capped by
+    """The CPUs this process may use (:func:`topo.engines.cpus.usable_cpus`: its cores, capped by
     its control group's CPU quota)."""
     return usable_cpus()
 

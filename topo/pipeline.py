@@ -1,9 +1,9 @@
 """The whole ``topo build`` pipeline in one pass: traces in, graph and inference out.
 
 :func:`aggregate` reads a stream of traces once, in batches: each trace becomes its
-:class:`~topo.digest.TraceDigest` (a streaming parser gives digests straight away), the
+:class:`~topo.topology.digest.TraceDigest` (a streaming parser gives digests straight away), the
 new addresses of a batch are resolved together (each address once, however many traces
-share it), then every trace becomes one :class:`~topo.steps.TraceView` that both the
+share it), then every trace becomes one :class:`~topo.topology.views.TraceView` that both the
 graph and the inference use, and is dropped. Memory grows with the graph (distinct nodes,
 edges, one path and one verdict per trace), not with the replies read.
 
@@ -12,12 +12,12 @@ input merge (:meth:`Partial.merge`) into the partial of the whole, which is how 
 processes and Dask share the work (:mod:`topo.parallel`); :func:`finish` turns it into the
 :class:`Topology`. :func:`build_topology` is both in one call.
 
-The result is the same graph as :func:`topo.graph.build_graph` followed by
-:func:`topo.infer.infer_interconnects` over the same traces, which are thin wrappers
+The result is the same graph as :func:`topo.topology.graph.build_graph` followed by
+:func:`topo.topology.infer.infer_interconnects` over the same traces, which are thin wrappers
 over the same steps.
 
 >>> from topo.inputs import read_traces
->>> from topo.manifest import manifests_for
+>>> from topo.inputs.manifest import manifests_for
 >>> topology = build_topology(read_traces(["samples/aws-osaka-tokyo"]),
 ...                           manifests=manifests_for(["samples/aws-osaka-tokyo"]))
 >>> topology.inference.verdict, topology.graph.number_of_nodes(), topology.errors
@@ -36,17 +36,17 @@ from typing import Any
 
 import networkx as nx
 
-from topo.addresses import is_address
-from topo.digest import TraceDigest, digest_trace
+from topo.classify.addresses import is_address
 from topo.errors import ParseError
-from topo.graph import GraphBuilder
-from topo.infer import Inference, TraceVerdict, annotate_graph, summarize, trace_verdict
-from topo.manifest import Manifest, manifest_for_source
+from topo.inputs.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.packed import PackedDict, PackedList
-from topo.regions import load_regions
-from topo.steps import view_digest
+from topo.topology.digest import TraceDigest, digest_trace
+from topo.topology.graph import GraphBuilder
+from topo.topology.infer import Inference, TraceVerdict, annotate_graph, summarize, trace_verdict
+from topo.topology.regions import load_regions
+from topo.topology.views import view_digest
 
 #: Traces whose new addresses are resolved in one call (online lookups run concurrently
 #: within a batch).

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from topo.inputs.schema import dumps_trace
 from topo.model import Hop, Reply, Trace
-from topo.schema import dumps_trace
 
 XSS_NAMES = (
     "<img src=x onerror=window.__xss=1>",

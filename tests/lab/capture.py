@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from topo.lab.netns import Lab, LabSpec
-from topo.lab.topology import chain_spec, ecmp_spec
+from tests.support.lab.netns import Lab, LabSpec
+from tests.support.lab.topology import chain_spec, ecmp_spec
 
 TR = "-w 1 -q 3 -m 12"
 
@@ -233,7 +233,7 @@ def run_capture(cap: Capture, lab: Lab, outdir: Path, version: str) -> dict[str,
         stderr_file.unlink()
     (tool_dir / f"{cap.name}.cmd").write_text(
         f"# version: {version}\n"
-        f"# lab: {cap.lab} (topo.lab.topology.{cap.lab}_spec), run inside node src "
+        f"# lab: {cap.lab} (tests.support.lab.topology.{cap.lab}_spec), run inside node src "
         f"with ip netns exec\n"
         f"# exit status: {proc.returncode}, {elapsed:.1f} s, tries: {tries}\n"
         + (f"# note: {cap.note}\n" if cap.note else "")

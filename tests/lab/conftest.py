@@ -1,6 +1,6 @@
 """Fixtures for tests that build network-namespace labs.
 
-* ``make_lab(spec)`` builds a :class:`~topo.lab.netns.Lab` and always tears it
+* ``make_lab(spec)`` builds a :class:`~tests.support.lab.netns.Lab` and always tears it
   down after the test (also when the test fails).
 * ``requires_tool("mtr")`` skips the test with reason ``"mtr not installed"``.
 * Tests marked ``@pytest.mark.lab`` (and every test using ``make_lab``) are
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from topo.lab.netns import Lab, LabSpec, cleanup_stale, lab_available
+from tests.support.lab.netns import Lab, LabSpec, cleanup_stale, lab_available
 
 LAB_MARKER = "lab: needs root and iproute2 to build network-namespace labs"
 

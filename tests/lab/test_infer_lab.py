@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from topo.infer import Inference, infer_interconnects
+from tests.support.lab.simulator import SimulatedPath
 from topo.inputs import read_traces
-from topo.lab.simulator import SimulatedPath
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.parsers import ParseResult
+from topo.topology.infer import Inference, infer_interconnects
 
 pytestmark = pytest.mark.lab
 

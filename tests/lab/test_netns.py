@@ -1,4 +1,4 @@
-"""Tests of the network-namespace lab (topo.lab.netns) with real tools.
+"""Tests of the network-namespace lab (tests.support.lab.netns) with real tools.
 
 Tests marked ``lab`` need root and iproute2; they run real ``traceroute.db``,
 ``inetutils-traceroute``, ``tracepath`` and ``ping`` inside the lab and compare
@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from topo.lab import netns
-from topo.lab.netns import (
+from tests.support.lab import netns
+from tests.support.lab.netns import (
     NETNS_ETC,
     IsolationError,
     Lab,
@@ -33,7 +33,7 @@ from topo.lab.netns import (
     list_netns,
     routing_tables,
 )
-from topo.lab.topology import chain_spec, ecmp_spec
+from tests.support.lab.topology import chain_spec, ecmp_spec
 
 MakeLab = Callable[[LabSpec], Lab]
 Requires = Callable[[str], None]

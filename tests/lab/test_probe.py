@@ -22,14 +22,14 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from topo.graph import build_graph
-from topo.infer import infer_interconnects
+from tests.support.lab.netns import Lab
+from tests.support.lab.simulator import SimulatedPath
+from tests.support.lab.topology import chain_spec, ecmp_spec
 from topo.inputs import read_traces
-from topo.lab.netns import Lab
-from topo.lab.simulator import SimulatedPath
-from topo.lab.topology import chain_spec, ecmp_spec
 from topo.model import Trace
 from topo.parsers import ParseResult
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
 
 from ..test_golden_truth import check_against_truth
 

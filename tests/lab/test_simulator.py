@@ -1,4 +1,4 @@
-"""Tests for topo.lab.simulator / topo.lab.pathspec.
+"""Tests for tests.support.lab.simulator / tests.support.lab.pathspec.
 
 Unit tests build probes with scapy and check the engine's replies offline.
 Integration tests (root + iproute2) run real tracers inside private network
@@ -22,8 +22,8 @@ import pytest
 import scapy.all as scapy_all
 import scapy.contrib.mpls as scapy_mpls
 
-from topo.lab.pathspec import Destination, Hop, MplsLabel, PathSpec, SimulationSpec
-from topo.lab.simulator import (
+from tests.support.lab.pathspec import Destination, Hop, MplsLabel, PathSpec, SimulationSpec
+from tests.support.lab.simulator import (
     Engine,
     IsolationError,
     SimulatedPath,

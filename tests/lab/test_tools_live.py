@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.lab.netns import Lab
+from tests.support.lab.simulator import SimulatedPath
+from tests.support.lab.topology import chain_spec
 from topo.inputs import read_traces
-from topo.lab.netns import Lab
-from topo.lab.simulator import SimulatedPath
-from topo.lab.topology import chain_spec
 from topo.model import Trace
 from topo.parsers import ParseResult
 

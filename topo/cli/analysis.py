@@ -14,17 +14,17 @@ from topo.atomic import replacing, write_atomically
 from topo.cli.app import encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
 from topo.cli.topology import load_set
-from topo.compare import COLUMNS, Comparison, TraceSet, compare_sets
-from topo.compare_html import render_comparison_html
-from topo.display import format_table
 from topo.errors import UsageError
-from topo.graph import build_graph
-from topo.i18n import LANGUAGES, text
-from topo.infer import infer_interconnects
-from topo.manifest import find_manifest
+from topo.inputs.manifest import find_manifest
 from topo.model import Trace
-from topo.report import build_report, redact_traces, render_html, render_markdown
-from topo.steps import answers_for
+from topo.render.compare_page import render_comparison_html
+from topo.render.i18n import LANGUAGES, text
+from topo.render.report import build_report, redact_traces, render_html, render_markdown
+from topo.render.text import format_table
+from topo.topology.compare import COLUMNS, Comparison, TraceSet, compare_sets
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
+from topo.topology.views import answers_for
 
 
 def _set_name(path: str) -> str:
@@ -189,7 +189,7 @@ def _report_figures(
     traces: list[Trace], answers: Any, manifests: Any, lang: str, name: str
 ) -> dict[str, str]:
     """The topology figure (when the renderer offers one) and the RTT profile."""
-    from topo.plots import rtt_profile_svg
+    from topo.render.plots import rtt_profile_svg
 
     words = text(lang)
     figures: dict[str, str] = {}

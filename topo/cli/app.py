@@ -16,12 +16,12 @@ from typing import Any, NoReturn
 import click
 
 from topo import __version__, pipeline
-from topo.addresses import is_address, sort_key
-from topo.display import terminal_safe
+from topo.classify.addresses import is_address, sort_key
 from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError, TopoError
 from topo.inputs import read_traces
 from topo.model import Trace
 from topo.parsers import PARSERS
+from topo.render.text import terminal_safe
 
 EXIT_INTERNAL = 70
 

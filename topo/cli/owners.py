@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 import click
 
-from topo.addresses import is_address
+from topo.classify.addresses import is_address
 from topo.cli.app import encoding_option, finish, format_option, target_addresses
-from topo.display import format_table
-from topo.manifest import manifests_for
+from topo.inputs.manifest import manifests_for
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.render.text import format_table
 
 F = TypeVar("F", bound=Callable[..., Any])
 

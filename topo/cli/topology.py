@@ -13,20 +13,20 @@ import click
 from topo import render
 from topo.cli.app import collect_traces, encoding_option, finish, format_option
 from topo.cli.owners import _warn, owner_options, resolver_from_options
-from topo.display import format_table, terminal_safe
+from topo.cli.progress import IngestProgress
 from topo.errors import EXIT_CONDITION, TopoError
-from topo.graph import edge_count
 from topo.graph_json import write_graph_json
 from topo.graphio import write_gexf, write_graphml
-from topo.infer import VERDICTS, Inference
 from topo.inputs import read_traces
-from topo.manifest import Manifest, find_manifest, manifests_for
+from topo.inputs.manifest import Manifest, find_manifest, manifests_for
 from topo.model import Trace
 from topo.parallel import Job, build_partial, build_partial_dask, default_jobs
 from topo.pipeline import Topology
 from topo.pipeline import finish as finish_topology
-from topo.progress import IngestProgress
 from topo.render.aggregate import DEFAULT_MAX_NODES
+from topo.render.text import format_table, terminal_safe
+from topo.topology.graph import edge_count
+from topo.topology.infer import VERDICTS, Inference
 
 
 def load_set(

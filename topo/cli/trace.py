@@ -16,13 +16,13 @@ from typing import IO, Any
 import click
 
 from topo.cli.app import finish
-from topo.display import terminal_safe
 from topo.errors import TopoError
+from topo.inputs.schema import dumps_trace
 from topo.model import Origin, Trace
 from topo.probe import Progress, TraceOptions, check_privilege
 from topo.probe import trace as run_trace
 from topo.probe.packets import PROTOCOLS
-from topo.schema import dumps_trace
+from topo.render.text import terminal_safe
 
 
 class FlowsType(click.ParamType):  # type: ignore[type-arg]
@@ -72,11 +72,11 @@ def build_page(traces: list[Trace], page: Path, owner_tables: tuple[Path, ...]) 
     The page comes from ``topo.render.html``; while that is not installed, the graph is
     written as node-link JSON next to where the page would go.
     """
-    from topo.graph import build_graph
     from topo.graphio import write_graph_json
-    from topo.infer import infer_interconnects
     from topo.owners import OwnerResolver, ResolverConfig
-    from topo.steps import answers_for
+    from topo.topology.graph import build_graph
+    from topo.topology.infer import infer_interconnects
+    from topo.topology.views import answers_for
 
     resolver = OwnerResolver(ResolverConfig(owner_tables=owner_tables))
     try:

@@ -15,11 +15,11 @@ from topo.cli.app import (
     format_option,
     target_addresses,
 )
-from topo.display import format_table, terminal_safe
 from topo.inputs import read_traces
+from topo.inputs.schema import dumps_trace
 from topo.model import Trace
 from topo.parsers import PARSERS
-from topo.schema import dumps_trace
+from topo.render.text import format_table, terminal_safe
 
 
 def _ms(value: float) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
-from topo.addresses import address_to_int
+from topo.classify.addresses import address_to_int
 from topo.owners.model import Owner
 
 SCHEMA_VERSION = 1

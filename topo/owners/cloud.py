@@ -3,7 +3,7 @@
 Each provider publishes which prefixes it uses, and AWS and Google say in which region.
 topo ships copies (``topo/data/cloud``, see the ``SOURCES.md`` there); ``topo data update``
 stores fresher copies in the user data folder, which win when present. Every table is a
-:class:`~topo.prefixmap.PrefixMap` from prefix to :class:`CloudRange`.
+:class:`~topo.classify.prefixmap.PrefixMap` from prefix to :class:`CloudRange`.
 
 Parsing the ~19,000 published prefixes and building the table takes a noticeable part of a
 second, which every ``topo build`` would pay. So the built table is kept, compiled, in the
@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from topo.atomic import write_atomically
+from topo.classify.prefixmap import Compiled, PrefixMap
 from topo.errors import TopoError
-from topo.prefixmap import Compiled, PrefixMap
 
 #: AWS's pseudo-region for prefixes not tied to one region: never reported as a region.
 AWS_GLOBAL = "GLOBAL"
@@ -249,7 +249,7 @@ def user_cache_dir() -> Path:
 def _code_digest() -> bytes:
     """What the cache depends on besides the data: the reading code and the Python."""
     import topo
-    from topo import prefixmap
+    from topo.classify import prefixmap
 
     digest = hashlib.sha256(_MAGIC)
     for part in (getattr(topo, "__version__", ""), sys.version, str(marshal.version)):

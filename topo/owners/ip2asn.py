@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from topo.addresses import address_to_int
+from topo.classify.addresses import address_to_int
 from topo.errors import ParseError, TopoError
 from topo.owners.model import Owner
 

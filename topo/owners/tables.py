@@ -21,9 +21,9 @@ import ipaddress
 from collections.abc import Iterable
 from pathlib import Path
 
+from topo.classify.prefixmap import PrefixMap
 from topo.errors import ParseError
 from topo.owners.model import Owner
-from topo.prefixmap import PrefixMap
 
 SOURCE = "owner-table"
 

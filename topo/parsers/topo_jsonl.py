@@ -1,6 +1,6 @@
 """topo's own JSON Lines, schema ``topo.trace/1``: what ``topo parse --json`` writes.
 
-Each line is one trace; see :mod:`topo.schema` for the keys. Reading a file written by
+Each line is one trace; see :mod:`topo.inputs.schema` for the keys. Reading a file written by
 ``topo parse --json`` gives back the same traces, ``origin`` and ``format`` included, so
 ``topo parse x.txt --json | topo parse - --json`` prints the same lines again. A record
 without ``format`` (the schema allows it) is a ``topo-jsonl`` trace.
@@ -19,10 +19,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from topo.errors import ParseError
+from topo.inputs.schema import SCHEMA, trace_from_dict
 from topo.model import Origin
 from topo.parsers.base import ParseItem
 from topo.parsers.json_input import first_json_char, iter_json_records
-from topo.schema import SCHEMA, trace_from_dict
 
 NAME = "topo-jsonl"
 DESCRIPTION = "topo's own JSON Lines (schema topo.trace/1), as written by topo parse --json"

@@ -1,7 +1,7 @@
 """Live tracing: Paris-style probes (UDP, ICMP, TCP; IPv4 and IPv6) over raw sockets.
 
 ``topo trace`` records what it finds as :class:`~topo.model.Trace` objects, written as
-topo's JSON Lines (:mod:`topo.schema`). Several flows per destination reveal load-balanced
+topo's JSON Lines (:mod:`topo.inputs.schema`). Several flows per destination reveal load-balanced
 branches (each reply keeps its ``flow_id``); ``flows=None`` runs the Multipath Detection
 Algorithm. Probing needs root or ``CAP_NET_RAW``, and goes out of the network namespace the
 process runs in.

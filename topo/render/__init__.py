@@ -1,11 +1,11 @@
 """Draw the merged topology: a self-contained HTML page (pyvis) and a static figure.
 
-From Python or Jupyter, with a graph from :func:`topo.graph.build_graph` (after
-:func:`topo.infer.infer_interconnects`, so the page has its verdict and segments):
+From Python or Jupyter, with a graph from :func:`topo.topology.graph.build_graph` (after
+:func:`topo.topology.infer.infer_interconnects`, so the page has its verdict and segments):
 
 >>> import tempfile, pathlib
 >>> from topo.model import Hop, Reply, Trace
->>> from topo.graph import build_graph
+>>> from topo.topology.graph import build_graph
 >>> G = build_graph([Trace(dst="52.95.31.166", hops=(Hop(1, (Reply("13.208.0.67", 0.4),)),))])
 >>> page = html(G, pathlib.Path(tempfile.mkdtemp()) / "t.html")
 >>> "vis.Network" in page.read_text()

@@ -13,7 +13,7 @@ aggregated before drawing, in steps, stopping as soon as it fits:
 The result says what was done in ``G.graph["aggregation"]`` (shown on the page).
 
 >>> from topo.model import Hop, Reply, Trace
->>> from topo.graph import build_graph
+>>> from topo.topology.graph import build_graph
 >>> hops = [Hop(1, (Reply("13.208.0.67", 1.0),))]
 >>> hops += [Hop(t, (Reply(f"100.65.1.{t}", float(t)),)) for t in range(2, 8)]
 >>> hops += [Hop(8, (Reply("52.95.31.166", 9.0),))]

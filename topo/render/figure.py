@@ -2,7 +2,7 @@
 
 >>> import tempfile, pathlib
 >>> from topo.model import Hop, Reply, Trace
->>> from topo.graph import build_graph
+>>> from topo.topology.graph import build_graph
 >>> G = build_graph([Trace(dst="52.95.31.166", hops=(
 ...     Hop(1, (Reply("13.208.0.67", 0.4),)), Hop(2, (Reply("100.65.1.9", 2.0),))))])
 >>> path = figure(G, pathlib.Path(tempfile.mkdtemp()) / "t.svg")

@@ -11,10 +11,10 @@ labels of neighbouring hops stay apart while the columns stay narrow enough to r
 whole trace at once.
 
 >>> from topo.inputs import read_traces
->>> from topo.manifest import manifests_for
+>>> from topo.inputs.manifest import manifests_for
 >>> from topo.parsers import ParseResult
->>> from topo.graph import build_graph
->>> from topo.infer import infer_interconnects
+>>> from topo.topology.graph import build_graph
+>>> from topo.topology.infer import infer_interconnects
 >>> paths = ["samples/aws-osaka-tokyo"]
 >>> traces = ParseResult.collect(read_traces(paths)).traces
 >>> G = build_graph(traces, manifests=manifests_for(paths))
@@ -37,7 +37,7 @@ from typing import Any
 
 import networkx as nx
 
-from topo.regions import load_regions
+from topo.topology.regions import load_regions
 
 DX = 100.0
 DY = 70.0

@@ -1,11 +1,11 @@
 """What the page shows, as plain data: vis nodes and edges, tooltips, legend, traces, header.
 
 Every string that came from an input file or a registry passes through
-:func:`topo.display.terminal_safe` (control and bidi characters shown as escapes) and is
+:func:`topo.render.text.terminal_safe` (control and bidi characters shown as escapes) and is
 later written into the page as JSON data or escaped text, never as markup.
 
 >>> from topo.model import Hop, Reply, Trace
->>> from topo.graph import build_graph
+>>> from topo.topology.graph import build_graph
 >>> G = build_graph([Trace(dst="52.95.31.166", hops=(
 ...     Hop(1, (Reply("13.208.0.67", 0.4, name="r1\\u202eevil"),)),
 ...     Hop(2, (Reply("100.65.1.9", 2.0),))))])
@@ -25,10 +25,10 @@ from typing import Any
 
 import networkx as nx
 
-from topo.display import terminal_safe
-from topo.regions import load_regions
 from topo.render.layout import Layout, compute_layout, segment_summary
 from topo.render.style import legend, style_key
+from topo.render.text import terminal_safe
+from topo.topology.regions import load_regions
 
 #: Above this many nodes the physics toggle is disabled (it never settles).
 PHYSICS_MAX_NODES = 1000

@@ -139,7 +139,7 @@ def text(lang: str) -> dict[str, str]:
     raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
 
 
-#: The inference's reason sentences (topo.infer) and their Japanese wording.
+#: The inference's reason sentences (topo.topology.infer) and their Japanese wording.
 _REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^no provider: no public hop has a known owner and no manifest names one$"),
      "プロバイダー不明: 所有者の分かるパブリックホップがなく、マニフェストにも指定がありません"),

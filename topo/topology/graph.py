@@ -44,12 +44,8 @@ Edge attributes
 =================  ====================================================================
 
 ``G.graph`` holds ``trace_paths`` (per trace id: origin, provider, reached, node path) and, after
-:func:`topo.infer.infer_interconnects`, ``inference`` (segments and verdicts), so a renderer
-needs nothing but ``G``. The inference's ``traces`` is a sequence of the verdicts' dicts made
-when read (:class:`topo.packed.MappedList`: a large input's verdicts are kept packed, not as
-dicts), and a build's ``trace_paths`` a mapping whose values are kept packed
-(:class:`topo.packed.PackedDict`); topo's graph writers write them as a list and a dict,
-and ``json.dumps`` does with ``default=topo.packed.plain``.
+:func:`topo.topology.infer.infer_interconnects`, ``inference`` (segments and verdicts), so a
+renderer needs nothing but ``G``.
 
 >>> from topo.model import Hop, Reply, Trace
 >>> trace = Trace(dst="52.95.31.166", hops=(
@@ -73,12 +69,12 @@ from typing import Any
 
 import networkx as nx
 
-from topo.digest import NS_PER_MS
-from topo.manifest import Manifest, manifest_for_trace
+from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.packed import PackedDict
-from topo.steps import Step, TraceView, answers_for, view_trace
+from topo.topology.digest import NS_PER_MS
+from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
 
@@ -176,7 +172,7 @@ class GraphBuilder:
     the whole: that is how worker processes share the work.
 
     >>> from topo.model import Hop, Reply, Trace
-    >>> from topo.steps import answers_for, view_trace
+    >>> from topo.topology.views import answers_for, view_trace
     >>> trace = Trace(dst="192.0.2.9", hops=(Hop(1, (Reply("192.0.2.9", 1.0),)),))
     >>> builder = GraphBuilder()
     >>> builder.add(view_trace(trace, answers_for([trace])))
@@ -744,7 +740,7 @@ def build_graph(
     """Merge ``traces`` into one graph (attributes in the module docstring).
 
     ``owners`` is a resolver (offline by default) or answers already resolved;
-    ``manifests`` maps input folders to their manifests (:func:`topo.manifest.manifests_for`).
+    ``manifests`` maps input folders to their manifests (:func:`topo.inputs.manifests_for`).
     """
     trace_list = list(traces)
     answers = owners if isinstance(owners, Mapping) else answers_for(trace_list, owners)

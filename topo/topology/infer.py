@@ -4,7 +4,7 @@ Readable rules; every result carries the rule that made it and its evidence.
 
 1. **Provider** of a trace: the manifest's, else the owner family of its first public hop.
 2. **Runs**: each probed TTL is ``provider``, ``reserved``, ``foreign``, ``unresolved`` or
-   ``unknown`` (see :mod:`topo.steps`).
+   ``unknown`` (see :mod:`topo.topology.views`).
 3. **Segment**: a run of reserved hops (``*`` inside allowed) bracketed by the provider's
    public hops, or by the provider's vantage point: ``inter-region`` when the regions on the
    two sides differ, ``intra-region`` when they are the same, ``unknown-region`` when a side
@@ -23,7 +23,7 @@ Readable rules; every result carries the rule that made it and its evidence.
    in the destination's region), ``on-provider``. A set's verdict is its worst trace's.
 
 >>> from topo.inputs import read_traces
->>> from topo.manifest import manifests_for
+>>> from topo.inputs.manifest import manifests_for
 >>> from topo.parsers import ParseResult
 >>> traces = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"])).traces
 >>> result = infer_interconnects(traces, manifests=manifests_for(["samples/aws-osaka-tokyo"]))
@@ -43,13 +43,13 @@ from typing import Any
 import networkx as nx
 
 from topo.classify import classify_address
-from topo.digest import trace_id
-from topo.manifest import Manifest, manifest_for_trace
+from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.packed import MappedList, PackedList
-from topo.regions import Regions, load_regions
-from topo.steps import Step, TraceView, answers_for, view_trace
+from topo.topology.digest import trace_id
+from topo.topology.regions import Regions, load_regions
+from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 #: Verdicts from the worst to the best.
 VERDICTS = ("left-provider", "undetermined", "incomplete", "on-provider")

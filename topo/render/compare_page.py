@@ -6,7 +6,7 @@ drawn); below come the pairs traced both ways and the nodes sets share or hold a
 request leaves the page (a Content-Security-Policy forbids it), figures are data URIs, and
 every text is escaped.
 
->>> from topo.compare import Comparison
+>>> from topo.topology.compare import Comparison
 >>> page = render_comparison_html(Comparison((), {}, {}, ()))
 >>> page.startswith("<!doctype html>") and "Content-Security-Policy" in page
 True
@@ -17,9 +17,9 @@ from __future__ import annotations
 import html
 
 from topo import __version__
-from topo.compare import COLUMNS, Comparison, PairMetrics
-from topo.plots import rtt_profile_svg
-from topo.report import STYLE, html_table, svg_data_uri
+from topo.render.plots import rtt_profile_svg
+from topo.render.report import STYLE, html_table, svg_data_uri
+from topo.topology.compare import COLUMNS, Comparison, PairMetrics
 
 _CARDS = """
 .scroll{overflow-x:auto}.pairs{display:flex;flex-wrap:wrap;gap:1rem}

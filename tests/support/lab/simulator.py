@@ -15,7 +15,7 @@ PID 1) and refuses to start when the namespace holds any link other than
 
 Example (root and iproute2 needed; run by tests/lab/test_simulator.py)::
 
-    from topo.lab.pathspec import Destination, Hop, PathSpec
+    from tests.support.lab.pathspec import Destination, Hop, PathSpec
     path = PathSpec(Destination("203.0.113.9", rtt_ms=20),
                     (Hop.of("13.208.0.1", rtt_ms=5), Hop()))
     with SimulatedPath(path) as sim:
@@ -23,7 +23,7 @@ Example (root and iproute2 needed; run by tests/lab/test_simulator.py)::
 
 Command line (inside a namespace you created)::
 
-    ip netns exec topo-sim-1 python -m topo.lab.simulator --spec spec.json \\
+    ip netns exec topo-sim-1 python -m tests.support.lab.simulator --spec spec.json \\
         --ready-file /tmp/ready
 """
 
@@ -55,7 +55,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from topo.lab.pathspec import (
+from tests.support.lab.pathspec import (
     Destination,
     Hop,
     MplsLabel,
@@ -724,7 +724,7 @@ def run(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """CLI entry point: ``python -m topo.lab.simulator --spec spec.json [--ready-file F]``."""
+    """Entry point: ``python -m tests.support.lab.simulator --spec spec.json [--ready-file F]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", required=True, help="path spec (.json or .toml)")
     parser.add_argument("--ready-file", help="written once the TUN device and routes are up")
@@ -826,13 +826,13 @@ class SimulatedPath:
 
     def _launch(self, spec_file: Path) -> None:
         assert self._tmp is not None and self.ns is not None
-        root = str(Path(__file__).resolve().parents[2])
+        root = str(Path(__file__).resolve().parents[3])
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
         }
         cmd = [
-            "ip", "netns", "exec", self.ns, self.python, "-m", "topo.lab.simulator",
+            "ip", "netns", "exec", self.ns, self.python, "-m", "tests.support.lab.simulator",
             "--spec", str(spec_file),
             "--ready-file", str(Path(self._tmp, "ready")),
             "--stats-file", str(Path(self._tmp, "stats.json")),

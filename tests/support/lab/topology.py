@@ -1,4 +1,4 @@
-"""Ready-made lab topologies (specs only; build them with :class:`~topo.lab.netns.Lab`).
+"""Ready-made lab topologies (specs only; build them with :class:`~tests.support.lab.netns.Lab`).
 
 >>> spec = chain_spec()
 >>> [n.name for n in spec.nodes]
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from topo.lab.netns import LabSpec, Link, Node
+from tests.support.lab.netns import LabSpec, Link, Node
 
 __all__ = ["chain_spec", "ecmp_spec", "spec_from_links"]
 

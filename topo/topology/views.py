@@ -26,11 +26,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from topo.addresses import is_address
-from topo.digest import AddrDigest, TraceDigest, digest_trace
-from topo.manifest import Manifest
+from topo.classify.addresses import is_address
+from topo.inputs.manifest import Manifest
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.topology.digest import AddrDigest, TraceDigest, digest_trace
 
 RUN_KINDS = ("provider", "reserved", "foreign", "unresolved", "unknown")
 
@@ -39,7 +39,7 @@ class Step(NamedTuple):
     """One probed TTL of a trace: its answers (owners), run kind and RTTs.
 
     ``stats`` holds, aligned with ``answers``, each address's
-    :data:`~topo.digest.AddrDigest` (RTT least/sum/count, names, MPLS stacks).
+    :data:`~topo.topology.digest.AddrDigest` (RTT least/sum/count, names, MPLS stacks).
     """
 
     ttl: int

@@ -26,12 +26,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from topo.graph import address_key
-from topo.infer import Inference, infer_interconnects
-from topo.manifest import Manifest, manifest_for_trace
+from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
-from topo.steps import TraceView, answers_for, view_trace
+from topo.topology.graph import address_key
+from topo.topology.infer import Inference, infer_interconnects
+from topo.topology.views import TraceView, answers_for, view_trace
 
 #: Columns of the terminal table and the CSV, in order.
 COLUMNS = (

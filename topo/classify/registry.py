@@ -14,7 +14,7 @@ globally reachable (AS112, AMT, 64:ff9b::/96, ...) classify as ``public`` but ke
 registry name. Terminated rows are ignored.
 
 Lookups flatten the registry into disjoint integer intervals once
-(:class:`topo.prefixmap.PrefixMap`) and answer by ``bisect``, so :func:`classify_many`
+(:class:`topo.classify.prefixmap.PrefixMap`) and answer by ``bisect``, so :func:`classify_many`
 handles millions of addresses quickly.
 
 Example
@@ -44,8 +44,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from topo.addresses import address_to_int, is_address, sort_key
-from topo.prefixmap import PrefixMap
+from topo.classify.addresses import address_to_int, is_address, sort_key
+from topo.classify.prefixmap import PrefixMap
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -1,38 +1,41 @@
-"""Finding trace files and reading them as text, whatever their encoding.
+"""Reading inputs into traces: ``read_traces``, the one entry point every command uses.
 
-``read_traces`` is the one entry point the commands use: it walks files and folders
-(``-`` is standard input), decodes each input and parses it, yielding traces and, in place
-of whatever failed, a :class:`~topo.errors.ParseError` with the path and line.
+It walks files and folders (:mod:`topo.inputs.paths`; ``-`` is standard input), opens each
+input (decompressing gzip, bzip2, xz and zstd), decodes it (:mod:`topo.inputs.decoding`)
+and parses it, yielding traces and, in place of whatever failed, a
+:class:`~topo.errors.ParseError` with the path and line. Large JSON Lines files and JSON
+arrays are read record by record, never whole; a text line or JSON document over its limit
+is one error and the rest of the file is read.
 
-Directory walks skip what is not a trace: ``topo.toml`` manifests, ``*.md`` notes, scripts
-and rendered outputs (``*.py``, ``*.html``, ``*.svg``, ...), owner
-tables (``*.csv`` whose first field is ``prefix`` or a network), dotfiles and dot-folders,
-FIFOs, sockets and devices. A FIFO named on the command line is read.
-
->>> decode_bytes("要求がタイムアウトしました。".encode("cp932")).encoding
-'cp932'
->>> decode_bytes(b"\\xff\\xfet\\x00r\\x00").text
-'tr'
+>>> from topo.parsers import ParseResult
+>>> result = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"]))
+>>> len(result.traces), result.errors
+(1, [])
 """
 
 from __future__ import annotations
 
 import codecs
 import contextlib
-import errno
 import importlib.util
 import io
 import itertools
 import os
-import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, Protocol, cast
 
-from topo.compressed import CORRUPT, compression, corrupt_message, decompressing
 from topo.errors import ParseError, TopoError, UsageError
+from topo.inputs.compressed import CORRUPT, compression, corrupt_message, decompressing
+from topo.inputs.decoding import (
+    BOMS,
+    DecodedText,
+    decode_text,
+    looks_binary,
+    utf16_without_bom,
+)
+from topo.inputs.paths import STDIN, display_name, iter_input_paths
 from topo.parsers import (
     ParseItem,
     Parser,
@@ -49,192 +52,20 @@ from topo.parsers.json_input import (
     loads,
     looks_like_json_lines,
 )
-from topo.progress import IngestProgress
 
-STDIN = "-"
+
+class ReadProgress(Protocol):
+    """What reading reports as it goes (the command line's progress line is one)."""
+
+    def file(self, name: str) -> None:
+        """An input file is opened."""
+
+    def read(self, count: int) -> None:
+        """``count`` more bytes of it were read."""
+
+
 #: Errors reported per input file; the rest are counted in one closing line.
 MAX_ERRORS_PER_FILE = 100
-#: Names and suffixes that a directory walk never reads as traces.
-SKIPPED_NAMES = frozenset({"topo.toml"})
-SKIPPED_SUFFIXES = frozenset(
-    {".md", ".rst", ".toml", ".py", ".cmd", ".html", ".svg", ".png", ".pdf", ".graphml", ".gexf"}
-)
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-@dataclass(frozen=True)
-class DecodedText:
-    """A decoded input and how it was decoded."""
-
-    text: str
-    encoding: str
-    problems: tuple[str, ...] = field(default=())
-
-
-def _utf16_without_bom(data: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when every other byte of the start is NUL (text without a BOM)."""
-    sample = data[:4096]
-    if len(sample) < 4 or len(sample) % 2:
-        sample = sample[: len(sample) - len(sample) % 2]
-    if len(sample) < 4:
-        return None
-    odd_nuls = sample[1::2].count(0) / (len(sample) // 2)
-    even_nuls = sample[0::2].count(0) / (len(sample) // 2)
-    if odd_nuls > 0.9 and even_nuls < 0.1:
-        return "utf-16-le"
-    if even_nuls > 0.9 and odd_nuls < 0.1:
-        return "utf-16-be"
-    return None
-
-
-def decode_bytes(data: bytes, encoding: str | None = None) -> DecodedText:
-    """Decode an input: a BOM, UTF-16 without BOM, UTF-8, then CP932 (Japanese Windows).
-
-    With ``encoding`` given, only that one is used. Bytes no encoding accepts are replaced
-    and reported in ``problems``, so nothing stops the rest of the input from being read.
-    """
-    if encoding:
-        try:
-            return DecodedText(data.decode(encoding), encoding)
-        except UnicodeDecodeError as err:
-            text = data.decode(encoding, errors="replace")
-            return DecodedText(text, encoding, (f"not valid {encoding}: {err.reason}",))
-        except LookupError:
-            raise ParseError(f"unknown encoding {encoding!r}") from None
-    for bom, name in _BOMS:
-        if data.startswith(bom):
-            return decode_bytes(data, name)
-    guessed = _utf16_without_bom(data)
-    candidates = ([guessed] if guessed else []) + ["utf-8", "cp932"]
-    for name in candidates:
-        try:
-            return DecodedText(data.decode(name), name)
-        except UnicodeDecodeError:
-            continue
-    text = data.decode("utf-8", errors="replace")
-    return DecodedText(text, "utf-8", ("not valid UTF-8, UTF-16 or CP932; bad bytes replaced",))
-
-
-def _looks_binary(text: str) -> bool:
-    return "\x00" in text[:8192]
-
-
-def _is_owner_table(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            first = handle.readline(4096).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    field0 = first.lstrip("\ufeff").split(",", 1)[0].strip().strip('"').lower()
-    return field0 == "prefix" or "/" in field0
-
-
-def _suffix(name: str) -> str:
-    """``PurePath(name).suffix``, without making a path object per file."""
-    dot = name.rfind(".")
-    return name[dot:] if 0 < dot < len(name) - 1 else ""
-
-
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[str]:
-    """The files of a folder to read, in sorted order (os calls, not ``Path`` objects:
-    a folder of 10,000 traces is walked in the parent before any worker starts), but
-    those in ``seen`` (device and inode; those yielded are added)."""
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith(".") or name in SKIPPED_NAMES:
-                continue
-            suffix = _suffix(name).lower()
-            if suffix in SKIPPED_SUFFIXES:
-                continue
-            path = os.path.join(root, name)  # noqa: PTH118 (no Path per file: see above)
-            if suffix == ".csv" and _is_owner_table(Path(path)):
-                continue
-            try:
-                status = os.stat(path)  # noqa: PTH116
-            except OSError:
-                continue  # a dangling symlink: nothing to read
-            if stat.S_ISREG(status.st_mode) and _first_time(status, seen):
-                yield path
-
-
-def _first_time(status: os.stat_result, seen: set[tuple[int, int]]) -> bool:
-    """Whether the file of ``status`` is not in ``seen`` (then added): a file named twice
-    (itself and in its folder, through a link, or twice) is read once."""
-    key = (status.st_dev, status.st_ino)
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
-
-
-#: What ``os.stat`` fails with for a path that is not there (``Path.exists`` says False).
-_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
-
-
-def iter_input_paths(paths: Iterable[str | Path]) -> Iterator[str | ParseError]:
-    """Every input named by ``paths`` (files, folders walked recursively, ``-``), each
-    file once (the first time it is named: a trace's id is its file and line).
-
-    >>> folder = "samples/aws-osaka-tokyo"
-    >>> list(iter_input_paths([folder, f"{folder}/traceroute.txt"]))
-    ['samples/aws-osaka-tokyo/traceroute.txt']
-    """
-    seen: set[tuple[int, int]] = set()
-    for item in paths:
-        name = str(item)
-        if name == STDIN:
-            yield STDIN
-            continue
-        try:
-            status = os.stat(name)  # noqa: PTH116 (one call, no Path object per file)
-        except OSError as err:
-            if err.errno in _MISSING:
-                yield ParseError("no such file or directory", path=name)
-            else:
-                yield ParseError(f"cannot read: {err.strerror or err}", path=name)
-            continue
-        if stat.S_ISDIR(status.st_mode):
-            yield from _walk(Path(name), seen)
-        elif not stat.S_ISREG(status.st_mode) or _first_time(status, seen):
-            yield name  # a pipe or a device is read each time it is named
-
-
-def read_bytes(name: str) -> bytes:
-    """The raw content of one input (``-`` reads standard input). Raises ParseError."""
-    try:
-        if name == STDIN:
-            return sys.stdin.buffer.read()
-        with Path(name).open("rb") as handle:
-            return handle.read()
-    except IsADirectoryError:
-        raise ParseError("is a directory", path=name) from None
-    except OSError as err:
-        raise ParseError(f"cannot read: {err.strerror or err}", path=name) from None
-
-
-def decode_text(data: bytes, *, name: str, encoding: str | None = None) -> DecodedText:
-    """Decode an input as text; :class:`ParseError` when it is binary data."""
-    decoded = decode_bytes(data, encoding)
-    if _looks_binary(decoded.text):
-        raise ParseError("binary data, not a traceroute text or JSON", path=name, line=1)
-    return decoded
-
-
-def read_input(name: str, *, encoding: str | None = None) -> DecodedText:
-    """The decoded text of one input (``-`` reads standard input). Raises ParseError."""
-    return decode_text(read_bytes(name), name=name, encoding=encoding)
-
-
-def display_name(name: str) -> str:
-    """How an input is named in origins and messages (``<stdin>`` for ``-``)."""
-    return "<stdin>" if name == STDIN else name
 
 
 #: The longest line a text input may have (bytes, end of line excluded); a longer line is
@@ -353,7 +184,7 @@ def _streaming_parser(head: bytes, format: str | None) -> Parser | None:
 class _Counted(io.RawIOBase):
     """``head`` (already read), then the rest of ``handle``; reports bytes to ``progress``."""
 
-    def __init__(self, head: bytes, handle: BinaryIO, progress: IngestProgress | None) -> None:
+    def __init__(self, head: bytes, handle: BinaryIO, progress: ReadProgress | None) -> None:
         self._head = head
         self._handle = handle
         self._progress = progress
@@ -428,10 +259,10 @@ def _transcoded(head: bytes, encoding: str | None) -> str | None:
         except (LookupError, UnicodeError):
             return None  # read whole: decode_bytes reports it
         return None if same else encoding
-    for bom, name in _BOMS:
+    for bom, name in BOMS:
         if head.startswith(bom):
             return None if bom == codecs.BOM_UTF8 else name
-    return _utf16_without_bom(head)
+    return utf16_without_bom(head)
 
 
 def _utf8_chunks(chunks: Iterable[bytes], codec: str, problems: list[str]) -> Iterator[bytes]:
@@ -544,11 +375,6 @@ def _limit_lines(chunks: Iterable[bytes], *, source: str) -> tuple[bytes, list[P
     return limiter.close(), limiter.errors
 
 
-def _read_limited(head: bytes, handle: BinaryIO, *, source: str) -> tuple[bytes, list[ParseError]]:
-    """The rest of an input, with every line longer than :data:`MAX_LINE_BYTES` left out."""
-    return _limit_lines(_chunks(head, handle), source=source)
-
-
 def _lines_of(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The lines (without their ends) of an input given in pieces."""
     partial: list[bytes] = []
@@ -643,7 +469,7 @@ def _read_file(
     *,
     format: str | None,
     encoding: str | None,
-    progress: IngestProgress | None,
+    progress: ReadProgress | None,
 ) -> Iterator[ParseItem]:
     """Traces of one input, streaming large JSON (Lines or array) record by record."""
     source = display_name(name)
@@ -705,7 +531,7 @@ def _read_file(
             decoded = whole
         elif codec is not None:
             decoded = DecodedText(data.decode("utf-8", "replace"), codec, tuple(decoding))
-            if _looks_binary(decoded.text):
+            if looks_binary(decoded.text):
                 raise ParseError("binary data, not a traceroute text or JSON", line=1)
         else:
             decoded = decode_text(data, name=source, encoding=encoding)
@@ -731,7 +557,7 @@ def read_traces(
     *,
     format: str | None = None,
     encoding: str | None = None,
-    progress: IngestProgress | None = None,
+    progress: ReadProgress | None = None,
 ) -> Iterator[ParseItem]:
     """Traces from every input, with a :class:`ParseError` for each thing that failed.
 

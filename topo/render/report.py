@@ -28,12 +28,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from topo import __version__
-from topo.i18n import KIND_JA, text, translate_reason
-from topo.infer import Inference, infer_interconnects
-from topo.manifest import Manifest
+from topo.inputs.manifest import Manifest
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
-from topo.steps import answers_for
+from topo.render.i18n import KIND_JA, text, translate_reason
+from topo.topology.infer import Inference, infer_interconnects
+from topo.topology.views import answers_for
 
 #: Trace metadata keys that identify the user's side, dropped by ``redact``.
 IDENTIFYING_META = ("from", "src_host", "hostname", "warnings", "command", "src_addr")

@@ -6,7 +6,7 @@ segment the propagation bound drawn as the least RTT possible after it (RTT befo
 segment + the bound for its region pair). Rendered with matplotlib's object API (no pyplot,
 no display needed) to SVG text with the glyphs as paths, so the file needs no font to show.
 
->>> from topo.compare import PairMetrics
+>>> from topo.topology.compare import PairMetrics
 >>> svg = rtt_profile_svg([[(1, 0.5, "provider"), (2, 2.0, "reserved"), (3, 7.0, "provider")]],
 ...                       bound_ms=4.0, title="Osaka -> Tokyo")
 >>> svg.startswith("<?xml") and "<svg" in svg
