@@ -139,16 +139,14 @@ def task_floor(path: str, graph: str, out: str) -> dict[str, float]:
     back untimed, laid out in memory at once: the best case) the way topo makes it (the
     attribute dicts of its nodes and edges put into adjacency dicts that become the
     graph's own, nothing copied) and writing it with
-    topo's writer (``--jobs`` at the machine's cores). Timed from after the reading back
+    topo's writer. Timed from after the reading back
     (``seconds``)."""
     import gc
 
     import orjson
     from networkx import DiGraph
 
-    from topo.graph_json import write_graph_json
-    from topo.graphio import read_graph_json
-    from topo.parallel import default_jobs
+    from topo.render.graph_files import read_graph_json, write_graph_json
 
     made = read_graph_json(graph)
     attrs = made.graph
@@ -171,7 +169,7 @@ def task_floor(path: str, graph: str, out: str) -> dict[str, float]:
     G._node, G._adj, G._pred = nodes, succ, pred
     parts["graph"] = time.perf_counter() - began
     began = time.perf_counter()
-    write_graph_json(G, out, jobs=default_jobs())
+    write_graph_json(G, out)
     parts["write"] = time.perf_counter() - began
     return {"seconds": time.perf_counter() - started, **{k: round(v, 2) for k, v in parts.items()}}
 
@@ -197,12 +195,12 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 #: What each task imports before the clock starts.
 IMPORTS = {
-    "topo": ["topo.cli", "topo.pipeline", "topo.owners.cloud"],
+    "topo": ["topo.cli", "topo.topology.aggregate", "topo.engines", "topo.owners.cloud"],
     "sagan": ["ripe.atlas.sagan"],
     "orjson-edges": ["orjson"],
     "orjson-decode": ["orjson"],
     "jc": ["jc", "jc.parsers.traceroute"],
-    "floor": ["orjson", "networkx", "topo.graph_json", "topo.graphio"],
+    "floor": ["orjson", "networkx", "topo.render.graph_files"],
 }
 
 

@@ -130,15 +130,14 @@ def test_detection_and_truncated_document() -> None:
 
 def test_every_result_of_a_json_array_is_its_own_trace_in_the_graph(tmp_path: Path) -> None:
     """Array items have no line of their own: each gets ``path#n``, so none merge."""
-    from topo.inputs import read_traces
+    from topo import analyze
     from topo.model import Origin
-    from topo.pipeline import build_topology
 
     result = {"type": "traceroute", "dst_addr": "192.0.2.9", "src_addr": "10.0.0.5",
               "result": [{"hop": 1, "result": [{"from": "192.0.2.9", "rtt": 1.0}]}]}  # fmt: skip
     path = tmp_path / "download.json"
     path.write_text(json.dumps([result] * 3), encoding="utf-8")
-    topology = build_topology(read_traces([str(path)]))
+    topology = analyze([str(path)])
     ids = list(topology.graph.graph["trace_paths"])
     assert ids == [f"{path}#1", f"{path}#2", f"{path}#3"]
     assert [v.origin for v in topology.inference.traces] == ids

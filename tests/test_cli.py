@@ -151,6 +151,25 @@ def test_readme_documents_every_command() -> None:
     assert test_line.strip() in ci, "CI must run exactly the README's test command"
 
 
+def test_readme_python_section_runs_as_written(tmp_path: Path) -> None:
+    """The README's library example, run from the repository as a reader would (its
+    output files going to a temporary folder instead of output/)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Python\n") :]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "topo.analyze(" in code and "write_html(" in code
+    code = code.replace('"output/', f'"{tmp_path}/')
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("on-provider 24\n")
+    assert "inter-region" in done.stdout
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["osaka-tokyo.graphml", "osaka-tokyo.html", "osaka-tokyo.md",
+                       "osaka-tokyo.svg"]  # fmt: skip
+
+
 def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> None:
     """A build waiting on its standard input is interrupted as a terminal's Ctrl-C does
     (SIGINT to its process group): one line, exit 130, the earlier output file intact."""

@@ -10,10 +10,10 @@ from click.testing import CliRunner
 
 from topo.cli import cli
 from topo.model import Hop, Origin, Reply, Trace
-from topo.owners import OwnerResolver, ResolverConfig
+from topo.owners import ResolverConfig
 from topo.render.i18n import text
 from topo.render.report import build_report, redact_traces, render_html, render_markdown
-from topo.topology.compare import TraceSet, compare_sets
+from topo.topology import analyze, compare
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "aws-osaka-tokyo"
@@ -33,10 +33,11 @@ TOKYO_OSAKA = ["15.230.154.163", "100.66.0.45", "15.230.24.168", "13.208.0.67"]
 
 
 def test_metrics_shared_unique_and_both_directions() -> None:
-    forward = TraceSet("osaka-tokyo", [trace("f1", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
-                                       trace("f2", OSAKA_TOKYO, [0.6, 1, 2, 5, 9.4])])  # fmt: skip
-    backward = TraceSet("tokyo-osaka", [trace("b1", TOKYO_OSAKA, [0.4, 3, 7, 8])])
-    result = compare_sets([forward, backward])
+    traces = [trace("f1", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
+              trace("f2", OSAKA_TOKYO, [0.6, 1, 2, 5, 9.4])]  # fmt: skip
+    forward = analyze(traces, name="osaka-tokyo")
+    backward = analyze([trace("b1", TOKYO_OSAKA, [0.4, 3, 7, 8])], name="tokyo-osaka")
+    result = compare([forward, backward])
     first, second = result.pairs
     assert (first.src_region, first.dst_region) == ("ap-northeast-3", "ap-northeast-1")
     assert (first.traces, first.median_hops, first.cgnat, first.class_e) == (2, 5, 1, 1)
@@ -52,10 +53,10 @@ def test_metrics_shared_unique_and_both_directions() -> None:
 
 
 def test_split_by_region_pair() -> None:
-    mixed = TraceSet("mixed", [trace("f", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
-                               trace("b", TOKYO_OSAKA, [0.4, 3, 7, 8])])  # fmt: skip
-    assert len(compare_sets([mixed]).pairs) == 1
-    pairs = compare_sets([mixed], by_region_pair=True).pairs
+    mixed = analyze([trace("f", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
+                     trace("b", TOKYO_OSAKA, [0.4, 3, 7, 8])], name="mixed")  # fmt: skip
+    assert len(compare([mixed]).pairs) == 1
+    pairs = compare([mixed], by_region_pair=True).pairs
     assert [(p.src_region, p.dst_region) for p in pairs] == [
         ("ap-northeast-3", "ap-northeast-1"),
         ("ap-northeast-1", "ap-northeast-3"),
@@ -97,9 +98,11 @@ def test_report_reproduces_the_article_tables(tmp_path: Path) -> None:
 def test_report_japanese_html_and_escaping(tmp_path: Path) -> None:
     table = tmp_path / "evil.csv"
     table.write_text('prefix,org\n13.208.0.0/16,"<img src=x onerror=alert(1)>"\n')
-    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=(table,)))
+    config = ResolverConfig(use_cache=False, owner_tables=(table,))
     hostile = trace("evil", ["13.208.0.67", "100.65.1.9", "52.95.31.166"], [1, 2, 9])
-    report = build_report([hostile], resolver, name="</title><script>x()</script>", lang="ja")
+    report = build_report(
+        analyze([hostile], owners=config), name="</title><script>x()</script>", lang="ja"
+    )
     page = render_html(report)
     assert "<script>" not in page and "&lt;/title&gt;&lt;script&gt;" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
@@ -113,22 +116,15 @@ def test_redaction_hides_the_users_side() -> None:
         [trace("t", ["192.168.1.1", "13.208.0.67"], [1, 2], src="198.51.100.9")]
     )
     assert clean.src is None and all(r.name is None for h in clean.hops for r in h.replies)
-    report = build_report([clean], name="x", redact=True)
+    report = build_report(analyze([clean]), name="x", redacted=True)
     assert any("Redacted" in line for line in report.method)
 
 
 def test_every_reason_sentence_of_the_samples_has_japanese() -> None:
-    from topo.inputs import read_traces
-    from topo.inputs.manifest import manifests_for
-    from topo.parsers import ParseResult
     from topo.render.i18n import translate_reason
-    from topo.topology.infer import infer_interconnects
 
     folders = sorted(p for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
-    traces = ParseResult.collect(read_traces(folders)).traces
-    owner_tables = tuple(p for f in folders for p in f.glob("owners*.csv"))
-    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=owner_tables))
-    result = infer_interconnects(traces, resolver, manifests=manifests_for(folders))
+    result = analyze(folders).inference
     reasons = {r for t in result.traces for r in t.reasons}
     assert len(reasons) >= 3
     for reason in reasons:

@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 import zstandard
 
-from topo import parallel
+from topo import analyze
 from topo.cli.progress import IngestProgress
+from topo.engines import Processes, units
 from topo.errors import ParseError
 from topo.inputs import read_traces
 from topo.inputs.reading import splittable_parser
 from topo.model import Trace
-from topo.parallel import Job, build_partial
-from topo.pipeline import finish
 
 from .conftest import DATA
 from .test_golden import golden_inputs
@@ -119,17 +118,16 @@ def test_progress_counts_compressed_bytes_and_jobs_read_it_whole(
     plain: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     packed = _compressed(plain["atlas"], "bz2")
-    monkeypatch.setattr(parallel, "SPLIT_BYTES", 1024)  # the plain file would be cut
+    monkeypatch.setattr(units, "SPLIT_BYTES", 1024)  # the plain file would be cut
     assert splittable_parser(str(plain["atlas"])) is not None
     assert splittable_parser(str(packed)) is None
-    assert len(parallel.plan_units([str(packed)], jobs=2)) == 1
+    assert len(units.plan_units([str(packed)], jobs=2)) == 1
     progress = IngestProgress(io.StringIO(), enabled=True, interval=0)
     errors: list[ParseError] = []
-    two = build_partial([str(packed)], Job(), jobs=2, report=errors.append, progress=progress)
-    assert progress.bytes == packed.stat().st_size and progress.count == two.traces == 300
-    one = build_partial([str(plain["atlas"])], Job(), jobs=1, report=errors.append)
-    G, H = finish(two).graph, finish(one).graph
-    assert errors == [] and sorted(G.edges) == sorted(H.edges)
+    two = analyze([str(packed)], engine=Processes(2), on_error=errors.append, progress=progress)
+    assert progress.bytes == packed.stat().st_size and progress.count == two.trace_count == 300
+    one = analyze([str(plain["atlas"])], on_error=errors.append)
+    assert errors == [] and sorted(two.graph.edges) == sorted(one.graph.edges)
 
 
 @pytest.mark.parametrize("golden", golden_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from topo.cli import cli
 from topo.errors import TopoError
-from topo.graphio import (
+from topo.inputs.manifest import load_manifest, manifests_for
+from topo.model import Hop, Origin, Reply, Trace
+from topo.render.graph_files import (
     read_gexf,
     read_graph_json,
     read_graphml,
@@ -20,8 +22,6 @@ from topo.graphio import (
     write_graph_json,
     write_graphml,
 )
-from topo.inputs.manifest import load_manifest, manifests_for
-from topo.model import Hop, Origin, Reply, Trace
 from topo.topology.graph import build_graph
 from topo.topology.infer import infer_interconnects
 

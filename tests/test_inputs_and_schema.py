@@ -10,11 +10,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from topo import analyze
 from topo.inputs import decode_bytes, iter_input_paths, read_traces
 from topo.inputs.schema import dumps_trace, trace_from_dict, trace_to_dict
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
 from topo.parsers import PARSERS, ParseResult, topo_jsonl
-from topo.pipeline import build_topology
 
 TRACE_TEXT = "traceroute to 192.0.2.9 (192.0.2.9), 30 hops max\n 1  192.0.2.1  0.5 ms\n"
 
@@ -55,8 +55,8 @@ def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     assert list(iter_input_paths(named)) == [str(tmp_path / "b.txt"), str(tmp_path / "a.txt")]
     result = ParseResult.collect(read_traces(named))
     assert [t.ip_path for t in result.traces] == [(("192.0.2.2",),), (("192.0.2.1",),)]
-    topology = build_topology(read_traces([str(tmp_path / "a.txt")] * 2))
-    assert topology.traces == 1 and len(topology.inference.traces) == 1
+    topology = analyze([str(tmp_path / "a.txt")] * 2)
+    assert topology.trace_count == 1 and len(topology.traces) == 1
     assert list(topology.graph.graph["trace_paths"]) == [f"{tmp_path / 'a.txt'}:1"]
 
 

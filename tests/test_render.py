@@ -19,6 +19,7 @@ from topo.inputs.manifest import manifests_for
 from topo.parsers import ParseResult
 from topo.render.aggregate import aggregate
 from topo.render.webpage import script_json
+from topo.topology import analyze
 from topo.topology.graph import build_graph
 from topo.topology.infer import infer_interconnects
 
@@ -116,11 +117,8 @@ def test_two_region_pairs_get_separate_lanes(tmp_path: Path) -> None:
 
 def test_region_boxes_of_a_multi_pair_page_do_not_overlap() -> None:
     """Every shipped sample set at once: six region pairs, Tokyo on four of them."""
-    from topo.inputs import read_traces
-    from topo.pipeline import build_topology
-
     paths = [str(ROOT / "samples")]
-    G = build_topology(read_traces(paths), manifests=manifests_for(paths)).graph
+    G = analyze(paths).graph
     layout = render.compute_layout(G)
     boxes = layout.boxes
     assert len({b.label for b in boxes}) >= 6

@@ -1,6 +1,6 @@
-"""The scale path gives the same results as the plain one (issue 9).
+"""The scale path gives the same results as the plain one.
 
-- the one-pass pipeline (:func:`topo.pipeline.build_topology`, resolving in batches) makes
+- the one-pass core (:func:`topo.topology.aggregate.aggregate`, resolving in batches) makes
   the same graph as ``build_graph`` + ``infer_interconnects`` over a list of traces;
 - a large JSON Lines file read line by line gives the same traces as read whole;
 - the fast writer's JSON reads back as the same graph;
@@ -14,20 +14,17 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import pytest
 
 from topo.cli.progress import IngestProgress
-from topo.graph_json import DICTS_PER_CALL, write_graph_json
-from topo.graphio import read_graph_json
 from topo.inputs import read_traces
 from topo.inputs.manifest import manifests_for
-from topo.packed import plain
 from topo.parsers import ParseResult, atlas
 from topo.parsers.json_input import iter_json_records
-from topo.pipeline import build_topology
+from topo.render.graph_files import LONG_LIST, read_graph_json, write_graph_json
+from topo.topology.aggregate import aggregate, finish
 from topo.topology.graph import build_graph
 from topo.topology.infer import infer_interconnects
 
@@ -69,7 +66,7 @@ def text_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _canonical(G: nx.DiGraph, *, preds: bool = True) -> object:
     """The graph as data, with each node's predecessors in their order (which a graph
     file does not keep: ``preds=False``)."""
-    data = json.loads(json.dumps(nx.node_link_data(G, edges="edges"), default=plain))
+    data = json.loads(json.dumps(nx.node_link_data(G, edges="edges")))
     return data, [(key, list(into)) for key, into in G.pred.items()] if preds else None
 
 
@@ -84,24 +81,24 @@ def _reference(paths: list[str]) -> tuple[nx.DiGraph, list[str]]:
 @pytest.mark.parametrize("batch", [1, 7, 5000])
 def test_pipeline_graph_is_the_plain_graph(atlas_file: Path, batch: int) -> None:
     want, want_errors = _reference([str(atlas_file)])
-    topology = build_topology(read_traces([str(atlas_file)]), batch=batch)
+    topology = finish(aggregate(read_traces([str(atlas_file)]), batch=batch))
     assert _canonical(topology.graph) == _canonical(want)
     assert list(topology.graph.nodes) == list(want.nodes)  # the same order too
     assert [str(e) for e in topology.errors] == want_errors
-    assert topology.traces == 300
+    assert topology.trace_count == 300
 
 
 @pytest.mark.parametrize("folder", ["samples", "tests/data/ripe-atlas", "tests/data/scamper-json"])
 def test_pipeline_on_shipped_data(folder: str) -> None:
     path = str(ROOT / folder)
     want, _ = _reference([path])
-    got = build_topology(read_traces([path]), manifests=manifests_for([path])).graph
+    got = finish(aggregate(read_traces([path]), manifests=manifests_for([path]))).graph
     assert _canonical(got) == _canonical(want)
 
 
 def test_pipeline_on_text_files(text_dir: Path) -> None:
     want, _ = _reference([str(text_dir)])
-    got = build_topology(read_traces([str(text_dir)]), batch=9).graph
+    got = finish(aggregate(read_traces([str(text_dir)]), batch=9)).graph
     assert _canonical(got) == _canonical(want)
 
 
@@ -120,16 +117,16 @@ def test_streamed_file_reads_like_the_whole_text(atlas_file: Path) -> None:
 
 def test_fast_writer_reads_back(tmp_path: Path) -> None:
     path = str(ROOT / "samples")
-    topology = build_topology(read_traces([path]), manifests=manifests_for([path]))
+    topology = finish(aggregate(read_traces([path]), manifests=manifests_for([path])))
     back = read_graph_json(write_graph_json(topology.graph, tmp_path / "g.json"))
     assert _canonical(back, preds=False) == _canonical(topology.graph, preds=False)
     assert back.graph == topology.graph.graph
 
 
 @pytest.mark.parametrize("size", [0, 1, 4096, 4097, 9000])
-def test_fast_writer_in_pieces_reads_back(tmp_path: Path, size: int) -> None:
-    """Lists longer than one dumps call are written in pieces, also when a string holds
-    the ``},{`` between two written dicts (that piece is written dict by dict)."""
+def test_long_lists_are_written_one_item_per_line_and_read_back(tmp_path: Path, size: int) -> None:
+    """Lists longer than :data:`LONG_LIST` are written one item per line, also when a
+    string holds the ``},{`` between two written dicts."""
     G = nx.DiGraph(trace_paths={"t},{": {"path": ["a},{b"]}})
     traces = [{"origin": f"t{i}", "reasons": ["x},{y"] if i == 4500 else []} for i in range(size)]
     G.graph["inference"] = {
@@ -144,126 +141,9 @@ def test_fast_writer_in_pieces_reads_back(tmp_path: Path, size: int) -> None:
     back = json.loads(path.read_text(encoding="utf-8"))
     assert back == nx.node_link_data(G, edges="edges")
     lines = path.read_text(encoding="utf-8").splitlines()
-    in_pieces = size if size > DICTS_PER_CALL else 0  # shorter lists stay on one line
+    in_pieces = size if size > LONG_LIST else 0  # shorter lists stay on one line
     assert sum(line.startswith('    {"origin":') for line in lines) == in_pieces
     assert sum(line.startswith('  {"trace_ids":') for line in lines) == size
-
-
-def test_fast_writer_batches_follow_the_size_of_the_dicts() -> None:
-    """Each dumps call takes about BYTES_PER_CALL of text at the size of the batch before:
-    large dicts (a trace verdict's) a few at a time, small ones up to DICTS_PER_CALL, and
-    the lines are the same whatever the batches."""
-    import io
-
-    import orjson
-
-    from topo import graph_json
-
-    calls: list[int] = []
-
-    def dumps(value: object) -> bytes:
-        if isinstance(value, list):
-            calls.append(len(value))
-        return orjson.dumps(value)
-
-    big = [{"origin": f"t{i}", "reasons": ["x" * 2000]} for i in range(3000)]
-    small = [{"n": i} for i in range(20000)]
-    out = io.BytesIO()
-    graph_json._write_dicts(out, big + small, dumps)
-    assert json.loads(out.getvalue()) == big + small
-    assert calls[0] == graph_json.FIRST_CALL
-    per_big = graph_json.BYTES_PER_CALL // len(orjson.dumps([big[1]]))
-    assert max(calls[1:4]) <= max(per_big, graph_json.FIRST_CALL) < graph_json.DICTS_PER_CALL
-    assert max(calls) == graph_json.DICTS_PER_CALL  # the small dicts, at the cap
-    assert out.getvalue().count(b"\n") == len(big) + len(small) + 1
-
-
-def _big_graph(edges: int, dense: bool = False) -> nx.DiGraph:
-    """``edges`` edges between new heads, or (``dense``) among a few hundred nodes, so
-    that the forked writer's share is all edges but the first, or about half of them."""
-    G = nx.DiGraph(trace_paths={f"t{i}": {"path": [f"n{i}", "hub"]} for i in range(300)})
-    for i in range(edges):
-        u, v = (f"n{i // 97}", f"m{i % 97}") if dense else (f"n{i % 700}", f"m{i}")
-        G.add_edge(u, v, trace_ids=[f"t{i % 300}", "},{"], gap=i % 3)
-    G.add_node("hub", names=["a},{b"])
-    return G
-
-
-@pytest.mark.parametrize(("edges", "dense"), [(2, False), (3000, False), (9000, True)])
-def test_writer_with_a_forked_helper_writes_the_same_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edges: int, dense: bool
-) -> None:
-    """With jobs > 1 a forked process writes the last edges: the file is the one this
-    process alone writes, whatever the share (from all edges but one to a few)."""
-    import topo.graph_json
-
-    G = _big_graph(edges, dense)
-    alone = write_graph_json(G, tmp_path / "alone.json").read_bytes()
-    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
-    # threads other tests left behind would keep the writer from forking (tested below)
-    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)
-    started = []
-    real_start = topo.graph_json._start_edge_writer
-
-    def start(*args: Any) -> Any:
-        helper = real_start(*args)
-        started.append(helper)
-        return helper
-
-    monkeypatch.setattr(topo.graph_json, "_start_edge_writer", start)
-    together = write_graph_json(G, tmp_path / "together.json", jobs=2).read_bytes()
-    assert started and started[0] is not None and started[0][1].exitcode == 0
-    assert 0 < started[0][0] < edges and (not dense or started[0][0] > edges // 3)
-    assert together == alone
-    assert json.loads(together) == nx.node_link_data(G, edges="edges")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.json", "together.json"]
-
-
-def test_writer_helper_failing_leaves_the_file_to_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A value orjson cannot write in the helper's share: the helper exits 1, this process
-    meets the same value and the file is written by the plain JSON writer, as alone."""
-    import topo.graph_json
-
-    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)
-    G = _big_graph(3000)
-    last = G.edges[f"n{2999 % 700}", "m2999"]  # in the helper's share
-    last["odd"] = 1 + 2j  # neither orjson nor json writes it
-    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
-    with pytest.raises(TypeError):
-        write_graph_json(G, tmp_path / "g.json", jobs=2)
-    assert list(tmp_path.iterdir()) == []  # no file, no temporary left
-    del last["odd"]
-    last["big"] = 2**70  # orjson refuses, json writes it
-    path = write_graph_json(G, tmp_path / "g.json", jobs=2)
-    written = json.loads(path.read_text())["edges"]
-    assert [e["big"] for e in written if e["target"] == "m2999"] == [2**70]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.json"]
-
-
-def test_writer_does_not_fork_while_threads_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import threading
-
-    import topo.graph_json
-
-    monkeypatch.setattr(topo.graph_json, "PARALLEL_EDGES", 1)
-    G = _big_graph(3000)
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait)
-    thread.start()
-    try:
-        assert topo.graph_json._start_edge_writer(G, tmp_path / "part", 2) is None
-    finally:
-        stop.set()
-        thread.join()
-    monkeypatch.setattr(topo.graph_json.threading, "active_count", lambda: 1)  # (others')
-    helper = topo.graph_json._start_edge_writer(G, tmp_path / "part", 2)
-    assert helper is not None
-    helper[1].join()
-    assert helper[1].exitcode == 0 and (tmp_path / "part").stat().st_size > 0
 
 
 def test_progress_is_silent_off_a_terminal() -> None:
@@ -322,8 +202,7 @@ def test_synthetic_results_over_repeated_paths_make_a_graph_that_stops_growing(
     for count in (40, 160):
         path = tmp_path / f"atlas-{count}.jsonl"
         path.write_text("\n".join(synth.atlas_lines(count, 1, 2000, 40)) + "\n", "utf-8")
-        topology = build_topology(read_traces([str(path)]))
-        graphs.append(topology.graph)
+        graphs.append(finish(aggregate(read_traces([str(path)]))).graph)
     small, large = graphs
     assert list(small.nodes) == list(large.nodes) and list(small.edges) == list(large.edges)
     assert sum(d["traces"] for *_, d in large.edges(data=True)) == 4 * sum(

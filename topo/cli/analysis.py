@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,26 +11,37 @@ import click
 
 from topo.atomic import replacing, write_atomically
 from topo.cli.app import encoding_option, finish, format_option
-from topo.cli.owners import _warn, owner_options, resolver_from_options
-from topo.cli.topology import load_set
-from topo.errors import UsageError
-from topo.inputs.manifest import find_manifest
-from topo.model import Trace
+from topo.cli.owners import _warn, owner_options, progress_bar
+from topo.errors import ParseError, UsageError
+from topo.inputs import Manifest, find_manifest, manifests_for, read_traces
+from topo.owners import OwnerResolver, ResolverConfig
 from topo.render.compare_page import render_comparison_html
-from topo.render.i18n import LANGUAGES, text
-from topo.render.report import build_report, redact_traces, render_html, render_markdown
+from topo.render.i18n import LANGUAGES
+from topo.render.report import redact_traces, write_report
 from topo.render.text import format_table
-from topo.topology.compare import COLUMNS, Comparison, TraceSet, compare_sets
-from topo.topology.graph import build_graph
-from topo.topology.infer import infer_interconnects
-from topo.topology.views import answers_for
+from topo.topology import analyze
+from topo.topology.compare import COLUMNS, Comparison
+from topo.topology.compare import compare as compare_topologies
 
 
 def _set_name(path: str) -> str:
-    manifest = find_manifest(path) if path != "-" else None
+    """A set's name: its manifest's ``name``, else its file or folder name."""
+    try:
+        manifest = find_manifest(path) if path != "-" else None
+    except ParseError:
+        manifest = None  # reported where the manifests are read
     if manifest is not None and manifest.name:
         return manifest.name
     return Path(path).name or path
+
+
+def _manifests(ctx: click.Context, paths: tuple[str, ...]) -> dict[str, Manifest | None]:
+    """The manifests of ``paths`` (a broken one reported, and left out)."""
+    try:
+        return manifests_for(p for p in paths if p != "-")
+    except ParseError as err:
+        ctx.obj.report(err)
+        return {}
 
 
 def _cell(value: Any) -> str:
@@ -92,23 +102,28 @@ def compare(
     **owner: Any,
 ) -> None:
     """Compare region pairs side by side: each SET is a trace folder (or file)."""
-    trace_sets = []
-    every: list[Trace] = []
-    tables: list[Path] = []
-    for path in sets:
-        traces, manifests = load_set(ctx, (path,), format_name, encoding)
-        tables.extend(t for m in manifests.values() if m for t in m.owner_tables)
-        trace_sets.append(TraceSet(_set_name(path), traces, manifests))
-        every.extend(traces)
-    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
-    resolver = resolver_from_options(**owner, warn=_warn)
-    try:
-        answers = answers_for(every, resolver)
+    per_set = {path: _manifests(ctx, (path,)) for path in sets}
+    tables = [t for found in per_set.values() for m in found.values() if m for t in m.owner_tables]
+    config = ResolverConfig.from_options(**owner).with_tables(tables)
+    # one resolver for every set: each set's owner tables answer for all of them
+    with OwnerResolver(config, warn=_warn, progress=progress_bar()) as resolver:
+        for problem in resolver.stale_data_warnings():
+            _warn(problem)
         for error in resolver.table_errors:
             ctx.obj.report(error)
-    finally:
-        resolver.close()
-    comparison = compare_sets(trace_sets, answers, by_region_pair=split == "region-pair")
+        topologies = [
+            analyze(
+                [path],
+                owners=resolver,
+                manifests=per_set[path],
+                name=_set_name(path),
+                format=format_name,
+                encoding=encoding,
+                on_error=ctx.obj.report,
+            )
+            for path in sets
+        ]
+    comparison = compare_topologies(topologies, by_region_pair=split == "region-pair")
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -152,56 +167,16 @@ def report(
     """Write a self-contained report: the article's tables and evidence for your traces."""
     if output.suffix.lower() not in (".md", ".html", ".htm"):
         raise UsageError(f"{output}: the report is .md or .html")
-    traces, manifests = load_set(ctx, sets, format_name, encoding)
-    if redact:
-        traces = redact_traces(traces)
-    tables = [t for m in manifests.values() if m for t in m.owner_tables]
-    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
-    resolver = resolver_from_options(**owner, warn=_warn)
-    try:
-        answers = answers_for(traces, resolver)
-        for error in resolver.table_errors:
-            ctx.obj.report(error)
-        online = resolver.config.online
-        dates = {f"{p} ranges": d for p, d in resolver.cloud.dates.items()}
-    finally:
-        resolver.close()
-    name = _set_name(sets[0])
-    figures = _report_figures(traces, answers, manifests, lang, name)
-    document = build_report(traces, answers, name=name, lang=lang, manifests=manifests,
-                            figures=figures, online=online, data_dates=dates)  # fmt: skip
-    rendered = render_markdown(document) if output.suffix == ".md" else render_html(document)
-    write_atomically(output, rendered)
+    traces = read_traces(sets, format=format_name, encoding=encoding)
+    topology = analyze(
+        redact_traces(traces) if redact else traces,
+        owners=ResolverConfig.from_options(**owner),
+        manifests=_manifests(ctx, sets),
+        name=_set_name(sets[0]),
+        on_error=ctx.obj.report,
+        on_warning=_warn,
+        on_lookup=progress_bar(),
+    )
+    document = write_report(topology, output, lang=lang, redacted=redact)
     click.echo(f"{output}: {document.verdict}")
     finish(ctx)
-
-
-def _topology_figure_svg(graph: Any) -> str:
-    """The static topology figure of ``graph`` as SVG text (drawn by topo.render)."""
-    from topo.render import figure
-
-    with tempfile.TemporaryDirectory(prefix="topo-report-") as folder:
-        path = figure(graph, Path(folder) / "topology.svg")
-        return path.read_text(encoding="utf-8")
-
-
-def _report_figures(
-    traces: list[Trace], answers: Any, manifests: Any, lang: str, name: str
-) -> dict[str, str]:
-    """The topology figure (when the renderer offers one) and the RTT profile."""
-    from topo.render.plots import rtt_profile_svg
-
-    words = text(lang)
-    figures: dict[str, str] = {}
-    comparison = compare_sets([TraceSet(name, traces, manifests)], answers)
-    graph = build_graph(traces, answers, manifests=manifests)
-    infer_interconnects(traces, answers, manifests=manifests, graph=graph)
-    figures["h.figure"] = _topology_figure_svg(graph)
-    labels = {"x": "TTL", "y": "RTT (ms)"}
-    if lang == "ja":
-        labels |= {"reserved": "予約済みアドレス区間", "bound": "伝搬遅延の下限"}
-    for pair in comparison.pairs:
-        figures["h.rtt"] = rtt_profile_svg(pair.rtt_profiles, bound_ms=pair.rtt_bound_ms,
-                                           title=pair.pair, labels=labels)  # fmt: skip
-    del words
-    return figures

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
-from topo import __version__, pipeline
+from topo import __version__
 from topo.classify.addresses import is_address, sort_key
 from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError, TopoError
 from topo.inputs import read_traces
@@ -84,7 +84,6 @@ def _debug(ctx: click.Context) -> bool:
 def cli(ctx: click.Context, debug: bool) -> None:
     """topo: turn traceroutes into an inferred network topology."""
     ctx.obj = CliState(debug)
-    pipeline.FREEZE_AFTER_BUILD = True  # this process ends after its command
 
 
 def finish(ctx: click.Context) -> NoReturn:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -62,43 +61,6 @@ def owner_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
-
-
-def resolver_from_options(
-    *,
-    online: bool | None,
-    cache_path: Path | None,
-    no_cache: bool,
-    owner_tables: Sequence[Path],
-    rdap_url: str | None,
-    whois_server: str | None,
-    cymru_server: str | None,
-    timeout: float,
-    warn: Callable[[str], None],
-) -> OwnerResolver:
-    """An :class:`OwnerResolver` configured from the shared owner options."""
-    if online is None:
-        online = os.environ.get("TOPO_ONLINE", "") not in ("", "0") or bool(
-            rdap_url or whois_server
-        )
-    online_config = None
-    if online:
-        from topo.owners.online import OnlineConfig
-
-        settings: dict[str, Any] = {"rdap_url": rdap_url, "whois_server": whois_server}
-        if cymru_server is not None:
-            settings["cymru_server"] = None if cymru_server.lower() == "none" else cymru_server
-        online_config = OnlineConfig(**settings, timeout=timeout)
-    config = ResolverConfig(
-        online=online,
-        use_cache=not no_cache,
-        cache_path=cache_path,
-        owner_tables=tuple(owner_tables),
-        online_config=online_config,
-    )
-    resolver = OwnerResolver(config, warn=warn, progress=progress_bar())
-    _ = resolver.tables  # read the owner tables now, so their bad rows are reported every run
-    return resolver
 
 
 def progress_bar(label: str = "looking up owners") -> Callable[[int, int], None] | None:
@@ -170,16 +132,13 @@ def whois(
     folders = [t for t in targets if not is_address(t) and t != "-"]
     manifests = manifests_for(folders)
     tables = [t for m in manifests.values() if m for t in m.owner_tables]
-    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
-    resolver = resolver_from_options(**owner, warn=_warn)
-    try:
+    config = ResolverConfig.from_options(**owner).with_tables(tables)
+    with OwnerResolver(config, warn=_warn, progress=progress_bar()) as resolver:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
         answers = resolver.resolve(addresses)
         for error in resolver.table_errors:
             ctx.obj.report(error)
-    finally:
-        resolver.close()
     public = [a for a in answers if not a.classification.special]
     special = [a for a in answers if a.classification.special]
     if as_json:

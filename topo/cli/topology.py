@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -11,38 +10,19 @@ from typing import Any
 import click
 
 from topo import render
-from topo.cli.app import collect_traces, encoding_option, finish, format_option
-from topo.cli.owners import _warn, owner_options, resolver_from_options
+from topo.cli.app import encoding_option, finish, format_option
+from topo.cli.owners import _warn, owner_options, progress_bar
 from topo.cli.progress import IngestProgress
+from topo.engines import pick_engine
 from topo.errors import EXIT_CONDITION, TopoError
-from topo.graph_json import write_graph_json
-from topo.graphio import write_gexf, write_graphml
-from topo.inputs import read_traces
-from topo.inputs.manifest import Manifest, find_manifest, manifests_for
-from topo.model import Trace
-from topo.parallel import Job, build_partial, build_partial_dask, default_jobs
-from topo.pipeline import Topology
-from topo.pipeline import finish as finish_topology
+from topo.owners import ResolverConfig
 from topo.render.aggregate import DEFAULT_MAX_NODES
 from topo.render.text import format_table, terminal_safe
-from topo.topology.graph import edge_count
+from topo.topology import Topology, analyze
 from topo.topology.infer import VERDICTS, Inference
 
 
-def load_set(
-    ctx: click.Context, paths: tuple[str, ...], format_name: str | None, encoding: str | None
-) -> tuple[list[Trace], dict[str, Manifest | None]]:
-    """The traces of every input and the manifests of their folders."""
-    try:
-        manifests = manifests_for(p for p in paths if p != "-")
-    except TopoError as err:
-        ctx.obj.report(err)
-        manifests = {}
-    traces = list(collect_traces(ctx, read_traces(paths, format=format_name, encoding=encoding)))
-    return traces, manifests
-
-
-def merge_inputs(
+def analyze_paths(
     ctx: click.Context,
     paths: tuple[str, ...],
     format_name: str | None,
@@ -54,45 +34,29 @@ def merge_inputs(
     scheduler: str | None = None,
     quiet: bool = True,
 ) -> Topology:
-    """Every input read, resolved and merged in one pass (``--jobs`` workers, or Dask):
-    the graph and the inference; errors and warnings reported on the way."""
-    try:
-        manifests = manifests_for(p for p in paths if p != "-")
-    except TopoError as err:
-        ctx.obj.report(err)
-        manifests = {}
-    tables = [t for m in manifests.values() if m for t in m.owner_tables]
-    owner = {**owner, "owner_tables": (*owner["owner_tables"], *tables)}
-    resolver = resolver_from_options(**owner, warn=_warn)
+    """:func:`topo.analyze` of every input with the command's options; errors and warnings
+    reported on the way, and a warning when public addresses stayed unresolved offline."""
     progress = IngestProgress(enabled=False if quiet else None)
-    try:
-        for problem in resolver.stale_data_warnings():
-            _warn(problem)
-        for error in resolver.table_errors:
-            ctx.obj.report(error)
-        job = Job(format_name, encoding, resolver.config, manifests)
-        if engine == "dask":
-            partial = build_partial_dask(
-                paths, job, jobs=jobs or default_jobs(), scheduler=scheduler,
-                report=ctx.obj.report, progress=progress,
-            )  # fmt: skip
-        else:
-            partial = build_partial(
-                paths, job, jobs=jobs or default_jobs(), resolver=resolver,
-                report=ctx.obj.report, progress=progress,
-            )  # fmt: skip
-        progress.stage("building the graph")
-        topology = finish_topology(partial)
-        progress.close()
-        public = [a for a in topology.answers.values() if not a.classification.special]
-        unresolved = [a for a in public if a.owner is None or a.owner.family is None]
-        if unresolved and not resolver.config.online:
-            _warn(
-                f"{len(unresolved)} of {len(public)} public addresses "
-                "unresolved; --online would look them up"
-            )
-    finally:
-        resolver.close()
+    config = ResolverConfig.from_options(**owner)
+    topology = analyze(
+        paths,
+        owners=config,
+        engine=pick_engine(engine, jobs=jobs, scheduler=scheduler),
+        format=format_name,
+        encoding=encoding,
+        on_error=ctx.obj.report,
+        on_warning=_warn,
+        on_lookup=progress_bar(),
+        progress=progress,
+    )
+    progress.close()
+    public = [a for a in topology.answers.values() if not a.classification.special]
+    unresolved = [a for a in public if a.owner is None or a.owner.family is None]
+    if unresolved and not config.online:
+        _warn(
+            f"{len(unresolved)} of {len(public)} public addresses "
+            "unresolved; --online would look them up"
+        )
     return topology
 
 
@@ -185,7 +149,7 @@ def infer(
     **owner: Any,
 ) -> None:
     """Find the provider's interconnect segments and say whether the path stayed on it."""
-    topology = merge_inputs(
+    topology = analyze_paths(
         ctx, paths, format_name, encoding, owner,
         jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
     )  # fmt: skip
@@ -197,12 +161,6 @@ def infer(
     if fail_on and topology.traces and VERDICTS.index(inference.verdict) <= VERDICTS.index(fail_on):
         ctx.exit(EXIT_CONDITION)
     finish(ctx)
-
-
-def _set_name(paths: tuple[str, ...]) -> str | None:
-    """The ``name`` of the first input's own manifest (not one of the folders below it)."""
-    manifest = find_manifest(paths[0]) if paths and paths[0] != "-" else None
-    return manifest.name if manifest is not None else None
 
 
 @click.command()
@@ -268,29 +226,29 @@ def build(
     graph writers, only the graph files are written (add ``-o`` for the page too).
     """
     write_page = output is not None or not (graphml or gexf or graph_json)
-    topology = merge_inputs(
+    topology = analyze_paths(
         ctx, paths, format_name, encoding, owner,
         jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
     )  # fmt: skip
     G = topology.graph
     for path, writer in (
-        (graphml, write_graphml),
-        (gexf, write_gexf),
-        (graph_json, functools.partial(write_graph_json, jobs=jobs or default_jobs())),
+        (graphml, render.graph_files.write_graphml),
+        (gexf, render.graph_files.write_gexf),
+        (graph_json, render.graph_files.write_graph_json),
     ):
         if path is not None:
             writer(G, path)  # its folders made as it is written (topo.atomic)
-            click.echo(f"{path}: {G.number_of_nodes()} nodes, {edge_count(G)} edges")
-    name = title or _set_name(paths)
+            click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
+    name = title or topology.name
     shown_name = name or (Path(paths[0].rstrip("/")).name if paths[0] != "-" else None)
     budget = max_nodes or None
     if write_page:
         target = output or render.default_output(name, list(paths))
-        render.html(G, target, title=shown_name, max_nodes=budget, physics=physics)
+        render.write_html(topology, target, title=shown_name, max_nodes=budget, physics=physics)
         click.echo(terminal_safe(f"{target}: {_drawn(G, budget)}"))
     if figure_path is not None:
         try:
-            render.figure(G, figure_path, title=shown_name, max_nodes=budget)
+            render.write_figure(topology, figure_path, title=shown_name, max_nodes=budget)
         except ImportError as err:
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))

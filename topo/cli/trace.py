@@ -19,6 +19,7 @@ from topo.cli.app import finish
 from topo.errors import TopoError
 from topo.inputs.schema import dumps_trace
 from topo.model import Origin, Trace
+from topo.owners import ResolverConfig
 from topo.probe import Progress, TraceOptions, check_privilege
 from topo.probe import trace as run_trace
 from topo.probe.packets import PROTOCOLS
@@ -67,39 +68,21 @@ class _ProgressLine:
 
 
 def build_page(traces: list[Trace], page: Path, owner_tables: tuple[Path, ...]) -> list[str]:
-    """Graph, inference and page of ``traces``; returns the lines to report.
+    """Analyse ``traces`` (:func:`topo.analyze`) and write their page; returns the lines to
+    report."""
+    from topo.render import write_html
+    from topo.topology import analyze
 
-    The page comes from ``topo.render.html``; while that is not installed, the graph is
-    written as node-link JSON next to where the page would go.
-    """
-    from topo.graphio import write_graph_json
-    from topo.owners import OwnerResolver, ResolverConfig
-    from topo.topology.graph import build_graph
-    from topo.topology.infer import infer_interconnects
-    from topo.topology.views import answers_for
-
-    resolver = OwnerResolver(ResolverConfig(owner_tables=owner_tables))
-    try:
-        answers = answers_for(traces, resolver)
-    finally:
-        resolver.close()
-    G = build_graph(traces, answers)
-    inference = infer_interconnects(traces, answers, graph=G)
+    topology = analyze(traces, owners=ResolverConfig(owner_tables=owner_tables))
+    G = topology.graph
     page.parent.mkdir(parents=True, exist_ok=True)
-    size = f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges"
-    try:
-        from topo.render import html as render_html  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        written = write_graph_json(G, page.with_suffix(".json"))
-        lines = [f"{written}: {size} (topo.render is not available: graph JSON, no page)"]
-    else:
-        render_html(G, page)
-        lines = [f"{page}: {size}"]
-    for s in inference.segments:
+    write_html(topology, page)
+    lines = [f"{page}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges"]
+    for s in topology.inference.segments:
         ttls = f"TTL {s.ttls[0]}-{s.ttls[-1]}" if s.ttls else "no TTLs"
         regions = f"{s.from_region or '?'} -> {s.to_region or '?'}"
         lines.append(f"segment {s.segment_id}: {s.kind} {regions}, {ttls}, {len(s.addrs)} hops")
-    lines.append(f"verdict: {inference.verdict}")
+    lines.append(f"verdict: {topology.verdict}")
     return lines
 
 

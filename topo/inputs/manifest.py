@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from topo.errors import TopoError
+from topo.errors import ParseError
 from topo.model import Trace
 from topo.owners.families import load_families
 
@@ -73,23 +73,23 @@ def _text(data: dict[str, Any], key: str, path: Path) -> str | None:
     value = data.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise TopoError(f"{path}: {key} must be a string")
+    raise ParseError(f"{key} must be a string", path=str(path))
 
 
 def load_manifest(path: Path) -> Manifest:
-    """Read one manifest; :class:`TopoError` (with the path) when it is not valid TOML."""
+    """Read one manifest; :class:`ParseError` (with the path) when it is not valid."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-        raise TopoError(f"{path}: not a valid manifest ({err})") from None
+        raise ParseError(f"not a valid manifest ({err})", path=str(path)) from None
     unknown = sorted(set(data) - _KEYS)
     if unknown:
-        raise TopoError(
-            f"{path}: unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}"
+        raise ParseError(
+            f"unknown keys {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}", path=str(path)
         )
     tables = data.get("owner_tables") or []
     if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
-        raise TopoError(f"{path}: owner_tables must be a list of file names")
+        raise ParseError("owner_tables must be a list of file names", path=str(path))
     return Manifest(
         path=path,
         name=_text(data, "name", path),

@@ -87,11 +87,6 @@ class OwnerAnswer:
     owner: Owner | None = None
     error: str | None = None
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # positional: about 3x faster than the slots dataclass's default (worker processes
-        # send every answer to the parent)
-        return (OwnerAnswer, (self.addr, self.classification, self.owner, self.error))
-
     @property
     def resolved(self) -> bool:
         """True when an owner family or organisation is known."""

@@ -19,11 +19,12 @@ Offline is the default: nothing leaves the machine unless ``online=True``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from topo.classify import classify_address
 from topo.errors import ParseError
@@ -55,6 +56,52 @@ class ResolverConfig:
     online_config: OnlineConfig | None = None
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        online: bool | None = None,
+        cache_path: Path | None = None,
+        no_cache: bool = False,
+        owner_tables: Sequence[Path] = (),
+        rdap_url: str | None = None,
+        whois_server: str | None = None,
+        cymru_server: str | None = None,
+        timeout: float = 5.0,
+    ) -> ResolverConfig:
+        """The configuration the command line's owner options describe (the same names).
+
+        ``online=None`` means: online when ``TOPO_ONLINE`` is set (not ``0``) or a mirror
+        is named (``rdap_url``, ``whois_server``); ``cymru_server="none"`` turns the
+        origin-AS lookup off.
+
+        >>> ResolverConfig.from_options(rdap_url="http://127.0.0.1:8080").online
+        True
+        """
+        if online is None:
+            online = os.environ.get("TOPO_ONLINE", "") not in ("", "0") or bool(
+                rdap_url or whois_server
+            )
+        online_config = None
+        if online:
+            from topo.owners.online import OnlineConfig
+
+            settings: dict[str, Any] = {"rdap_url": rdap_url, "whois_server": whois_server}
+            if cymru_server is not None:
+                settings["cymru_server"] = None if cymru_server.lower() == "none" else cymru_server
+            online_config = OnlineConfig(**settings, timeout=timeout)
+        return cls(
+            online=online,
+            use_cache=not no_cache,
+            cache_path=cache_path,
+            owner_tables=tuple(owner_tables),
+            online_config=online_config,
+        )
+
+    def with_tables(self, tables: Iterable[Path]) -> ResolverConfig:
+        """This configuration with more owner tables (a set's manifests name some)."""
+        return replace(self, owner_tables=(*self.owner_tables, *tables))
+
 
 @dataclass
 class ResolveReport:
@@ -81,7 +128,7 @@ class OwnerResolver:
         self.warn = warn or (lambda message: None)
         self.progress = progress
         self.families: Families = load_families()
-        self.table_errors: list[ParseError] = []
+        self._table_errors: list[ParseError] = []
         self._cloud: CloudRanges | None = None
         self._tables: OwnerTable | None = None
         self._cache: OwnerCache | None = None
@@ -100,8 +147,14 @@ class OwnerResolver:
     @property
     def tables(self) -> OwnerTable:
         if self._tables is None:
-            self._tables, self.table_errors = load_owner_tables(self.config.owner_tables)
+            self._tables, self._table_errors = load_owner_tables(self.config.owner_tables)
         return self._tables
+
+    @property
+    def table_errors(self) -> list[ParseError]:
+        """The rows of the owner tables that could not be read (the tables are read now)."""
+        _ = self.tables
+        return self._table_errors
 
     @property
     def cache(self) -> OwnerCache | None:
@@ -132,11 +185,17 @@ class OwnerResolver:
         other.families = self.families
         other._cloud = self._cloud
         other._tables = self._tables
-        other.table_errors = list(self.table_errors)
+        other._table_errors = list(self._table_errors)
         return other
 
+    def __enter__(self) -> OwnerResolver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
-        """Close the cache and the imported database."""
+        """Close the cache and the imported database (``with OwnerResolver(...)`` does)."""
         if self._cache is not None:
             self._cache.close()
         if self._asn_db is not None:

@@ -1,16 +1,19 @@
-"""Draw the merged topology: a self-contained HTML page (pyvis) and a static figure.
+"""Rendering: everything that turns a :class:`~topo.topology.result.Topology` into text or
+one file. The interactive page (pyvis, self-contained), the static figure, the report
+(Markdown or HTML, English or Japanese), the comparison page, RTT plots, graph files
+(GraphML, GEXF, node-link JSON) and the terminal's tables.
 
-From Python or Jupyter, with a graph from :func:`topo.topology.graph.build_graph` (after
-:func:`topo.topology.infer.infer_interconnects`, so the page has its verdict and segments):
+From Python or Jupyter, with a topology from :func:`topo.analyze`:
 
 >>> import tempfile, pathlib
->>> from topo.model import Hop, Reply, Trace
->>> from topo.topology.graph import build_graph
->>> G = build_graph([Trace(dst="52.95.31.166", hops=(Hop(1, (Reply("13.208.0.67", 0.4),)),))])
->>> page = html(G, pathlib.Path(tempfile.mkdtemp()) / "t.html")
->>> "vis.Network" in page.read_text()
+>>> from topo.topology.analyze import analyze
+>>> topology = analyze(["samples/aws-osaka-tokyo"])
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> "vis.Network" in write_html(topology, folder / "t.html").read_text()
 True
->>> inline(G)._repr_html_().startswith("<iframe srcdoc=")
+>>> write_graph(topology, folder / "t.graphml").suffix
+'.graphml'
+>>> inline(topology.graph)._repr_html_().startswith("<iframe srcdoc=")
 True
 >>> slugify("AWS Osaka → Tokyo (the article's)")
 'aws-osaka-tokyo-the-article-s'
@@ -25,22 +28,51 @@ from typing import Any
 
 import networkx as nx
 
+from topo.errors import UsageError
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
 from topo.render.figure import figure
+from topo.render.graph_files import write_gexf, write_graph_json, write_graphml
 from topo.render.layout import Layout, compute_layout
+from topo.render.report import write_report
 from topo.render.webpage import InlinePage, render_page, write_page
+from topo.topology.result import Topology
 
 SLUG_MAX = 60
 
 
+def _graph(source: Topology | nx.DiGraph) -> nx.DiGraph:
+    return source.graph if isinstance(source, Topology) else source
+
+
 def html(G: nx.DiGraph, path: str | Path, **options: Any) -> Path:
-    """Write the interactive page for ``G`` to ``path``.
+    """Write the interactive page for ``G`` to ``path`` (:func:`write_html`)."""
+    return write_page(G, path, **options)
+
+
+def write_html(source: Topology | nx.DiGraph, path: str | Path, **options: Any) -> Path:
+    """Write the interactive page of a topology (or its graph) to ``path``.
 
     ``options``: ``title``, ``max_nodes`` (node budget, default
     :data:`~topo.render.aggregate.DEFAULT_MAX_NODES`; ``None`` for none), ``physics``
     (start with physics on; small graphs only), ``generated`` (the date shown).
     """
-    return write_page(G, path, **options)
+    return write_page(_graph(source), path, **options)
+
+
+def write_figure(source: Topology | nx.DiGraph, path: str | Path, **options: Any) -> Path:
+    """Write the static figure (``.svg``, ``.png`` or ``.pdf``; matplotlib) to ``path``;
+    ``options``: ``title``, ``max_nodes``."""
+    return figure(_graph(source), path, **options)
+
+
+def write_graph(source: Topology | nx.DiGraph, path: str | Path) -> Path:
+    """Write the graph as GraphML (``.graphml``), GEXF (``.gexf``) or node-link JSON
+    (``.json``), by the file's suffix."""
+    writers = {".graphml": write_graphml, ".gexf": write_gexf, ".json": write_graph_json}
+    writer = writers.get(Path(path).suffix.lower())
+    if writer is None:
+        raise UsageError(f"{path}: a graph file is .graphml, .gexf or .json")
+    return writer(_graph(source), path)
 
 
 def inline(G: nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
@@ -84,4 +116,8 @@ __all__ = [
     "inline",
     "render_page",
     "slugify",
+    "write_figure",
+    "write_graph",
+    "write_html",
+    "write_report",
 ]

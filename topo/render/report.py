@@ -9,9 +9,10 @@ Markdown or to one self-contained HTML file (figures embedded as data URIs), in 
 Japanese. Text from input files and registries is escaped in both.
 
 >>> from topo.model import Hop, Reply, Trace
+>>> from topo.topology.analyze import analyze
 >>> trace = Trace(dst="52.95.31.166", hops=(Hop(1, (Reply("13.208.0.67", 0.4),)),
 ...               Hop(2, (Reply("100.65.1.9", 2.0),)), Hop(3, (Reply("52.95.31.166", 8.0),))))
->>> report = build_report([trace], name="demo")
+>>> report = build_report(analyze([trace]), name="demo")
 >>> [row[0] for row in report.special_rows], report.verdict
 (['100.65.1.9'], 'on-provider')
 >>> "| 100.65.1.9 | Shared Address Space | RFC6598 |" in render_markdown(report)
@@ -22,25 +23,27 @@ from __future__ import annotations
 
 import base64
 import html
+import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from topo import __version__
-from topo.inputs.manifest import Manifest
+from topo.atomic import write_atomically
+from topo.errors import ParseError, UsageError
 from topo.model import Trace
-from topo.owners import OwnerAnswer, OwnerResolver
 from topo.render.i18n import KIND_JA, text, translate_reason
-from topo.topology.infer import Inference, infer_interconnects
-from topo.topology.views import answers_for
+from topo.topology.result import Topology
 
 #: Trace metadata keys that identify the user's side, dropped by ``redact``.
 IDENTIFYING_META = ("from", "src_host", "hostname", "warnings", "command", "src_addr")
 
 
-def redact_traces(traces: Sequence[Trace]) -> list[Trace]:
-    """Traces without what identifies the user's side: source address and host names.
+def redact_traces(traces: Iterable[Trace | ParseError]) -> list[Trace | ParseError]:
+    """Traces without what identifies the user's side: source address and host names
+    (errors among them pass as they are).
 
     >>> from topo.model import Hop, Reply
     >>> [t] = redact_traces([Trace(src="198.51.100.7", hops=(Hop(1, (Reply("10.0.0.1", 1.0,
@@ -48,8 +51,11 @@ def redact_traces(traces: Sequence[Trace]) -> list[Trace]:
     >>> t.src, t.hops[0].replies[0].name, dict(t.meta)
     (None, None, {'redacted': True})
     """
-    out = []
+    out: list[Trace | ParseError] = []
     for trace in traces:
+        if isinstance(trace, ParseError):
+            out.append(trace)
+            continue
         hops = tuple(
             replace(hop, replies=tuple(replace(r, name=None) for r in hop.replies))
             for hop in trace.hops
@@ -77,40 +83,33 @@ class Report:
     generated: str = ""
 
 
-def _text_sort_key(addr: str) -> str:
-    return addr  # the article sorted with plain `sort`: as text
-
-
 def svg_data_uri(svg: str) -> str:
     """An SVG as a data URI for ``<img>`` (scripts in it never run there)."""
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def build_report(
-    traces: Sequence[Trace],
-    owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
+    topology: Topology,
     *,
-    name: str,
+    name: str | None = None,
     lang: str = "en",
-    redact: bool = False,
-    manifests: Mapping[str, Manifest | None] | None = None,
-    inference: Inference | None = None,
+    redacted: bool = False,
     figures: Mapping[str, str] | None = None,
-    online: bool = False,
-    data_dates: Mapping[str, datetime | None] | None = None,
 ) -> Report:
-    """Gather a :class:`Report`; ``figures`` maps a heading key to SVG text."""
+    """Gather the :class:`Report` of one analysed set (``name``: the topology's by default;
+    ``redacted``: its traces went through :func:`redact_traces`); ``figures`` maps a
+    heading key to SVG text."""
     words = text(lang)
-    shown = redact_traces(traces) if redact else list(traces)
-    answers = owners if isinstance(owners, Mapping) else answers_for(shown, owners)
-    result = inference or infer_interconnects(shown, answers, manifests=manifests)
-    hop_addrs = sorted({a for t in shown for a in t.addresses}, key=_text_sort_key)
+    result = topology.inference
+    G = topology.graph
+    # sorted as text, as the article's plain `sort` did
+    hop_addrs = sorted({d["addr"] for _, d in G.nodes(data=True) if d.get("kind") == "hop"})
     public_rows = []
     special_rows = []
     unresolved = []
     sources: Counter[str] = Counter()
     for addr in hop_addrs:
-        answer = answers.get(addr)
+        answer = topology.answers.get(addr)
         if answer is None:
             continue
         cls = answer.classification
@@ -174,26 +173,29 @@ def build_report(
     reasons = tuple(
         translate_reason(reason, lang) for trace in result.traces for reason in trace.reasons
     )
-    formats = Counter(t.format or "?" for t in shown)
+    formats = Counter(t.format or "?" for t in result.traces)
+    online = topology.online
     method = [
         words["method.traces"].format(
-            count=len(shown), formats=", ".join(f"{n} {f}" for f, n in formats.items())
+            count=len(result.traces), formats=", ".join(f"{n} {f}" for f, n in formats.items())
         ),
         words["method.classify"],
         words["method.owners"].format(sources=", ".join(sorted(sources)) or words["none"]),
         words["method.online"].format(state=words["on"] if online else words["off"]),
         words["method.bound"],
     ]
-    if data_dates:
+    if topology.data_dates:
         dates = ", ".join(
-            f"{source} {date:%Y-%m-%d}" for source, date in data_dates.items() if date is not None
+            f"{provider} ranges {date:%Y-%m-%d}"
+            for provider, date in topology.data_dates.items()
+            if date is not None
         )
         method.append(words["method.data"].format(dates=dates))
     method.append(words["method.unresolved"].format(addrs=", ".join(unresolved) or words["none"]))
-    if redact:
+    if redacted:
         method.append(words["method.redacted"])
     return Report(
-        name=name,
+        name=name or topology.name or "traces",
         lang=lang,
         verdict=result.verdict,
         summary=tuple(summary),
@@ -311,3 +313,51 @@ def render_html(report: Report) -> str:
     parts += [f"<h2>{esc(words['h.method'])}</h2><ul>"]
     parts += [f"<li>{esc(line)}</li>" for line in report.method] + ["</ul></body></html>"]
     return "\n".join(parts)
+
+
+def report_figures(topology: Topology, lang: str = "en") -> dict[str, str]:
+    """The report's figures as SVG text: the topology figure and the RTT profile (of the
+    set's last region pair), keyed by their heading."""
+    from topo.render.figure import figure
+    from topo.render.plots import rtt_profile_svg
+    from topo.topology.compare import compare
+
+    figures: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="topo-report-") as folder:
+        path = figure(topology.graph, Path(folder) / "topology.svg")
+        figures["h.figure"] = path.read_text(encoding="utf-8")
+    labels = {"x": "TTL", "y": "RTT (ms)"}
+    if lang == "ja":
+        labels |= {"reserved": "予約済みアドレス区間", "bound": "伝搬遅延の下限"}
+    for pair in compare([topology]).pairs:
+        figures["h.rtt"] = rtt_profile_svg(pair.rtt_profiles, bound_ms=pair.rtt_bound_ms,
+                                           title=pair.pair, labels=labels)  # fmt: skip
+    return figures
+
+
+def write_report(
+    topology: Topology,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    name: str | None = None,
+    redacted: bool = False,
+) -> Report:
+    """Write the report of ``topology`` to ``path``: Markdown for ``.md``, one
+    self-contained HTML file for ``.html``/``.htm`` (figures embedded); returns it.
+
+    >>> import tempfile
+    >>> from topo.topology.analyze import analyze
+    >>> target = Path(tempfile.mkdtemp()) / "osaka-tokyo.md"
+    >>> write_report(analyze(["samples/aws-osaka-tokyo"]), target).verdict
+    'on-provider'
+    """
+    target = Path(path)
+    if target.suffix.lower() not in (".md", ".html", ".htm"):
+        raise UsageError(f"{target}: the report is .md or .html")
+    report = build_report(
+        topology, name=name, lang=lang, redacted=redacted, figures=report_figures(topology, lang)
+    )
+    rendered = render_markdown(report) if target.suffix.lower() == ".md" else render_html(report)
+    write_atomically(target, rendered)
+    return report

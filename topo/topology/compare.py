@@ -1,19 +1,21 @@
-"""Compare trace sets (region pairs) side by side: metrics, shared and unique nodes, directions.
+"""Compare topologies (region pairs) side by side: metrics, shared and unique nodes, directions.
 
-A *set* is a folder of traces (with its optional ``topo.toml``) or a file; with
-``by="region-pair"`` one set is split into one :class:`PairMetrics` per (source region,
-destination region). Per pair: traces, median hop count, share of reserved hops, CGNAT /
-Class E / other special counts, interconnect segments and their length, RTT gained across
-them against the propagation bound and the directness ratio, end-to-end RTT, owner families,
-ECMP width and the verdict. Across pairs: which nodes (public addresses and their prefixes,
+Each :class:`~topo.topology.result.Topology` is one set (a folder of traces with its
+optional ``topo.toml``, or a file, as :func:`topo.analyze` read it); with
+``by_region_pair`` one set is split into one :class:`PairMetrics` per (source region,
+destination region). Nothing is inferred again: the metrics come from each topology's
+trace verdicts (and their step profiles) and graph.
+
+Per pair: traces, median hop count, share of reserved hops, CGNAT / Class E / other
+special counts, interconnect segments and their length, RTT gained across them against the
+propagation bound and the directness ratio, end-to-end RTT, owner families, ECMP width and
+the verdict. Across pairs: which nodes (public addresses and their prefixes,
 special addresses within their provider) the sets share and which are unique to each, and
 for pairs traced both ways (A→B and B→A) the two directions side by side with their
 asymmetry.
 
->>> from topo.inputs import read_traces
->>> from topo.parsers import ParseResult
->>> traces = ParseResult.collect(read_traces(["samples/aws-osaka-tokyo"])).traces
->>> result = compare_sets([TraceSet("osaka-tokyo", traces, {})])
+>>> from topo.topology.analyze import analyze
+>>> result = compare([analyze(["samples/aws-osaka-tokyo"], name="osaka-tokyo")])
 >>> pair = result.pairs[0]
 >>> pair.src_region, pair.dst_region, pair.cgnat, pair.class_e, pair.verdict
 ('ap-northeast-3', 'ap-northeast-1', 8, 4, 'on-provider')
@@ -22,16 +24,14 @@ asymmetry.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from topo.inputs.manifest import Manifest, manifest_for_trace
-from topo.model import Trace
-from topo.owners import OwnerAnswer, OwnerResolver
-from topo.topology.graph import address_key
-from topo.topology.infer import Inference, infer_interconnects
-from topo.topology.views import TraceView, answers_for, view_trace
+import networkx as nx
+
+from topo.topology.infer import Inference, TraceVerdict, summarize
+from topo.topology.result import Topology
 
 #: Columns of the terminal table and the CSV, in order.
 COLUMNS = (
@@ -39,15 +39,6 @@ COLUMNS = (
     "other_special", "segments", "segment_hops", "rtt_gained_ms", "rtt_bound_ms", "directness",
     "end_to_end_rtt_ms", "families", "ecmp_width", "verdict",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class TraceSet:
-    """A named group of traces and the manifests of their folders."""
-
-    name: str
-    traces: Sequence[Trace]
-    manifests: Mapping[str, Manifest | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,37 +151,30 @@ def _median(values: Iterable[float]) -> float | None:
     return round(statistics.median(data), 3) if data else None
 
 
-def _nodes(view: TraceView) -> set[str]:
-    """Comparable node names: public addresses and prefixes, scoped special addresses."""
-    names: set[str] = set()
-    for step in view.steps:
-        for answer in step.answers:
-            names.add(address_key(answer, view))
-            if not answer.classification.special and answer.owner and answer.owner.prefix:
-                names.add(answer.owner.prefix)
-    return names
+def _hop_nodes(G: nx.DiGraph, verdicts: Sequence[TraceVerdict]) -> list[dict[str, Any]]:
+    """The attributes of every answering node on the traces' paths, once per visit."""
+    paths = G.graph.get("trace_paths", {})
+    nodes = G.nodes
+    found = []
+    for verdict in verdicts:
+        for key in paths.get(verdict.origin, {}).get("path", ()):
+            data = nodes[key]
+            if data.get("kind") == "hop":
+                found.append({**data, "key": key})
+    return found
 
 
-def _profile(view: TraceView) -> tuple[tuple[int, float | None, str], ...]:
-    return tuple((s.ttl, s.rtt_min, s.kind) for s in view.steps)
-
-
-def pair_metrics(name: str, views: Sequence[TraceView], inference: Inference) -> PairMetrics:
-    """Metrics of one pair from its trace views and their inference."""
-    steps = [s for v in views for s in v.steps if s.answers]
-    special: dict[str, str] = {}
-    for step in steps:
-        for answer in step.answers:
-            if answer.classification.special:
-                special[answer.addr] = answer.classification.category
-    families = sorted(
-        {
-            a.owner.family
-            for s in steps
-            for a in s.answers
-            if not a.classification.special and a.owner and a.owner.family
-        }
-    )
+def pair_metrics(
+    name: str, verdicts: Sequence[TraceVerdict], inference: Inference, G: nx.DiGraph
+) -> PairMetrics:
+    """Metrics of one pair from its trace verdicts, their inference and the graph."""
+    steps = [s for v in verdicts for s in v.steps if s.width]
+    hops = _hop_nodes(G, verdicts)
+    special = {h["addr"]: h["category"] for h in hops if h.get("special")}
+    families = sorted({h["family"] for h in hops if not h.get("special") and h.get("family")})
+    nodes = {h["key"] for h in hops} | {
+        h["prefix"] for h in hops if not h.get("special") and h.get("prefix")
+    }
     segments = tuple(
         {
             "kind": s.kind,
@@ -204,14 +188,16 @@ def pair_metrics(name: str, views: Sequence[TraceView], inference: Inference) ->
         for s in inference.segments
     )
     main = max(inference.segments, key=lambda s: len(s.traces), default=None)
-    last_rtts = [s.rtt_min for v in views for s in v.steps[-1:] if s.rtt_min is not None]
+    last_rtts = [
+        v.steps[-1].rtt_min for v in verdicts if v.steps and v.steps[-1].rtt_min is not None
+    ]
     first = inference.traces[0] if inference.traces else None
     return PairMetrics(
         set=name,
         src_region=first.src_region if first else None,
         dst_region=first.dst_region if first else None,
-        traces=len(views),
-        median_hops=_median(len(v.steps) for v in views if v.steps),
+        traces=len(verdicts),
+        median_hops=_median(len(v.steps) for v in verdicts if v.steps),
         reserved_share=round(sum(1 for s in steps if s.kind == "reserved") / len(steps), 3)
         if steps
         else None,
@@ -222,13 +208,13 @@ def pair_metrics(name: str, views: Sequence[TraceView], inference: Inference) ->
         rtt_gained_ms=main.rtt_delta_ms if main else None,
         rtt_bound_ms=main.rtt_bound_ms if main else None,
         directness=main.directness if main else None,
-        end_to_end_rtt_ms=_median(last_rtts),
+        end_to_end_rtt_ms=_median(rtt for rtt in last_rtts if rtt is not None),
         families=tuple(families),
-        ecmp_width=max((len(s.answers) for s in steps), default=0),
+        ecmp_width=max((s.width for s in steps), default=0),
         verdict=inference.verdict,
         verdict_counts=inference.verdict_counts,
-        nodes=frozenset(n for v in views for n in _nodes(v)),
-        rtt_profiles=tuple(_profile(v) for v in views),
+        nodes=frozenset(nodes),
+        rtt_profiles=tuple(tuple((s.ttl, s.rtt_min, s.kind) for s in v.steps) for v in verdicts),
     )
 
 
@@ -249,34 +235,20 @@ def _directions(pairs: Sequence[PairMetrics]) -> list[Direction]:
     return out
 
 
-def compare_sets(
-    sets: Sequence[TraceSet],
-    owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
-    *,
-    by_region_pair: bool = False,
-) -> Comparison:
-    """Compare ``sets`` (each split by region pair when ``by_region_pair``)."""
-    every = [t for s in sets for t in s.traces]
-    answers = owners if isinstance(owners, Mapping) else answers_for(every, owners)
+def compare(topologies: Sequence[Topology], *, by_region_pair: bool = False) -> Comparison:
+    """Compare ``topologies`` (each split by region pair when ``by_region_pair``); a set is
+    named by its topology's ``name``."""
     pairs: list[PairMetrics] = []
-    for trace_set in sets:
-        inference = infer_interconnects(trace_set.traces, answers, manifests=trace_set.manifests)
-        groups: dict[tuple[str | None, str | None], list[int]] = {}
-        for index, verdict in enumerate(inference.traces):
+    for number, topology in enumerate(topologies, 1):
+        name = topology.name or f"set {number}"
+        inference = topology.inference
+        groups: dict[tuple[str | None, str | None], list[TraceVerdict]] = {}
+        for verdict in inference.traces:
             key = (verdict.src_region, verdict.dst_region) if by_region_pair else (None, None)
-            groups.setdefault(key, []).append(index)
-        for indexes in groups.values():
-            traces = [trace_set.traces[i] for i in indexes]
-            group_inference = (
-                inference
-                if len(groups) == 1
-                else infer_interconnects(traces, answers, manifests=trace_set.manifests)
-            )
-            views = [
-                view_trace(t, answers, manifest=manifest_for_trace(t, trace_set.manifests), index=i)
-                for i, t in zip(indexes, traces, strict=True)
-            ]
-            pairs.append(pair_metrics(trace_set.name, views, group_inference))
+            groups.setdefault(key, []).append(verdict)
+        for verdicts in groups.values():
+            group = inference if len(groups) == 1 else summarize(verdicts)
+            pairs.append(pair_metrics(name, verdicts, group, topology.graph))
     shared: dict[str, list[str]] = {}
     holders: dict[str, list[str]] = {}
     for pair in pairs:

@@ -2,15 +2,8 @@
 
 A :class:`TraceDigest` keeps, per probed TTL, the distinct answering addresses with their
 RTT statistics, names and MPLS stacks, and drops the rest (one object per reply, flags,
-ICMP details, ``meta``). Every trace becomes a digest before it is merged:
-:func:`digest_trace` makes one from a parsed :class:`~topo.model.Trace`, and a streaming
-parser may build the same digest straight from decoded records
-(:func:`topo.parsers.atlas.digest_records`: a large RIPE Atlas file never makes a
-``Reply``). Both roads end here, so there is one pipeline: the tests check that they give
-equal digests for every golden file and every fuzzed mutation.
-
-Digests are small tuples, cheap to pickle: worker processes ship them (or the partial
-graphs made from them) back to the parent.
+ICMP details, ``meta``): :func:`digest_trace` makes it from a parsed
+:class:`~topo.model.Trace`, and :mod:`topo.topology.views` gives it owners.
 
 The rules (the graph's and the inference's): hops are taken in TTL order; trailing hops
 nobody answered are dropped (the trace is then unreached unless it says otherwise); a reply
@@ -60,6 +53,8 @@ class TraceDigest(NamedTuple):
     dst: str | None
     reached: bool
     steps: tuple[StepDigest, ...]
+    #: The format the trace was read from (``linux-traceroute``, ``ripe-atlas``, ...).
+    format: str | None = None
 
     @property
     def addresses(self) -> dict[str, None]:
@@ -150,4 +145,5 @@ def digest_trace(trace: Trace, index: int = 0) -> TraceDigest:
         dst,
         reached,
         steps,
+        trace.format,
     )

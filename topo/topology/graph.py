@@ -63,7 +63,6 @@ renderer needs nothing but ``G``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +71,12 @@ import networkx as nx
 from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
-from topo.packed import PackedDict
 from topo.topology.digest import NS_PER_MS
 from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
+#: The attributes of a new anonymous (``*``) node.
+_ANONYMOUS = {"kind": "anonymous", "label": "*", "category": "unknown"}
 
 
 def vantage_key(view: TraceView) -> str:
@@ -125,51 +125,19 @@ def _answer_attrs(answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-_TAIL_FROM = 3  # _answer_attrs keys after kind, addr and label: the same for one owner
-
-
-def _edge(
-    succ: dict[str, dict[str, dict[str, Any]]],
-    pred: dict[str, dict[str, dict[str, Any]]],
-    taken: set[tuple[str, str]],
-    trace: str,
-    u: str,
-    v: str,
-    gap: int,
-    delta: float | None,
-    **extra: Any,
-) -> None:
-    """Count the edge ``u -> v`` for ``trace`` (once per trace: ``taken``), keeping the
-    least gap and RTT delta; a new edge's attributes go into ``succ[u][v]`` and
-    ``pred[v][u]`` (both ends are nodes already)."""
-    data = succ[u].get(v)
-    if data is None:
-        data = succ[u][v] = pred[v][u] = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
-    pair = (u, v)
-    if pair not in taken:
-        taken.add(pair)
-        data["traces"] += 1
-        ids = data["trace_ids"]
-        if len(ids) < TRACE_ID_CAP:
-            ids.append(trace)
-    if gap < data["gap"]:
-        data["gap"] = gap
-    if delta is not None:
-        least = data.get("rtt_delta_min")
-        if least is None or delta < least:
-            data["rtt_delta_min"] = delta
-
-
 class GraphBuilder:
     """Aggregates traces into plain dicts, then makes the networkx graph once.
 
-    The edges are aggregated straight into adjacency dicts shaped as networkx keeps
-    them (``succ[u][v]`` and ``pred[v][u]``, one attribute dict), which become the
-    graph's own: no edge index beside them, and nothing to copy at the end. Nodes and
-    edges keep the order they were first seen in, so the graph is the same as adding
-    every trace to a ``DiGraph`` directly, only without networkx's per-call cost.
+    Nodes and edges keep the order they were first seen in. The edges are kept as
+    networkx keeps them (``succ[u][v]`` and ``pred[v][u]``, one attribute dict in both),
+    and :meth:`graph` hands these dicts to the ``DiGraph`` it returns, so the graph is the
+    same as adding every trace to a ``DiGraph`` directly, without networkx's cost per call.
     Builders of consecutive parts of the input merge (:meth:`merge`) into the builder of
-    the whole: that is how worker processes share the work.
+    the whole: that is how an engine shares the work between processes.
+
+    While building, RTT sums are kept in integer nanoseconds and TTLs as sets, so that
+    merging parts in any grouping gives the same graph; :meth:`graph` turns them into
+    the node attributes ``rtt_sum`` and ``ttls``.
 
     >>> from topo.model import Hop, Reply, Trace
     >>> from topo.topology.views import answers_for, view_trace
@@ -187,23 +155,14 @@ class GraphBuilder:
         #: both); every node has an entry in each, made with it, in the nodes' order.
         self.succ: dict[str, dict[str, dict[str, Any]]] = {}
         self.pred: dict[str, dict[str, dict[str, Any]]] = {}
-        #: ``trace_paths`` packed past its first entries (:class:`topo.packed.PackedDict`).
-        self.graph_attrs: dict[str, Any] = {"trace_paths": PackedDict()}
+        #: Per trace id: origin, ends, provider, reached and node path (``G.graph``).
+        self.trace_paths: dict[str, dict[str, Any]] = {}
         #: RTT sums per node in integer ns (exact, so merging in any grouping gives the
         #: same ``rtt_sum``).
         self.rtt_ns: dict[str, int] = {}
-        #: TTLs per node as a set while building (a node's ``ttls`` list is filled, sorted,
-        #: when the graph is made).
+        #: TTLs per node (a node's sorted ``ttls`` list is made by :meth:`graph`).
         self.ttl_sets: dict[str, set[int]] = {}
-        #: Whether the derived attributes (``rtt_sum``, ``ttls``, rounded deltas) are
-        #: filled in (:meth:`finish`); a finished builder keeps no TTL sets.
-        self.finished = False
-        #: Node attributes after ``kind``/``addr``/``label`` per (classification, owner,
-        #: scope), with the objects they came from (so their ids stay theirs).
-        self._tails: dict[tuple[int, int, str | None], tuple[object, object, dict[str, Any]]] = {}
-        #: Whether :meth:`graph` gave these dicts to a graph (adding to the builder then
-        #: copies them first, so that the graph stays as it was given).
-        self._given = False
+        self._spent = False
 
     def edge_items(self) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
         """``((u, v), attributes)`` of every edge, in the graph's order (by tail node, then
@@ -212,31 +171,9 @@ class GraphBuilder:
             for v, data in nbrs.items():
                 yield (u, v), data
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_tails"] = {}  # a cache, keyed by ids that mean nothing in another process
-        state["_given"] = False
-        del state["pred"]
-        state["succ"] = _pack_edges(self.nodes, self.succ, self.pred)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        state["succ"], state["pred"] = _unpack_edges(state["nodes"], state["succ"])
-        self.__dict__.update(state)
-
-    @classmethod
-    def from_graph(cls, G: nx.DiGraph) -> GraphBuilder:
-        """A builder that continues ``G`` (sharing its attribute dicts)."""
-        builder = cls()
-        builder.nodes = dict(G.nodes(data=True))
-        builder.succ = {u: dict(nbrs) for u, nbrs in G.adj.items()}
-        builder.pred = {v: dict(nbrs) for v, nbrs in G.pred.items()}
-        builder.graph_attrs = G.graph
-        builder.rtt_ns = {
-            key: round(data.get("rtt_sum", 0.0) * NS_PER_MS) for key, data in builder.nodes.items()
-        }
-        builder.ttl_sets = {key: set(data.get("ttls", ())) for key, data in builder.nodes.items()}
-        return builder
+    def number_of_edges(self) -> int:
+        """How many edges the builder holds."""
+        return sum(map(len, self.succ.values()))
 
     def _node(self, key: str, attrs: dict[str, Any]) -> dict[str, Any]:
         node = self.nodes[key] = _new_node(**attrs)
@@ -246,36 +183,29 @@ class GraphBuilder:
         self.ttl_sets[key] = set()
         return node
 
-    def _hop_node(self, key: str, answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
-        """A new hop node: :func:`_answer_attrs` with the attributes its classification
-        and owner give made once per owner (a large input makes a node per address)."""
-        cls, owner = answer.classification, answer.owner
-        if not cls.special:
-            scope = None
-        cache_key = (id(cls), id(owner), scope)
-        cached = self._tails.get(cache_key)
-        if cached is None:
-            attrs = _answer_attrs(answer, scope)
-            tail = dict(list(attrs.items())[_TAIL_FROM:])
-            self._tails[cache_key] = (cls, owner, tail)
-        else:
-            tail = cached[2]
-        addr = answer.addr
-        node = self._node(key, {"kind": "hop", "addr": addr, "label": addr, **tail})
-        if "services" in tail:
-            node["services"] = list(tail["services"])  # a list of its own
-        return node
-
-    def _star_node(self, key: str) -> dict[str, Any]:
-        return self._node(key, {"kind": "anonymous", "label": "*", "category": "unknown"})
+    def _edge(self, taken: set[tuple[str, str]], trace: str, u: str, v: str, gap: int,
+              delta: float | None, **extra: Any) -> None:  # fmt: skip
+        """Count the edge ``u -> v`` for ``trace`` (once per trace: ``taken``), keeping the
+        least gap and RTT delta (both ends are nodes already)."""
+        data = self.succ[u].get(v)
+        if data is None:
+            data = {"traces": 0, "trace_ids": [], "gap": gap, **extra}
+            self.succ[u][v] = self.pred[v][u] = data
+        if (u, v) not in taken:
+            taken.add((u, v))
+            data["traces"] += 1
+            if len(data["trace_ids"]) < TRACE_ID_CAP:
+                data["trace_ids"].append(trace)
+        data["gap"] = min(data["gap"], gap)
+        least = data.get("rtt_delta_min")
+        if delta is not None and (least is None or delta < least):
+            data["rtt_delta_min"] = delta
 
     def add(self, view: TraceView) -> list[str]:
         """Add one trace's nodes and edges; returns the trace's node path."""
-        if self._given:
-            self._take_back()
-        if self.finished:
-            self._reopen()
-        nodes, succ, pred = self.nodes, self.succ, self.pred
+        if self._spent:
+            raise RuntimeError("this builder's dicts were given to a graph (graph() ends it)")
+        nodes = self.nodes
         digest = view.digest
         trace = digest.trace_id
         seen: set[str] = set()
@@ -288,8 +218,7 @@ class GraphBuilder:
             v_node["addr"] = digest.src
         v_node["traces"] += 1
         seen.add(vantage)
-        scope_name = view.provider or vantage
-        path, previous = self._add_steps(view, trace, vantage, scope_name, seen, taken)
+        path, previous = self._add_steps(view, trace, vantage, seen, taken)
         dst = digest.dst
         if dst and not digest.reached:
             target = f"dst:{dst}"
@@ -305,24 +234,19 @@ class GraphBuilder:
                 node["kind"] = "destination"
             node["traces"] += 1
             for u in previous:
-                _edge(succ, pred, taken, trace, u, target, 0, None, unreached=True)
+                self._edge(taken, trace, u, target, 0, None, unreached=True)
             path.append(target)
         elif dst and dst in nodes:
             nodes[dst]["reached"] = True
         return path
 
     def _add_steps(
-        self,
-        view: TraceView,
-        trace: str,
-        vantage: str,
-        scope_name: str,
-        seen: set[str],
+        self, view: TraceView, trace: str, vantage: str, seen: set[str],
         taken: set[tuple[str, str]],
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[list[str], list[str]]:  # fmt: skip
         """The steps of one trace into the builder: ``(node path, last step's nodes)``."""
-        nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
-        succ, pred = self.succ, self.pred
+        nodes = self.nodes
+        scope = view.provider or vantage
         previous: list[str] = [vantage]
         previous_rtt: float | None = 0.0
         previous_ttl = 0
@@ -330,95 +254,57 @@ class GraphBuilder:
         path = [vantage]
         steps = view.steps
         for index, step in enumerate(steps):
-            ttl, answers, _, rtt, stats = step
             current = []
-            if answers:
+            if step.answers:
                 for answer, (_, low, total, count, names, stacks) in zip(
-                    answers, stats, strict=True
+                    step.answers, step.stats, strict=True
                 ):
-                    if answer.classification.special:
-                        key = f"{answer.addr}@{scope_name}"
-                        node = nodes.get(key)
-                        if node is None:
-                            node = self._hop_node(key, answer, scope_name)
-                    else:
-                        key = answer.addr
-                        node = nodes.get(key)
-                        if node is None:
-                            node = self._hop_node(key, answer, None)
-                    if key not in seen:
-                        seen.add(key)
-                        node["traces"] += 1
-                    ttl_sets[key].add(ttl)
+                    special = answer.classification.special
+                    key = f"{answer.addr}@{scope}" if special else answer.addr
+                    node = nodes.get(key)
+                    if node is None:
+                        node = self._node(key, _answer_attrs(answer, scope if special else None))
+                    self._visit(node, key, step.ttl, seen)
                     if names:
-                        known = node["names"]
-                        known.extend([n for n in names if n not in known])
+                        node["names"].extend([n for n in names if n not in node["names"]])
                     if stacks:
-                        known = node["mpls"]
-                        known.extend([m for m in stacks if m not in known])
+                        node["mpls"].extend([m for m in stacks if m not in node["mpls"]])
                     if count:
-                        least = node.get("rtt_min")
-                        if least is None or low < least:
+                        if node.get("rtt_min") is None or low < node["rtt_min"]:
                             node["rtt_min"] = low
-                        rtt_ns[key] += total
+                        self.rtt_ns[key] += total
                         node["rtt_count"] += count
                     current.append(key)
             else:
-                key = self._star_key(steps, index, vantage, keys, view)
+                key = _star_key(steps, index, vantage, keys, view)
                 node = nodes.get(key)
                 if node is None:
-                    node = self._star_node(key)
-                if key not in seen:
-                    seen.add(key)
-                    node["traces"] += 1
-                ttl_sets[key].add(ttl)
+                    node = self._node(key, _ANONYMOUS)
+                self._visit(node, key, step.ttl, seen)
                 current.append(key)
+            rtt = step.rtt_min
             delta = None if rtt is None or previous_rtt is None else rtt - previous_rtt
-            gap = ttl - previous_ttl - 1
-            if len(previous) == 1 and len(current) == 1:  # the common case, without a call
-                u, v = previous[0], current[0]
-                nbrs = succ[u]
-                if v not in nbrs:  # a new edge: _edge's result, made at once
-                    taken.add((u, v))
-                    data = nbrs[v] = pred[v][u] = {"traces": 1, "trace_ids": [trace], "gap": gap}
-                    if delta is not None:
-                        data["rtt_delta_min"] = delta
-                else:
-                    _edge(succ, pred, taken, trace, u, v, gap, delta)
-            else:
-                for u in previous:
-                    for v in current:
-                        _edge(succ, pred, taken, trace, u, v, gap, delta)
+            gap = step.ttl - previous_ttl - 1
+            for u in previous:
+                for v in current:
+                    self._edge(taken, trace, u, v, gap, delta)
             keys.append(current)
             path.extend(current)
-            previous, previous_rtt, previous_ttl = current, rtt, ttl
+            previous, previous_rtt, previous_ttl = current, rtt, step.ttl
         return path, previous
 
-    @staticmethod
-    def _star_key(
-        steps: Sequence[Step], index: int, vantage: str, keys: list[list[str]], view: TraceView
-    ) -> str:
-        """``*|before|after|position`` for the silent step at ``index``.
-
-        A silent step with no answer after it (a last hop known only by name) has an empty
-        ``after``.
-        """
-        start = index
-        while start > 0 and not steps[start - 1].answers:
-            start -= 1
-        end = index
-        while end + 1 < len(steps) and not steps[end + 1].answers:
-            end += 1
-        before = ",".join(sorted(keys[start - 1])) if start > 0 else vantage
-        following = steps[end + 1].answers if end + 1 < len(steps) else ()
-        after = ",".join(sorted(address_key(a, view) for a in following))
-        return f"*|{before}|{after}|{index - start + 1}"
+    def _visit(self, node: dict[str, Any], key: str, ttl: int, seen: set[str]) -> None:
+        """A trace reached ``node`` at ``ttl`` (counted once per trace: ``seen``)."""
+        if key not in seen:
+            seen.add(key)
+            node["traces"] += 1
+        self.ttl_sets[key].add(ttl)
 
     def add_view(self, view: TraceView) -> list[str]:
         """:meth:`add`, and the trace's entry in ``G.graph["trace_paths"]``."""
         path = self.add(view)
         digest = view.digest
-        self.graph_attrs["trace_paths"][digest.trace_id] = {
+        self.trace_paths[digest.trace_id] = {
             "origin": digest.trace_id,
             "src": digest.src,
             "dst": digest.dst,
@@ -436,16 +322,22 @@ class GraphBuilder:
         counts, the first :data:`TRACE_ID_CAP` trace ids, least RTTs and gaps, names, MPLS
         stacks, TTLs and (exact) RTT sums all combine as if one builder had read both.
         """
-        if self._given:
-            self._take_back()
-        finished = self.finished or other.finished
-        if finished:  # both then, and so is the result
-            self.finish()
-            other.finish()
-        shared = self._merge_nodes(other, finished)
-        succ, pred = self.succ, self.pred
-        # A node only ``other`` has came with its adjacency (every edge at it is new);
-        # the edges between nodes both have are merged one by one, first out of each
+        nodes, succ, pred = self.nodes, self.succ, self.pred
+        shared = []
+        for key, theirs in other.nodes.items():
+            mine = nodes.get(key)
+            if mine is None:  # a node only ``other`` has came with its adjacency
+                nodes[key] = theirs
+                succ[key] = other.succ[key]
+                pred[key] = other.pred[key]
+                self.rtt_ns[key] = other.rtt_ns[key]
+                self.ttl_sets[key] = other.ttl_sets[key]
+                continue
+            shared.append(key)
+            _merge_node(mine, theirs)
+            self.rtt_ns[key] += other.rtt_ns[key]
+            self.ttl_sets[key] |= other.ttl_sets[key]
+        # The edges between nodes both have are merged one by one, first out of each
         # node (succ order), then into each (pred order: first seen, as ``other`` saw
         # the new ones after this builder's).
         for u in shared:
@@ -469,229 +361,49 @@ class GraphBuilder:
             for u in other.pred[v]:
                 if u not in nbrs:
                     nbrs[u] = succ[u][v]
-        self.graph_attrs["trace_paths"].update(other.graph_attrs["trace_paths"])
+        self.trace_paths.update(other.trace_paths)
 
-    def _merge_nodes(self, other: GraphBuilder, finished: bool) -> list[str]:
-        """The nodes of :meth:`merge`; returns the keys of the nodes both builders hold.
-        Of ``finished`` builders, such a node gets its derived attributes again (least
-        deltas need nothing: rounding keeps their order); of others, the TTL sets merge."""
-        nodes, rtt_ns, ttl_sets = self.nodes, self.rtt_ns, self.ttl_sets
-        succ, pred = self.succ, self.pred
-        shared = []
-        for key, theirs in other.nodes.items():
-            mine = nodes.get(key)
-            if mine is None:
-                nodes[key] = theirs
-                succ[key] = other.succ[key]
-                pred[key] = other.pred[key]
-                rtt_ns[key] = other.rtt_ns.get(key, 0)
-                if not finished:
-                    ttl_sets[key] = other.ttl_sets.get(key, set())
-                continue
-            shared.append(key)
-            _merge_node(mine, theirs)
-            total = rtt_ns[key] = rtt_ns.get(key, 0) + other.rtt_ns.get(key, 0)
-            if not finished:
-                ttl_sets.setdefault(key, set()).update(other.ttl_sets.get(key, ()))
-                continue
-            mine["rtt_sum"] = total / NS_PER_MS
-            if theirs.get("ttls"):
-                mine["ttls"] = sorted({*mine.get("ttls", ()), *theirs["ttls"]})
-        return shared
+    def graph(self) -> nx.DiGraph:
+        """The networkx graph of everything added (nodes, then edges, in first-seen order),
+        with the derived attributes filled in: RTT sums in ms from the exact ns sums,
+        sorted TTL lists, least RTT deltas rounded to 1 ns.
 
-    def number_of_edges(self) -> int:
-        """How many edges the builder holds."""
-        return sum(map(len, self.succ.values()))
-
-    def update(self, G: nx.DiGraph) -> nx.DiGraph:
-        """Add what is not yet in ``G`` (nodes, then edges, in the graph's order); returns G."""
-        self.finish()
-        G.add_nodes_from((key, attrs) for key, attrs in self.nodes.items() if key not in G)
-        G.add_edges_from(
-            (u, v, attrs) for (u, v), attrs in self.edge_items() if not G.has_edge(u, v)
-        )
-        return G
-
-    def finish(self) -> None:
-        """Fill in the derived attributes now: RTT sums in ms, sorted TTL lists, least RTT
-        deltas rounded to 1 ns (:meth:`graph` does it when it was not done).
-
-        Finished builders merge into a finished builder, so processes that share a build
-        each finish their own part before the merge, which then redoes only the nodes both
-        parts hold. Adding a trace to a finished builder is allowed (it opens it again).
+        The graph takes the builder's dicts as its own (``G._node``, ``G._adj``,
+        ``G._pred``): nothing is copied or added edge by edge. The builder is spent.
         """
-        if not self.finished:
-            self._finish_attrs()
-            self.ttl_sets = {}  # the nodes' ``ttls`` say the same
-            self.finished = True
-
-    def _reopen(self) -> None:
-        """The TTL sets of a finished builder again, so that traces can be added."""
-        self.ttl_sets = {key: set(node.get("ttls", ())) for key, node in self.nodes.items()}
-        self.finished = False
-
-    def _take_back(self) -> None:
-        """Dicts of the builder's own again after :meth:`graph` gave them away (the
-        attribute dicts stay shared, as they always were)."""
-        self.nodes = dict(self.nodes)
-        self.succ = {key: dict(nbrs) for key, nbrs in self.succ.items()}
-        self.pred = {key: dict(nbrs) for key, nbrs in self.pred.items()}
-        self._given = False
-
-    def _finish_attrs(self) -> None:
-        """RTT sums in ms from the exact ns sums, TTL lists from the TTL sets; least RTT
-        deltas rounded to 1 ns, equal ones one float (:func:`_shared_float`)."""
-        rtt_ns, ttl_sets = self.rtt_ns, self.ttl_sets
         for key, node in self.nodes.items():
-            node["rtt_sum"] = rtt_ns.get(key, 0) / NS_PER_MS
-            ttls = ttl_sets.get(key)
-            if ttls is not None:
-                node["ttls"] = sorted(ttls)
-        floats: dict[float, float] = {}
+            node["rtt_sum"] = self.rtt_ns[key] / NS_PER_MS
+            node["ttls"] = sorted(self.ttl_sets[key])
         for nbrs in self.succ.values():
             for data in nbrs.values():
                 if "rtt_delta_min" in data:
-                    data["rtt_delta_min"] = _shared_float(floats, round(data["rtt_delta_min"], 6))
-
-    def graph(self) -> nx.DiGraph:
-        """The networkx graph of everything added (nodes, then edges, in first-seen order).
-
-        The graph gets the builder's dicts as its own (``G._node``, ``G._succ``,
-        ``G._pred``: networkx's documented way to set them): nothing is copied or added
-        edge by edge. Adding to the builder afterwards leaves the graph's nodes and edges
-        as they were (the attribute dicts are shared).
-        """
-        self.finish()
-        G = nx.DiGraph()
-        G.graph.update(self.graph_attrs)
-        if not _plain(G):  # a networkx that keeps them otherwise: its own calls
-            return self.update(G)
-        if self._given:
-            self._take_back()
+                    data["rtt_delta_min"] = round(data["rtt_delta_min"], 6)
+        G = nx.DiGraph(trace_paths=self.trace_paths)
         G._node = self.nodes
         G._adj = self.succ  # networkx keeps _succ the same object
         G._pred = self.pred
-        self._given = True
+        self._spent = True
         return G
 
 
-def edge_count(G: nx.DiGraph) -> int:
-    """``G.number_of_edges()``, counted from the adjacency dicts of a plain ``DiGraph``
-    (networkx sums a degree view node by node: about 0.1 s on 50,000 nodes).
+def _star_key(
+    steps: Sequence[Step], index: int, vantage: str, keys: list[list[str]], view: TraceView
+) -> str:
+    """``*|before|after|position`` for the silent step at ``index``.
 
-    >>> edge_count(nx.DiGraph([(1, 2), (2, 3), (3, 3)])), edge_count(nx.Graph([(1, 2)]))
-    (3, 1)
+    A silent step with no answer after it (a last hop known only by name) has an empty
+    ``after``.
     """
-    if G.is_directed() and not G.is_multigraph() and _plain(G):
-        return sum(map(len, G._succ.values()))
-    return int(G.number_of_edges())
-
-
-def _plain(G: nx.DiGraph) -> bool:
-    """Whether ``G`` keeps its nodes and adjacency in plain dicts that can be filled
-    directly (networkx's ``DiGraph`` does)."""
-    return hasattr(G, "_succ") and hasattr(G, "_pred") and all(
-        getattr(G, name) is dict
-        for name in ("node_dict_factory", "adjlist_outer_dict_factory",
-                     "adjlist_inner_dict_factory", "node_attr_dict_factory")
-    )  # fmt: skip
-
-
-_PLAIN_EDGE = ("traces", "trace_ids", "gap")
-_TIMED_EDGE = ("traces", "trace_ids", "gap", "rtt_delta_min")
-
-
-def _pack_edges(
-    nodes: dict[str, Any],
-    succ: dict[str, dict[str, dict[str, Any]]],
-    pred: dict[str, dict[str, dict[str, Any]]],
-) -> tuple[list[Any], ...]:
-    """Edges as columns (what a worker process sends the parent: pickling lists of
-    numbers is about twice as fast as pickling a dict per edge): per node, in the nodes'
-    order, how many edges leave it and how many enter it; the heads, counts, trace ids,
-    gaps and deltas of the edges out of each node, the tails of the edges into each
-    node. Edges with other attributes travel as they are, with their position."""
-    out_sizes: list[int] = []
-    heads: list[str] = []
-    traces: list[int] = []
-    ids: list[list[str]] = []
-    gaps: list[int] = []
-    deltas: list[float | None] = []
-    odd: list[tuple[int, str, dict[str, Any]]] = []
-    in_sizes: list[int] = []
-    tails: list[str] = []
-    position = 0
-    for key in nodes:
-        nbrs = succ[key]
-        out_sizes.append(len(nbrs))
-        for v, data in nbrs.items():
-            keys = tuple(data)
-            if keys == _TIMED_EDGE:
-                deltas.append(data["rtt_delta_min"])
-            elif keys == _PLAIN_EDGE:
-                deltas.append(None)
-            else:
-                odd.append((position, v, data))
-                position += 1
-                continue
-            position += 1
-            heads.append(v)
-            traces.append(data["traces"])
-            ids.append(data["trace_ids"])
-            gaps.append(data["gap"])
-        into = pred[key]
-        in_sizes.append(len(into))
-        tails.extend(into)
-    return out_sizes, heads, traces, ids, gaps, deltas, odd, in_sizes, tails
-
-
-def _shared_float(floats: dict[float, float], value: Any) -> Any:
-    """``value``, or the equal float met before (kept in ``floats``): RTTs have a few
-    decimals, so the million RTT deltas of a large graph hold a few thousand values, and
-    a float object for each edge costs 32 bytes (40 MB at 100,000 Atlas results). Zeros
-    (``0.0 == -0.0``) and what is not a float stay as they are.
-
-    >>> floats = {}
-    >>> a, b = _shared_float(floats, 1.5), _shared_float(floats, 3 / 2)
-    >>> a is b, _shared_float(floats, -0.0), _shared_float(floats, 2)
-    (True, -0.0, 2)
-    """
-    if type(value) is not float or not value:
-        return value
-    return floats.setdefault(value, value)
-
-
-def _unpack_edges(
-    nodes: dict[str, Any], packed: tuple[list[Any], ...]
-) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, dict[str, Any]]]]:
-    """The adjacency dicts (``succ``, ``pred``) :func:`_pack_edges` packed, in their
-    order."""
-    out_sizes, heads, traces, ids, gaps, deltas, odd, in_sizes, tails = packed
-    columns = zip(heads, traces, ids, gaps, deltas, strict=True)
-    pending = iter(odd)
-    next_odd = next(pending, None)
-    succ: dict[str, dict[str, dict[str, Any]]] = {}
-    floats: dict[float, float] = {}  # what the worker shared, shared again
-    position = 0
-    for key, size in zip(nodes, out_sizes, strict=True):
-        nbrs = succ[key] = {}
-        for _ in range(size):
-            if next_odd is not None and next_odd[0] == position:
-                nbrs[next_odd[1]] = next_odd[2]
-                next_odd = next(pending, None)
-            else:
-                v, count, trace_ids, gap, delta = next(columns)
-                if delta is None:
-                    nbrs[v] = {"traces": count, "trace_ids": trace_ids, "gap": gap}
-                else:
-                    nbrs[v] = {"traces": count, "trace_ids": trace_ids, "gap": gap,
-                               "rtt_delta_min": _shared_float(floats, delta)}  # fmt: skip
-            position += 1
-    pred: dict[str, dict[str, dict[str, Any]]] = {}
-    sources = iter(tails)
-    for key, size in zip(nodes, in_sizes, strict=True):
-        pred[key] = {u: succ[u][key] for u in islice(sources, size)}
-    return succ, pred
+    start = index
+    while start > 0 and not steps[start - 1].answers:
+        start -= 1
+    end = index
+    while end + 1 < len(steps) and not steps[end + 1].answers:
+        end += 1
+    before = ",".join(sorted(keys[start - 1])) if start > 0 else vantage
+    following = steps[end + 1].answers if end + 1 < len(steps) else ()
+    after = ",".join(sorted(address_key(a, view) for a in following))
+    return f"*|{before}|{after}|{index - start + 1}"
 
 
 def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
@@ -699,11 +411,7 @@ def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     mine["traces"] += theirs["traces"]
     mine["rtt_count"] += theirs["rtt_count"]
     for name in ("names", "mpls"):
-        if theirs[name]:
-            known = mine[name]
-            for value in theirs[name]:
-                if value not in known:
-                    known.append(value)
+        mine[name].extend([value for value in theirs[name] if value not in mine[name]])
     if "rtt_min" in theirs:
         least = mine.get("rtt_min")
         if least is None or theirs["rtt_min"] < least:
@@ -715,20 +423,8 @@ def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
 
 def _take_new_keys(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
     """The attributes only ``theirs`` has, into ``mine`` (after its own, in their order)."""
-    if not mine.keys() >= theirs.keys():  # mostly the same keys: one comparison
-        for name, value in theirs.items():
-            mine.setdefault(name, value)
-
-
-def add_trace(G: nx.DiGraph, view: TraceView) -> list[str]:
-    """Add one trace's nodes and edges to ``G``; returns the trace's node path.
-
-    Adding many traces is faster with one :class:`GraphBuilder`.
-    """
-    builder = GraphBuilder.from_graph(G)
-    path = builder.add(view)
-    builder.update(G)
-    return path
+    for name, value in theirs.items():
+        mine.setdefault(name, value)
 
 
 def build_graph(

@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 
@@ -46,7 +46,6 @@ from topo.classify import classify_address
 from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
-from topo.packed import MappedList, PackedList
 from topo.topology.digest import trace_id
 from topo.topology.regions import Regions, load_regions
 from topo.topology.views import Step, TraceView, answers_for, view_trace
@@ -89,9 +88,23 @@ class Segment:
 _SEGMENT_FIELDS = tuple(f.name for f in fields(Segment))
 
 
+class StepProfile(NamedTuple):
+    """One probed TTL of a trace as a comparison reads it: its least RTT, its run kind
+    (:data:`topo.topology.views.RUN_KINDS`) and how many addresses answered it."""
+
+    ttl: int
+    rtt_min: float | None
+    kind: str
+    width: int
+
+
 @dataclass(frozen=True)
 class TraceVerdict:
-    """The verdict of one trace, with its reasons and segments."""
+    """The verdict of one trace, with its reasons and segments.
+
+    ``format`` and ``steps`` (the trace's step profile, what :mod:`topo.topology.compare`
+    and the report read) are not part of the verdict's JSON.
+    """
 
     origin: str
     provider: str | None
@@ -102,6 +115,8 @@ class TraceVerdict:
     segments: tuple[Segment, ...]
     exit: dict[str, Any] | None = None
     strip: str = ""
+    format: str | None = None
+    steps: tuple[StepProfile, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -125,20 +140,17 @@ class Inference:
 
     verdict: str
     verdict_counts: dict[str, int]
-    #: In input order: a tuple, or (for a build's many traces) a
-    #: :class:`~topo.packed.PackedList`.
-    traces: Sequence[TraceVerdict]
+    #: In input order.
+    traces: tuple[TraceVerdict, ...]
     segments: tuple[Segment, ...]
     notes: tuple[str, ...] = field(default=())
 
-    def to_dict(self, *, lazy_traces: bool = False) -> dict[str, Any]:
-        """The documented JSON of ``topo infer --json`` (``lazy_traces``: the traces'
-        dicts made when read, a :class:`~topo.packed.MappedList`, not held)."""
-        traces: Sequence[dict[str, Any]] = MappedList(self.traces, TraceVerdict.to_dict)
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON of ``topo infer --json``."""
         return {
             "verdict": self.verdict,
             "verdict_counts": self.verdict_counts,
-            "traces": traces if lazy_traces else list(traces),
+            "traces": [trace.to_dict() for trace in self.traces],
             "segments": [s.to_dict() for s in self.segments],
             "notes": list(self.notes),
         }
@@ -338,6 +350,8 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
         segments=tuple(segments),
         exit=exit_info,
         strip=trace_strip(view, segments, regions),
+        format=view.digest.format,
+        steps=tuple(StepProfile(s.ttl, s.rtt_min, s.kind, len(s.answers)) for s in steps),
     )
 
 
@@ -467,8 +481,7 @@ def infer_interconnects(
 
 def summarize(verdicts: Sequence[TraceVerdict]) -> Inference:
     """The set's :class:`Inference` from its traces' verdicts (segments merged by region
-    pair), reading them once. A :class:`~topo.packed.PackedList` of verdicts stays one in
-    ``Inference.traces`` (other sequences become a tuple).
+    pair), reading them once.
 
     >>> summarize([]).verdict, summarize([]).notes
     ('undetermined', ('no traces',))
@@ -483,23 +496,17 @@ def summarize(verdicts: Sequence[TraceVerdict]) -> Inference:
     merged = _merge(segments, pair_traces)
     worst = next((name for name in VERDICTS if counts[name]), "undetermined")
     notes = () if verdicts else ("no traces",)
-    kept = verdicts if isinstance(verdicts, PackedList) else tuple(verdicts)
-    return Inference(worst, counts, kept, tuple(merged), notes)
+    return Inference(worst, counts, tuple(verdicts), tuple(merged), notes)
 
 
 def annotate_graph(G: nx.DiGraph, inference: Inference) -> None:
-    """Put the inference into ``G.graph`` and mark each segment's edges with its id.
-
-    ``G.graph["inference"]`` is :meth:`Inference.to_dict` but for its ``traces``: the
-    verdicts' dicts are made when read (a :class:`~topo.packed.MappedList`), not held.
-    """
-    G.graph["inference"] = inference.to_dict(lazy_traces=True)
+    """Put the inference into ``G.graph`` (:meth:`Inference.to_dict`) and mark each
+    segment's edges with its id."""
+    G.graph["inference"] = inference.to_dict()
     if not inference.segments:
         return
-    # The trace paths are read once, in their order (a large input's are packed: reading
-    # them trace by trace per segment would unpack each chunk once per segment); an edge
-    # that several segments mark keeps the last segment's id, as marking them one segment
-    # after another would.
+    # The trace paths are read once, in their order; an edge that several segments mark
+    # keeps the last segment's id, as marking them one segment after another would.
     wanted: dict[str, list[tuple[int, set[str]]]] = {}
     for number, segment in enumerate(inference.segments):
         members = set(segment.addrs)

@@ -114,29 +114,24 @@ def answers_for(
 
 
 def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
+    """The run kind of a step (see the module docstring): ``foreign`` when a public address
+    has another owner, else ``unresolved`` when one has none (or no provider is known),
+    ``provider`` when every public address is the provider's, ``reserved`` when all the
+    addresses are special, ``unknown`` when nobody answered."""
     if not answers:
         return "unknown"
-    if len(answers) == 1:  # the common case, without the lists below
-        return _kind_of_one(answers[0], provider)
-    public = [a for a in answers if not a.classification.special]
-    if not public:
-        return "reserved"
-    families = [a.owner.family if a.owner else None for a in public]
-    if any(f is not None and f != provider for f in families):
-        return "foreign"
-    if any(f is None for f in families) or provider is None:
-        return "unresolved"
-    return "provider"
-
-
-def _kind_of_one(answer: OwnerAnswer, provider: str | None) -> str:
-    """:func:`_step_kind` of a step one address answered."""
-    if answer.classification.special:
-        return "reserved"
-    family = answer.owner.family if answer.owner else None
-    if family is None or provider is None:
-        return "unresolved" if family is None or family == provider else "foreign"
-    return "provider" if family == provider else "foreign"
+    kind = "reserved"
+    for answer in answers:
+        if answer.classification.special:
+            continue
+        family = answer.owner.family if answer.owner is not None else None
+        if family is not None and family != provider:
+            return "foreign"
+        if family is None or provider is None:
+            kind = "unresolved"
+        elif kind == "reserved":
+            kind = "provider"
+    return kind
 
 
 def _provider(
@@ -170,32 +165,17 @@ def view_digest(
 ) -> TraceView:
     """The :class:`TraceView` of one trace's digest."""
     provider = _provider(digest, answers, manifest)
-    steps: list[Step] = []
-    append = steps.append
-    get = answers.get
+    steps = []
     for ttl, rtt_min, items in digest.steps:
-        if len(items) == 1:  # the common case, without the lists below
-            answer = get(items[0][0])
-            if answer is None:
-                append(_new_step(Step, (ttl, (), "unknown", rtt_min, ())))
-            else:
-                kind = _kind_of_one(answer, provider)
-                append(_new_step(Step, (ttl, (answer,), kind, rtt_min, items)))
-            continue
-        pairs = [(answers[i[0]], i) for i in items if i[0] in answers]
-        found = tuple([a for a, _ in pairs])
-        stats = tuple([i for _, i in pairs])
-        append(_new_step(Step, (ttl, found, _step_kind(found, provider), rtt_min, stats)))
+        stats = tuple([item for item in items if item[0] in answers])
+        found = tuple([answers[item[0]] for item in stats])
+        steps.append(Step(ttl, found, _step_kind(found, provider), rtt_min, stats))
     dst, src = digest.dst, digest.src
     return TraceView(
         digest=digest,
         provider=provider,
         steps=tuple(steps),
-        dst_answer=get(dst) if dst else None,
-        src_answer=get(src) if src else None,
+        dst_answer=answers.get(dst) if dst else None,
+        src_answer=answers.get(src) if src else None,
         manifest=manifest,
     )
-
-
-#: ``Step(...)`` without the NamedTuple's argument handling (a large input makes millions).
-_new_step = tuple.__new__

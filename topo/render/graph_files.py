@@ -5,6 +5,10 @@ networkx's GraphML and GEXF writers reject ``None`` and lists, so the writers he
 readers decode them again, so ``read_graphml(write_graphml(G))`` has every attribute back.
 Other tools (Gephi, yEd, Cytoscape) see the JSON text as plain strings.
 
+Node-link JSON (what ``topo build --graph-json`` writes) is streamed through orjson, one
+node, edge or trace path per line, so a graph of millions of edges is never one document
+in memory; :func:`read_graph_json` reads it back.
+
 >>> import networkx as nx, tempfile, pathlib
 >>> G = nx.DiGraph(trace_paths={"t": {"path": ["a", "b"]}})
 >>> G.add_edge("a", "b", trace_ids=["t"], gap=0, segment=None)
@@ -17,21 +21,22 @@ Other tools (Gephi, yEd, Cytoscape) see the JSON text as plain strings.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from xml.etree import ElementTree
 
 import networkx as nx
+import orjson
 
-from topo.atomic import replacing, write_atomically
-from topo.packed import is_packed, plain
+from topo.atomic import replacing
 
 _JSON_PREFIX = "json:"
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, list | tuple | dict) or is_packed(value):
-        return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True, default=plain)
+    if isinstance(value, list | tuple | dict):
+        return _JSON_PREFIX + json.dumps(value, ensure_ascii=False, sort_keys=True)
     return value
 
 
@@ -118,10 +123,67 @@ def read_gexf(path: str | Path) -> nx.DiGraph:
     return restored
 
 
+#: A list longer than this (in ``G.graph``: the inference's trace verdicts) is written one
+#: item per line; a shorter one on one line.
+LONG_LIST = 4096
+
+
 def write_graph_json(G: nx.DiGraph, path: str | Path) -> Path:
-    """Write node-link JSON (lists and None stay native JSON); returns the path."""
-    data = nx.node_link_data(G, edges="edges")
-    return write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1, default=plain))
+    """Write ``G`` as node-link JSON, one node, edge or trace path per line; returns the
+    path (written whole or not at all: :func:`topo.atomic.replacing`)."""
+    target = Path(path)
+    directed = b"true" if G.is_directed() else b"false"
+    with replacing(target) as temporary, temporary.open("wb") as out:
+        out.write(b'{\n "directed": %s,\n "multigraph": false,\n "graph": {' % directed)
+        for index, (key, value) in enumerate(G.graph.items()):
+            out.write(b"%s\n  %s: " % (b"," if index else b"", orjson.dumps(str(key))))
+            if key == "trace_paths" and isinstance(value, dict):
+                items = (orjson.dumps(str(k)) + b": " + orjson.dumps(v) for k, v in value.items())
+                _write_lines(out, items, b"{", b"}", 3)
+            else:
+                _write_value(out, value, 3)
+        out.write(b'\n },\n "nodes": ')
+        nodes = (orjson.dumps({**attrs, "id": node}) for node, attrs in G.nodes(data=True))
+        _write_lines(out, nodes, b"[", b"]", 2)
+        out.write(b',\n "edges": ')
+        edges = G.edges(data=True)
+        _write_lines(out, (orjson.dumps({**d, "source": u, "target": v}) for u, v, d in edges),
+                     b"[", b"]", 2)  # fmt: skip
+        out.write(b"\n}\n")
+    return target
+
+
+def _write_lines(
+    out: BinaryIO, items: Iterable[bytes], open_: bytes, close: bytes, depth: int
+) -> None:
+    """``[`` or ``{``, one item per line indented to ``depth``, ``]`` or ``}`` (``[]`` when
+    there are none)."""
+    out.write(open_)
+    indent = b" " * depth
+    first = True
+    for item in items:
+        out.write((b"\n" if first else b",\n") + indent + item)
+        first = False
+    out.write(close if first else b"\n" + b" " * (depth - 1) + close)
+
+
+def _write_value(out: BinaryIO, value: Any, depth: int) -> None:
+    """``value`` as JSON: a list of more than :data:`LONG_LIST` items one item per line; a
+    dict holding such a list (or a dict of as many members) one member per line; anything
+    else on one line."""
+    if isinstance(value, list) and len(value) > LONG_LIST:
+        _write_lines(out, map(orjson.dumps, value), b"[", b"]", depth)
+    elif isinstance(value, dict) and any(
+        isinstance(member, list | dict) and len(member) > LONG_LIST for member in value.values()
+    ):
+        indent = b"\n" + b" " * depth
+        out.write(b"{")
+        for index, (key, member) in enumerate(value.items()):
+            out.write(b"%s%s%s: " % (b"," if index else b"", indent, orjson.dumps(str(key))))
+            _write_value(out, member, depth + 1)
+        out.write(b"\n" + b" " * (depth - 1) + b"}")
+    else:
+        out.write(orjson.dumps(value))
 
 
 def read_graph_json(path: str | Path) -> nx.DiGraph:
