@@ -175,15 +175,18 @@ def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> N
     (SIGINT to its process group): one line, exit 130, the earlier output file intact."""
     import os
     import signal
-    import time
 
     out = tmp_path / "graph.json"
     out.write_text("the graph of an earlier run")
     # Ctrl-C as in a terminal: a process started in the background of a script inherits
     # SIGINT ignored (and then rightly ignores it), so the child sets Python's own handler
+    # the child says when it opens standard input to read it: the signal comes then (no
+    # guess of how long that takes)
     code = (
         "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "from topo.cli import main; print('ready', flush=True); main(sys.argv[1:])"
+        "import topo.inputs.reading as r; opened = r._open_input; "
+        "r._open_input = lambda name: (print('reading', flush=True), opened(name))[1]; "
+        "from topo.cli import main; main(sys.argv[1:])"
     )
     args = ["build", "-", "--offline", "--no-cache", "--graph-json", str(out), "--jobs", "1"]
     with subprocess.Popen(
@@ -193,8 +196,7 @@ def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> N
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(GOOD.read_bytes()[:200])  # half a trace, and no end of input
         process.stdin.flush()
-        assert process.stdout.readline() == b"ready\n"
-        time.sleep(2.0)  # into the reading of standard input
+        assert process.stdout.readline() == b"reading\n"
         os.killpg(process.pid, signal.SIGINT)
         _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

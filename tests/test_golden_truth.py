@@ -20,7 +20,7 @@ from topo.model import Trace
 from topo.parsers import ParseResult
 
 from .conftest import DATA
-from .test_golden import golden_inputs
+from .test_golden import golden_inputs, require_parser_program
 
 
 def with_truth() -> list[Path]:
@@ -54,6 +54,7 @@ def check_against_truth(trace: Trace, truth: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("path", with_truth(), ids=lambda p: p.relative_to(DATA).as_posix())
 def test_golden_matches_lab_truth(path: Path) -> None:
+    require_parser_program(path)
     truth = json.loads(path.with_name(path.stem + ".truth.json").read_text(encoding="utf-8"))
     result = ParseResult.collect(read_traces([path]))
     assert result.ok, [str(e) for e in result.errors]

@@ -28,6 +28,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support.lab.pathspec import PathSpec
+from tests.support.tools import require_tool, skip_or_fail
 from topo.classify import classify_address
 from topo.cli import cli
 from topo.inputs import read_traces
@@ -369,9 +370,10 @@ def test_regenerate_writes_one_file_per_command(tmp_path: Path) -> None:
     """Replays a sample (root, iproute2, traceroute.db; inside a private namespace)."""
     from tests.support.lab.netns import lab_available
 
-    reason = lab_available() or (None if shutil.which("traceroute.db") else "no traceroute.db")
+    reason = lab_available()
     if reason is not None:
-        pytest.skip(reason)
+        skip_or_fail(reason)
+    require_tool("traceroute.db")
     folder = tmp_path / "aws-tokyo-seoul"
     folder.mkdir()
     for name in ("path.toml", "topo.toml"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tools import require_tool
 from topo.errors import ParseError
 from topo.model import MplsLabel, Trace
 from topo.parsers import PARSERS, ParseResult, scamper_json, scamper_warts
@@ -18,9 +19,15 @@ from .conftest import DATA
 
 SJ = DATA / "scamper-json"
 SW = DATA / "scamper-warts"
-needs_converter = pytest.mark.skipif(
-    shutil.which("sc_warts2json") is None, reason="sc_warts2json (scamper) not installed"
-)
+
+
+@pytest.fixture
+def converter() -> None:
+    """The test runs scamper's ``sc_warts2json`` (skipped, or failed in CI, without it)."""
+    require_tool("sc_warts2json")
+
+
+needs_converter = pytest.mark.usefixtures("converter")
 
 
 def _parse(text: str, source: str = "x.json") -> ParseResult:

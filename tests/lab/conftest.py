@@ -1,10 +1,13 @@
 """Fixtures for tests that build network-namespace labs.
 
 * ``make_lab(spec)`` builds a :class:`~tests.support.lab.netns.Lab` and always tears it
-  down after the test (also when the test fails).
-* ``requires_tool("mtr")`` skips the test with reason ``"mtr not installed"``.
+  down after the test (also when the test fails); the test is skipped when a program the
+  lab needs (``ip``, ``nft`` for silent routers) is missing.
+* ``requires_tool("mtr")`` skips the test with reason ``"mtr not installed (apt-get
+  install mtr-tiny)"`` (:mod:`tests.support.tools`: with ``TOPO_REQUIRE_TOOLS=1``, as in
+  CI, a missing program fails the test instead).
 * Tests marked ``@pytest.mark.lab`` (and every test using ``make_lab``) are
-  skipped only when not root or when ``ip``/``ip netns`` is missing.
+  skipped when not root or when ``ip``/``ip netns`` is missing.
 
 Example::
 
@@ -17,12 +20,12 @@ Example::
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from tests.support.lab.netns import Lab, LabSpec, cleanup_stale, lab_available
+from tests.support.tools import require_tool, skip_or_fail, tools_required
 
 LAB_MARKER = "lab: needs root and iproute2 to build network-namespace labs"
 
@@ -39,7 +42,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     reason = lab_available()
-    if reason is None:
+    if reason is None or tools_required():  # required: make_lab fails them instead
         return
     skip = pytest.mark.skip(reason=reason)
     for item in items:
@@ -47,21 +50,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def tool_missing(name: str) -> str | None:
-    """``"<name> not installed"`` if ``name`` is not on PATH, else None."""
-    return None if shutil.which(name) else f"{name} not installed"
-
-
 @pytest.fixture
 def requires_tool() -> Callable[[str], None]:
     """Call with a program name to skip the test when it is not installed."""
-
-    def check(name: str) -> None:
-        reason = tool_missing(name)
-        if reason is not None:
-            pytest.skip(reason)
-
-    return check
+    return require_tool
 
 
 @pytest.fixture
@@ -69,10 +61,11 @@ def make_lab() -> Iterator[Callable[[LabSpec], Lab]]:
     """Factory: ``make_lab(spec)`` → built lab, torn down after the test."""
     reason = lab_available()
     if reason is not None:
-        pytest.skip(reason)
+        skip_or_fail(reason)
     labs: list[Lab] = []
 
     def build(spec: LabSpec) -> Lab:
+        require_tool(*spec.tools())
         lab = Lab(spec)
         labs.append(lab)
         return lab.build()

@@ -34,6 +34,7 @@ from tests.support.lab.netns import (
     routing_tables,
 )
 from tests.support.lab.topology import chain_spec, ecmp_spec
+from tests.support.tools import require_tool
 
 MakeLab = Callable[[LabSpec], Lab]
 Requires = Callable[[str], None]
@@ -334,6 +335,7 @@ def test_failed_build_cleans_up(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.lab
 def test_clash_never_deletes_foreign_namespaces(make_lab: MakeLab) -> None:
+    require_tool("ping")
     first = make_lab(chain_spec(ipv6=False))
     clash = Lab(chain_spec(ipv6=False), prefix=first.prefix)
     with pytest.raises(LabError, match="already exists"):
@@ -344,6 +346,7 @@ def test_clash_never_deletes_foreign_namespaces(make_lab: MakeLab) -> None:
 
 @pytest.mark.lab
 def test_parallel_labs_do_not_collide(make_lab: MakeLab) -> None:
+    require_tool("ping")
     one = make_lab(chain_spec(ipv6=False))
     two = make_lab(chain_spec(ipv6=False))
     assert one.prefix != two.prefix

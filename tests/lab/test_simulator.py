@@ -33,6 +33,7 @@ from tests.support.lab.simulator import (
     load_spec,
     parse_probe,
 )
+from tests.support.tools import require_tool, skip_or_fail
 
 IP, IPv6, UDP, TCP, ICMP = (
     scapy_all.IP,
@@ -310,17 +311,16 @@ _ns_ids = itertools.count()
 
 def _require_lab() -> None:
     if os.geteuid() != 0:
-        pytest.skip("requires root (network namespaces and /dev/net/tun)")
-    if shutil.which("ip") is None:
-        pytest.skip("ip (iproute2) not installed")
+        skip_or_fail("requires root (network namespaces and /dev/net/tun)")
+    require_tool("ip")
     if not Path("/dev/net/tun").exists():
-        pytest.skip("/dev/net/tun not available")
+        skip_or_fail("/dev/net/tun not available")
 
 
 def _require_tool(name: str) -> str:
+    require_tool(name)
     path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} not installed")
+    assert path is not None
     return path
 
 

@@ -10,7 +10,6 @@ addresses per TTL, silent TTLs, RTTs no lower than configured (simulator), MPLS 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from tests.support.lab.netns import Lab
 from tests.support.lab.simulator import SimulatedPath
 from tests.support.lab.topology import chain_spec
+from tests.support.tools import require_tool
 from topo.inputs import read_traces
 from topo.model import Trace
 from topo.parsers import ParseResult
@@ -99,8 +99,7 @@ TOOLS = [
 def _run_tool(
     tool: Tool, runner: Callable[[list[str]], Any], dst: str, tmp_path: Path
 ) -> list[Trace]:
-    if shutil.which(tool.binary) is None:
-        pytest.skip(f"{tool.binary} not installed")
+    require_tool(tool.binary)
     out = tmp_path / f"{tool.key}{tool.suffix}"
     result = runner(tool.command(dst, out))
     assert result.returncode == 0, result.stderr

@@ -279,6 +279,10 @@ class LabSpec:
                 return node
         raise KeyError(name)
 
+    def tools(self) -> tuple[str, ...]:
+        """The programs building this lab runs: ``ip``, and ``nft`` for silent routers."""
+        return ("ip", "nft") if any(node.silent for node in self.nodes) else ("ip",)
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LabSpec:
         """Build from a plain (JSON/TOML-friendly) structure.
@@ -1013,6 +1017,7 @@ class Lab:
             self._ip_batch(node, cmds)
 
     def _add_nft(self) -> None:
+        """Silent routers drop their own ICMP time-exceeded (nftables)."""
         for node in self.spec.nodes:
             if node.silent:
                 _run(
