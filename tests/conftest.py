@@ -2,6 +2,11 @@
 
 ``pytest --regen-golden`` rewrites every ``tests/data/<format>/<name>.expected.json`` from
 the current parsers (review the diff before committing it).
+
+Tests that build network-namespace labs or run the path simulator (root and the lab's
+programs; a few minutes) are marked ``slow``: the default selection leaves them out
+(``-m "not slow"`` in ``pyproject.toml``), ``python -m pytest -m slow`` runs them, and
+``.ci/run`` runs both.
 """
 
 from __future__ import annotations
@@ -11,6 +16,18 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
+
+
+#: Fixtures that build a lab or start the simulator: a test using one is slow.
+LAB_FIXTURES = frozenset({"chain", "ecmp", "kernel_lab", "make_lab", "netns", "sim",
+                          "simulator", "traced"})  # fmt: skip
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("lab") is not None or fixtures & LAB_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
