@@ -2,6 +2,7 @@
 before and after a change show whether the change kept topo's behaviour.
 
     python bench/snapshot.py OUT [--atlas FILE] [--text DIR]   # run every command
+    python bench/snapshot.py OUT --code /tmp/old                # the same, another commit's code
     python bench/snapshot.py --diff BEFORE AFTER               # list the files that differ
 
 It runs the ``topo`` on PATH (the installed one) as a user would: ``parse``, ``classify``,
@@ -84,9 +85,13 @@ def input_sets(atlas: str | None, text: str | None) -> dict[str, list[str]]:
     return sets
 
 
+#: How ``topo`` is run: the installed command, or (``--code DIR``) the package in DIR.
+TOPO = ["topo"]
+
+
 def run(out: Path, name: str, args: list[str], env: dict[str, str]) -> None:
     """Run ``topo ARGS`` and keep what it printed and its exit code as ``out/NAME.*``."""
-    done = subprocess.run(["topo", *args], capture_output=True, env=env, cwd=ROOT, check=False)
+    done = subprocess.run([*TOPO, *args], capture_output=True, env=env, cwd=ROOT, check=False)
     (out / f"{name}.stdout").write_bytes(normalise(done.stdout))
     (out / f"{name}.stderr").write_bytes(normalise(done.stderr))
     (out / f"{name}.rc").write_text(f"{done.returncode}\n")
@@ -174,7 +179,14 @@ def main() -> int:
     parser.add_argument("--atlas", help="a large RIPE Atlas JSON Lines file to build too")
     parser.add_argument("--text", help="a folder of text traces to build too")
     parser.add_argument("--diff", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
+    parser.add_argument(
+        "--code", type=Path, help="run the topo package in this folder (a worktree of another "
+        "commit) instead of the installed one, on this checkout's inputs",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.code is not None:
+        start = f"import sys; sys.path.insert(0, {str(args.code.resolve())!r}); "
+        TOPO[:] = [sys.executable, "-c", start + "from topo.cli import main; main()"]
     if args.diff:
         return diff(*args.diff)
     if args.out is None:

@@ -6,6 +6,7 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from topo.cli import cli
@@ -120,12 +121,35 @@ def test_redaction_hides_the_users_side() -> None:
     assert any("Redacted" in line for line in report.method)
 
 
-def test_every_reason_sentence_of_the_samples_has_japanese() -> None:
-    from topo.render.i18n import translate_reason
+def test_every_reason_code_has_english_and_japanese_words() -> None:
+    """Reasons are data: each code's words are made from its parameters in both languages,
+    the samples give several codes, and a report in Japanese uses the Japanese words."""
+    from topo.render.i18n import reason_text
+    from topo.topology.reasons import CODES, Reason
 
     folders = sorted(p for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
     result = analyze(folders).inference
-    reasons = {r for t in result.traces for r in t.reasons}
-    assert len(reasons) >= 3
-    for reason in reasons:
-        assert translate_reason(reason, "ja") != reason, reason
+    seen = {r.code: r for t in result.traces for r in t.reasons}
+    assert {"on-provider", "left-provider", "silent-destination"} <= set(seen)
+    examples = {
+        "no-provider": Reason.of("no-provider"),
+        "left-provider": Reason.of("left-provider", provider="Amazon", from_ttl=None,
+                                   from_addr=None, ttl=3, addr="5.6.7.8", owner="Transit"),
+        "unresolved-hops": Reason.of("unresolved-hops", addrs=("44.1.2.3", "44.1.2.4")),
+        "incomplete": Reason.of("incomplete", provider="Amazon", region=None),
+        "on-provider": Reason.of("on-provider", provider="Amazon"),
+        "silent-destination": Reason.of("silent-destination", provider="Amazon", ttl=9,
+                                        addr="52.95.31.197", region="ap-northeast-1"),
+        "unbracketed-reserved": Reason.of("unbracketed-reserved", count=2, provider="Amazon"),
+    }  # fmt: skip
+    assert set(examples) == set(CODES)
+    for code, reason in {**examples, **seen}.items():
+        english, japanese = reason_text(reason, "en"), reason_text(reason, "ja")
+        assert english == str(reason) and japanese != english, code
+        for name, value in reason.params:
+            if name in ("addr", "provider", "ttl", "count"):
+                assert str(value) in english and str(value) in japanese, (code, name)
+    assert "44.1.2.3, 44.1.2.4" in str(examples["unresolved-hops"])
+    assert "the vantage point" in str(examples["left-provider"])
+    with pytest.raises(ValueError, match="unknown reason code"):
+        Reason.of("no-such-code")

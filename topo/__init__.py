@@ -6,7 +6,7 @@ The front door, one call per step of the pipeline:
 >>> t = topo.analyze(["samples/aws-osaka-tokyo"])   # read, classify, own, merge, infer
 >>> t.verdict, t.graph.number_of_nodes()
 ('on-provider', 24)
->>> t.traces[0].reasons[0]
+>>> str(t.traces[0].reasons[0])
 "every public hop is Amazon's"
 >>> topo.classify_address("100.65.1.9").name
 'Shared Address Space'

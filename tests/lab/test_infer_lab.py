@@ -106,13 +106,15 @@ def test_foreign_hop_means_left_provider_and_names_the_exit(traced: dict[str, Pa
     assert trace.exit == {"from_ttl": 2, "from_addr": "15.230.24.168", "to_ttl": 3,
                           "to_addr": FOREIGN_PUBLIC, "to_owner": "Example Transit Ltd",
                           "to_asn": 64500}  # fmt: skip
-    assert "Example Transit Ltd" in trace.reasons[0]
+    assert trace.reasons[0].code == "left-provider"
+    assert "Example Transit Ltd" in str(trace.reasons[0])
 
 
 def test_unresolved_public_hop_is_undetermined(traced: dict[str, Path]) -> None:
     result = infer(traced, "198.51.100.3")
     assert result.verdict == "undetermined"
-    assert "44.1.2.3" in result.traces[0].reasons[0]
+    assert result.traces[0].reasons[0]["addrs"] == ("44.1.2.3",)
+    assert "44.1.2.3" in str(result.traces[0].reasons[0])
 
 
 def test_intra_region_segment(traced: dict[str, Path]) -> None:

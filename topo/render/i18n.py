@@ -8,9 +8,13 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from topo.errors import UsageError
+
+if TYPE_CHECKING:
+    from topo.topology.reasons import Reason
 
 LANGUAGES = ("en", "ja")
 
@@ -139,39 +143,68 @@ def text(lang: str) -> dict[str, str]:
     raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
 
 
-#: The inference's reason sentences (topo.topology.infer) and their Japanese wording.
-_REASONS_JA: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^no provider: no public hop has a known owner and no manifest names one$"),
-     "プロバイダー不明: 所有者の分かるパブリックホップがなく、マニフェストにも指定がありません"),
-    (re.compile(r"^left (?P<p>.+?) after (?P<w>.+?): "
-                r"TTL (?P<t>\d+) (?P<a>\S+) is owned by (?P<o>.+)$"),
-     "{p} のネットワークを {w} の後で出ています: TTL {t} の {a} の所有者は {o} です"),
-    (re.compile(r"^public hops with no known owner: (?P<a>.+?) "
-                r"\(try --online or an owner table\)$"),
-     "所有者不明のパブリックホップ: {a}（--online または所有者テーブルで調べられます）"),
-    (re.compile(r"^the destination did not answer and the last answer is not "
-                r"(?P<p>.+?)'s in (?P<r>.+)$"),
-     "宛先が応答せず、最後の応答も {r} の {p} のものではありません"),
-    (re.compile(r"^every public hop is (?P<p>.+?)'s$"),
-     "すべてのパブリックホップが {p} のものです"),
-    (re.compile(r"^the destination did not answer; the last answer, TTL (?P<t>\d+) (?P<a>\S+), "
-                r"is (?P<p>.+?)'s in (?P<r>.+)$"),
-     "宛先は応答しませんでしたが、最後の応答（TTL {t}、{a}）は {r} の {p} のものです"),
-    (re.compile(r"^(?P<n>\d+) reserved hops are not bracketed by (?P<p>.+?)'s points$"),
-     "予約済みアドレスのホップ {n} 個は {p} のホップに挟まれていません"),
-)  # fmt: skip
+def _where(reason: Reason, vantage: str) -> str:
+    """Where a path left: ``TTL 4 15.230.24.168``, or the vantage point."""
+    if reason["from_ttl"] is None:
+        return vantage
+    return f"TTL {reason['from_ttl']} {reason['from_addr']}"
 
 
-def translate_reason(reason: str, lang: str) -> str:
-    """One of the inference's reason sentences in ``lang`` (unknown sentences stay English).
+#: Each reason code's words: a template over its parameters (see
+#: :mod:`topo.topology.reasons`), or a function for what a template cannot say.
+_REASONS_EN: dict[str, str | Callable[[Reason], str]] = {
+    "no-provider": "no provider: no public hop has a known owner and no manifest names one",
+    "left-provider": lambda r: (
+        f"left {r['provider']} after {_where(r, 'the vantage point')}: TTL {r['ttl']} "
+        f"{r['addr']} is owned by {r['owner']}"
+    ),
+    "unresolved-hops": lambda r: (
+        f"public hops with no known owner: {', '.join(r['addrs'])} (try --online or an owner table)"
+    ),
+    "incomplete": lambda r: (
+        "the destination did not answer and the last answer is not "
+        f"{r['provider']}'s in {r['region'] or 'the destination region'}"
+    ),
+    "on-provider": "every public hop is {provider}'s",
+    "silent-destination": "the destination did not answer; the last answer, TTL {ttl} {addr}, "
+    "is {provider}'s in {region}",
+    "unbracketed-reserved": "{count} reserved hops are not bracketed by {provider}'s points",
+}
+_REASONS_JA: dict[str, str | Callable[[Reason], str]] = {
+    "no-provider": "プロバイダー不明: 所有者の分かるパブリックホップがなく、"
+    "マニフェストにも指定がありません",
+    "left-provider": lambda r: (
+        f"{r['provider']} のネットワークを {_where(r, 'the vantage point')} の後で出ています: "
+        f"TTL {r['ttl']} の {r['addr']} の所有者は {r['owner']} です"
+    ),
+    "unresolved-hops": lambda r: (
+        f"所有者不明のパブリックホップ: {', '.join(r['addrs'])}"
+        "（--online または所有者テーブルで調べられます）"
+    ),
+    "incomplete": lambda r: (
+        f"宛先が応答せず、最後の応答も {r['region'] or 'the destination region'} の "
+        f"{r['provider']} のものではありません"
+    ),
+    "on-provider": "すべてのパブリックホップが {provider} のものです",
+    "silent-destination": "宛先は応答しませんでしたが、最後の応答（TTL {ttl}、{addr}）は "
+    "{region} の {provider} のものです",
+    "unbracketed-reserved": "予約済みアドレスのホップ {count} 個は {provider} のホップに"
+    "挟まれていません",
+}  # fmt: skip
+_REASONS = {"en": _REASONS_EN, "ja": _REASONS_JA}
 
-    >>> translate_reason("every public hop is Amazon's", "ja")
+
+def reason_text(reason: Reason, lang: str = "en") -> str:
+    """One reason of a verdict in ``lang`` (``en`` or ``ja``).
+
+    >>> from topo.topology.reasons import Reason
+    >>> reason_text(Reason.of("on-provider", provider="Amazon"), "ja")
     'すべてのパブリックホップが Amazon のものです'
     """
-    if lang != "ja":
-        return reason
-    for pattern, template in _REASONS_JA:
-        match = pattern.match(reason)
-        if match:
-            return template.format(**match.groupdict())
-    return reason
+    words = _REASONS.get(lang)
+    if words is None:
+        raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
+    template = words[reason.code]
+    if callable(template):
+        return template(reason)
+    return template.format(**dict(reason.params))

@@ -34,7 +34,7 @@ from topo import __version__
 from topo.atomic import write_atomically
 from topo.errors import ParseError, UsageError
 from topo.model import Trace
-from topo.render.i18n import KIND_JA, text, translate_reason
+from topo.render.i18n import KIND_JA, reason_text, text
 from topo.topology.result import Topology
 
 #: Trace metadata keys that identify the user's side, dropped by ``redact``.
@@ -171,7 +171,7 @@ def build_report(
             )
         )
     reasons = tuple(
-        translate_reason(reason, lang) for trace in result.traces for reason in trace.reasons
+        reason_text(reason, lang) for trace in result.traces for reason in trace.reasons
     )
     formats = Counter(t.format or "?" for t in result.traces)
     online = topology.online

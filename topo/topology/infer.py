@@ -47,6 +47,7 @@ from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.topology.digest import trace_id
+from topo.topology.reasons import Reason
 from topo.topology.regions import Regions, load_regions
 from topo.topology.views import Step, TraceView, answers_for, view_trace
 
@@ -111,7 +112,7 @@ class TraceVerdict:
     src_region: str | None
     dst_region: str | None
     verdict: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
     segments: tuple[Segment, ...]
     exit: dict[str, Any] | None = None
     strip: str = ""
@@ -126,7 +127,7 @@ class TraceVerdict:
             "dst_region": self.dst_region,
             "verdict": self.verdict,
             "strip": self.strip,
-            "reasons": list(self.reasons),
+            "reasons": [str(reason) for reason in self.reasons],
             "segments": [s.to_dict() for s in self.segments],
         }
         if self.exit is not None:
@@ -285,13 +286,13 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
     src_region, dst_region = ends = _end_regions(view)
     segments = trace_segments(view, regions, ends)
     steps = view.steps
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     exit_info = None
     foreign = next((s for s in steps if s.kind == "foreign"), None)
     unresolved = [s for s in steps if s.kind == "unresolved"]
     if view.provider is None:
         verdict = "undetermined"
-        reasons.append("no provider: no public hop has a known owner and no manifest names one")
+        reasons.append(Reason.of("no-provider"))
     elif foreign is not None:
         verdict = "left-provider"
         last = next(
@@ -306,15 +307,21 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
             "to_owner": _owner_text(answer),
             "to_asn": answer.owner.asn if answer.owner else None,
         }
-        where = f"TTL {last.ttl} {last.addrs[0]}" if last else "the vantage point"
         reasons.append(
-            f"left {view.provider} after {where}: TTL {foreign.ttl} {answer.addr} is "
-            f"owned by {_owner_text(answer)}"
+            Reason.of(
+                "left-provider",
+                provider=view.provider,
+                from_ttl=last.ttl if last else None,
+                from_addr=last.addrs[0] if last else None,
+                ttl=foreign.ttl,
+                addr=answer.addr,
+                owner=_owner_text(answer),
+            )
         )
     elif unresolved:
         verdict = "undetermined"
-        addrs = ", ".join(a for s in unresolved for a in s.addrs)
-        reasons.append(f"public hops with no known owner: {addrs} (try --online or an owner table)")
+        addrs = tuple(a for s in unresolved for a in s.addrs)
+        reasons.append(Reason.of("unresolved-hops", addrs=addrs))
     else:
         last = steps[-1] if steps else None
         reached = view.reached
@@ -325,21 +332,23 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
         )
         if not reached and not ends_home:
             verdict = "incomplete"
-            reasons.append(
-                "the destination did not answer and the last answer is not "
-                f"{view.provider}'s in {dst_region or 'the destination region'}"
-            )
+            reasons.append(Reason.of("incomplete", provider=view.provider, region=dst_region))
         else:
             verdict = "on-provider"
-            reasons.append(f"every public hop is {view.provider}'s")
+            reasons.append(Reason.of("on-provider", provider=view.provider))
             if not reached and last is not None:
                 reasons.append(
-                    f"the destination did not answer; the last answer, TTL {last.ttl} "
-                    f"{last.addrs[0]}, is {view.provider}'s in {last.region or dst_region}"
+                    Reason.of(
+                        "silent-destination",
+                        provider=view.provider,
+                        ttl=last.ttl,
+                        addr=last.addrs[0],
+                        region=last.region or dst_region,
+                    )
                 )
     reserved = sum(1 for s in steps if s.kind == "reserved")
     if reserved and not segments and verdict != "left-provider":
-        reasons.append(f"{reserved} reserved hops are not bracketed by {view.provider}'s points")
+        reasons.append(Reason.of("unbracketed-reserved", count=reserved, provider=view.provider))
     return TraceVerdict(
         origin=view.trace_id,
         provider=view.provider,
