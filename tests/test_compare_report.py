@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from topo.cli import cli
+from topo.errors import UsageError
 from topo.model import Hop, Origin, Reply, Trace
 from topo.owners import ResolverConfig
 from topo.render.i18n import text
@@ -146,10 +147,18 @@ def test_every_reason_code_has_english_and_japanese_words() -> None:
     for code, reason in {**examples, **seen}.items():
         english, japanese = reason_text(reason, "en"), reason_text(reason, "ja")
         assert english == str(reason) and japanese != english, code
-        for name, value in reason.params:
+        for name, value in reason.params.items():
             if name in ("addr", "provider", "ttl", "count"):
                 assert str(value) in english and str(value) in japanese, (code, name)
     assert "44.1.2.3, 44.1.2.4" in str(examples["unresolved-hops"])
     assert "the vantage point" in str(examples["left-provider"])
     with pytest.raises(ValueError, match="unknown reason code"):
         Reason.of("no-such-code")
+
+
+def test_compare_needs_the_step_profiles_a_build_leaves_out() -> None:
+    without = analyze([SAMPLE], profiles=False)
+    assert all(not t.steps for t in without.traces)
+    assert without.graph.graph == analyze([SAMPLE]).graph.graph  # the graph is the same
+    with pytest.raises(UsageError, match=r"analyze\(\.\.\., profiles=True\)"):
+        compare([without])

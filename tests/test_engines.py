@@ -19,6 +19,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -280,7 +281,7 @@ def test_the_processes_engine_counts_each_part_as_it_is_merged(
 
 
 def test_a_worker_that_fails_stops_the_build_with_its_error(
-    inputs: list[str], monkeypatch: pytest.MonkeyPatch, small_split: None
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_split: None
 ) -> None:
     parent = os.getpid()
     real = processes.read_group
@@ -291,8 +292,27 @@ def test_a_worker_that_fails_stops_the_build_with_its_error(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(processes, "read_group", broken)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the runs' files go
     with pytest.raises(RuntimeError, match="worker broke"):
         analyze(inputs, engine=Processes(2))
+    assert list(tmp_path.iterdir()) == []  # the folder of the workers' results is gone
+
+
+def test_the_workers_results_leave_no_file_behind(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_split: None
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[str] = []
+    real = processes._load
+
+    def load(name: str) -> Any:
+        seen.append(name)
+        assert Path(name).parent.parent == tmp_path and Path(name).exists()
+        return real(name)
+
+    monkeypatch.setattr(processes, "_load", load)
+    analyze(inputs, engine=Processes(3))
+    assert len(seen) == 2 and list(tmp_path.iterdir()) == []
 
 
 #: The Dask ordering test's units, the first one's wait for the others, and the real

@@ -33,9 +33,11 @@ def analyze_paths(
     engine: str = "local",
     scheduler: str | None = None,
     quiet: bool = True,
+    profiles: bool = False,
 ) -> Topology:
     """:func:`topo.analyze` of every input with the command's options; errors and warnings
-    reported on the way, and a warning when public addresses stayed unresolved offline."""
+    reported on the way, and a warning when public addresses stayed unresolved offline. No
+    step profiles (``build`` and ``infer`` read none) unless ``profiles``."""
     progress = IngestProgress(enabled=False if quiet else None)
     config = ResolverConfig.from_options(**owner)
     topology = analyze(
@@ -48,6 +50,7 @@ def analyze_paths(
         on_warning=_warn,
         on_lookup=progress_bar(),
         progress=progress,
+        profiles=profiles,
     )
     progress.close()
     public = [a for a in topology.answers.values() if not a.classification.special]

@@ -65,8 +65,9 @@ class OneProcess:
         items = read_traces(paths, format=job.format, encoding=job.encoding, progress=progress)
         with paused_collector():
             return aggregate(
-                counted(items, progress), resolver, manifests=job.manifests, on_error=on_error
-            )
+                counted(items, progress), resolver, manifests=job.manifests, on_error=on_error,
+                profiles=job.profiles,
+            )  # fmt: skip
 
 
 def input_bytes(paths: Sequence[str]) -> int | None:

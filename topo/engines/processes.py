@@ -3,14 +3,19 @@
 The input is cut into units (:mod:`topo.engines.units`: groups of files, line ranges of a
 large JSON Lines file), and the units into ``jobs`` consecutive shares. This process reads
 the first share itself while a ``concurrent.futures`` pool of ``jobs - 1`` workers reads the
-others, cut into runs of consecutive units (one per worker by default), each into a
-:class:`~topo.topology.aggregate.Partial`; this process then merges the runs in input order
-as they come back (``Executor.map`` keeps the order), so the graph, the inference and the
-errors are those one process gives. (Reading a share here saves pickling, sending and
-unpickling it: with a pool of two workers instead, ``--jobs 2`` gained 1.15x on 10,000
-text files, see ``bench/README.md``.) Workers are forked where the system can (Linux): they start
-with the published ranges and owner tables this process loaded, and open their own owner
-cache (never a SQLite connection across a fork).
+others (a run of consecutive units per worker by default), each into a
+:class:`~topo.topology.aggregate.Partial` that comes back pickled in a temporary file
+(removed when read, and with its folder at the end of the run whatever happens). This
+process merges the runs in input order as they come back (``Executor.map`` keeps the
+order), so the graph, the inference and the errors are those one process gives.
+
+Measured on 10,000 text files with two jobs (``bench/README.md``): reading a share here
+saves pickling, sending and unpickling it (a pool of two workers gained 1.15x over one
+process, this 1.32x); one run per worker merges fastest; the file, rather than the pool's
+own return, keeps the pickle out of memory (100,000 Atlas results: 1.55 GB -> 1.15 GB).
+Workers are forked where the system can (Linux): they start with the published ranges and
+owner tables this process loaded, and open their own owner cache (never a SQLite
+connection across a fork).
 
 >>> from topo.topology.analyze import analyze
 >>> analyze(["samples/aws-tokyo-seoul"], engine=Processes(2)).trace_count
@@ -21,6 +26,9 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import pickle
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import chain
@@ -41,16 +49,17 @@ GROUPS_PER_JOB = 1
 #: What reading a run of units gives: its partial, and each error with its unit's index.
 GroupResult = tuple[Partial, list[tuple[int, ParseError]]]
 
-#: A worker's resolver and job (set once per worker process by :func:`_start_worker`).
-_WORKER: tuple[Job, OwnerResolver] | None = None
+#: A worker's job, resolver and the folder its results go to (set once per worker
+#: process by :func:`_start_worker`).
+_WORKER: tuple[Job, OwnerResolver, str] | None = None
 
 
-def _start_worker(job: Job, parent: OwnerResolver | None) -> None:
+def _start_worker(job: Job, parent: OwnerResolver | None, folder: str) -> None:
     """Set up a worker: the parent's resolver's :meth:`~OwnerResolver.sibling` (forked:
     the loaded ranges and tables are shared), or one of its own; the collector paused."""
     global _WORKER
     resolver = parent.sibling() if parent is not None else OwnerResolver(job.config)
-    _WORKER = (job, resolver)
+    _WORKER = (job, resolver, folder)
     gc.disable()  # the worker ends with the pool; what it builds has no cycles
 
 
@@ -66,13 +75,29 @@ def read_group(units: Sequence[Unit], job: Job, resolver: OwnerResolver) -> Grou
                 else:
                     yield item
 
-    return aggregate(items(), resolver, manifests=job.manifests), errors
+    return aggregate(items(), resolver, manifests=job.manifests, profiles=job.profiles), errors
 
 
-def _worker_group(units: list[Unit]) -> GroupResult:
+def _worker_group(units: list[Unit]) -> str:
+    """Read a run of units; its result is pickled into a file of the run's folder, whose
+    name is returned (a result returned through the pool would be one ``bytes`` object as
+    large as its pickle on both sides: about half a worker's memory at 100,000 traces)."""
     assert _WORKER is not None
-    job, resolver = _WORKER
-    return read_group(units, job, resolver)
+    job, resolver, folder = _WORKER
+    result = read_group(units, job, resolver)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".pickle", delete=False) as out:
+        pickle.dump(result, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return out.name
+
+
+def _load(name: str) -> GroupResult:
+    """A worker's result, read from its file (then removed) as it is unpickled."""
+    try:
+        with open(name, "rb") as handle:  # noqa: PTH123
+            result: GroupResult = pickle.load(handle)
+    finally:
+        os.unlink(name)  # noqa: PTH108
+    return result
 
 
 def merge_in_order(
@@ -135,13 +160,14 @@ class Processes:
         context = multiprocessing.get_context("fork" if fork else None)
         resolver.preload()  # loaded once here, inherited by the forked workers
         with (
+            tempfile.TemporaryDirectory(prefix="topo-parts-") as folder,
             ProcessPoolExecutor(
                 self.jobs - 1, mp_context=context, initializer=_start_worker,
-                initargs=(job, resolver if fork else None),
+                initargs=(job, resolver if fork else None, folder),
             ) as pool,
             paused_collector(),
         ):  # fmt: skip
-            arriving = pool.map(_worker_group, theirs)
+            arriving = map(_load, pool.map(_worker_group, theirs))
             own = read_group(mine, job, resolver)
             results = chain([(mine, own)], zip(theirs, arriving, strict=True))
             del own

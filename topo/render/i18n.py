@@ -207,4 +207,4 @@ def reason_text(reason: Reason, lang: str = "en") -> str:
     template = words[reason.code]
     if callable(template):
         return template(reason)
-    return template.format(**dict(reason.params))
+    return template.format(**reason.params)

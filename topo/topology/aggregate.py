@@ -92,13 +92,15 @@ def aggregate(
     on_error: Callable[[ParseError], None] | None = None,
     batch: int = BATCH,
     into: Partial | None = None,
+    profiles: bool = True,
 ) -> Partial:
     """The :class:`Partial` of a stream of traces, read once.
 
     ``items`` may hold :class:`ParseError` items (what :func:`topo.inputs.read_traces`
     yields): each goes to ``on_error`` (else into ``Partial.errors``). ``owners`` is a
     resolver (offline and uncached by default) or answers already resolved. ``into``: a
-    partial of the input just before ``items`` to go on with (returned).
+    partial of the input just before ``items`` to go on with (returned). ``profiles``:
+    keep each trace's step profile (:attr:`TraceVerdict.steps`, about 1.8 KB a trace).
     """
     partial = Partial() if into is None else into
     report = on_error or partial.errors.append
@@ -130,7 +132,7 @@ def aggregate(
                     by_source[digest.source] = manifest_for_source(digest.source, manifests or {})
                 view = view_digest(digest, answers, manifest=by_source[digest.source])
                 partial.builder.add_view(view)
-                partial.verdicts.append(trace_verdict(view, regions))
+                partial.verdicts.append(trace_verdict(view, regions, profile=profiles))
     return partial
 
 
@@ -140,6 +142,7 @@ def finish(
     name: str | None = None,
     online: bool = False,
     data_dates: dict[str, datetime | None] | None = None,
+    profiles: bool = True,
 ) -> Topology:
     """The :class:`~topo.topology.result.Topology` of the whole input's :class:`Partial`
     (whose builder it uses up), with the set's ``name`` and what its owners came from."""
@@ -148,5 +151,5 @@ def finish(
     annotate_graph(G, inference)
     return Topology(
         G, inference, partial.answers, partial.errors, partial.traces,
-        name=name, online=online, data_dates=dict(data_dates or {}),
+        name=name, online=online, data_dates=dict(data_dates or {}), profiles=profiles,
     )  # fmt: skip

@@ -43,6 +43,8 @@ class Job:
     encoding: str | None = None
     config: ResolverConfig = field(default_factory=lambda: ResolverConfig(use_cache=False))
     manifests: Mapping[str, Manifest | None] = field(default_factory=dict)
+    #: Keep each trace's step profile (what a comparison reads).
+    profiles: bool = True
 
 
 class Progress(ReadProgress, Protocol):
@@ -114,6 +116,7 @@ def analyze(
     on_warning: Callable[[str], None] | None = None,
     on_lookup: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
+    profiles: bool = True,
 ) -> Topology:
     """Read, classify, own, merge and infer: the :class:`Topology` of ``sources``.
 
@@ -126,6 +129,8 @@ def analyze(
     result is the same. Errors go to ``on_error`` as they come (they are in
     ``Topology.errors`` either way), warnings about the data used to ``on_warning``, online
     lookups' progress (done, total) to ``on_lookup``; ``progress`` counts what is read.
+    ``profiles=False`` leaves out each trace's step profile (about 1.8 KB a trace, what
+    :func:`topo.compare` and a report read): for a large set that is only drawn or written.
 
     >>> analyze(["samples/aws-tokyo-seoul"]).trace_count
     3
@@ -161,16 +166,19 @@ def analyze(
         if stream is None and engine is not None:
             if resolver is None:
                 raise TopoError("an engine resolves owners itself: give a configuration")
-            job = Job(format, encoding, resolver.config, manifests)
+            job = Job(format, encoding, resolver.config, manifests, profiles)
             partial = engine.run(paths, job, resolver=resolver, on_error=report, progress=progress)
         else:
             if stream is None:
                 stream = read_traces(paths, format=format, encoding=encoding, progress=progress)
             answers = owners if isinstance(owners, Mapping) else None
-            partial = aggregate(stream, resolver or answers, manifests=manifests, on_error=report)
+            partial = aggregate(
+                stream, resolver or answers, manifests=manifests, on_error=report,
+                profiles=profiles,
+            )  # fmt: skip
         if progress is not None:
             progress.stage("building the graph")
         partial.errors = errors
         online = resolver.config.online if resolver is not None else False
         dates = dict(resolver.cloud.dates) if resolver is not None else {}
-        return finish(partial, name=name, online=online, data_dates=dates)
+        return finish(partial, name=name, online=online, data_dates=dates, profiles=profiles)

@@ -30,6 +30,7 @@ from typing import Any
 
 import networkx as nx
 
+from topo.errors import UsageError
 from topo.topology.infer import Inference, TraceVerdict, summarize
 from topo.topology.result import Topology
 
@@ -237,9 +238,15 @@ def _directions(pairs: Sequence[PairMetrics]) -> list[Direction]:
 
 def compare(topologies: Sequence[Topology], *, by_region_pair: bool = False) -> Comparison:
     """Compare ``topologies`` (each split by region pair when ``by_region_pair``); a set is
-    named by its topology's ``name``."""
+    named by its topology's ``name``. Each must have kept its traces' step profiles (the
+    default of :func:`topo.analyze`)."""
     pairs: list[PairMetrics] = []
     for number, topology in enumerate(topologies, 1):
+        if not topology.profiles:
+            raise UsageError(
+                f"{topology.name or f'set {number}'}: analysed without step profiles; "
+                "compare needs analyze(..., profiles=True)"
+            )
         name = topology.name or f"set {number}"
         inference = topology.inference
         groups: dict[tuple[str | None, str | None], list[TraceVerdict]] = {}

@@ -55,7 +55,7 @@ from topo.topology.views import Step, TraceView, answers_for, view_trace
 VERDICTS = ("left-provider", "undetermined", "incomplete", "on-provider")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One reserved run between two of the provider's points, in one trace or merged."""
 
@@ -99,12 +99,13 @@ class StepProfile(NamedTuple):
     width: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TraceVerdict:
     """The verdict of one trace, with its reasons and segments.
 
     ``format`` and ``steps`` (the trace's step profile, what :mod:`topo.topology.compare`
-    and the report read) are not part of the verdict's JSON.
+    and the report read; empty when the analysis left profiles out) are not part of the
+    verdict's JSON.
     """
 
     origin: str
@@ -281,8 +282,9 @@ def _owner_text(answer: OwnerAnswer) -> str:
     return owner.org or owner.family or (f"AS{owner.asn}" if owner.asn else "unknown owner")
 
 
-def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
-    """Segments, verdict, reasons and (when it left) the exit of one trace."""
+def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) -> TraceVerdict:
+    """Segments, verdict, reasons and (when it left) the exit of one trace; and, unless
+    ``profile`` is false, its step profile (what a comparison reads)."""
     src_region, dst_region = ends = _end_regions(view)
     segments = trace_segments(view, regions, ends)
     steps = view.steps
@@ -360,7 +362,9 @@ def trace_verdict(view: TraceView, regions: Regions) -> TraceVerdict:
         exit=exit_info,
         strip=trace_strip(view, segments, regions),
         format=view.digest.format,
-        steps=tuple(StepProfile(s.ttl, s.rtt_min, s.kind, len(s.answers)) for s in steps),
+        steps=tuple(StepProfile(s.ttl, s.rtt_min, s.kind, len(s.answers)) for s in steps)
+        if profile
+        else (),
     )
 
 

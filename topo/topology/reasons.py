@@ -28,39 +28,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-#: Every reason code the inference gives, in the order of the rules.
-CODES = (
-    "no-provider",
-    "left-provider",
-    "unresolved-hops",
-    "incomplete",
-    "on-provider",
-    "silent-destination",
-    "unbracketed-reserved",
-)
+#: Every reason code the inference gives, in the order of the rules, with the names of its
+#: parameters in order.
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "no-provider": (),
+    "left-provider": ("provider", "from_ttl", "from_addr", "ttl", "addr", "owner"),
+    "unresolved-hops": ("addrs",),
+    "incomplete": ("provider", "region"),
+    "on-provider": ("provider",),
+    "silent-destination": ("provider", "ttl", "addr", "region"),
+    "unbracketed-reserved": ("count", "provider"),
+}
+CODES = tuple(PARAMETERS)
 
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One reason of a verdict: its code (:data:`CODES`) and its parameters, in order."""
+    """One reason of a verdict: its code (:data:`CODES`) and its parameters' values, in
+    the order :data:`PARAMETERS` names them (a large input keeps one reason or two per
+    trace: values only, the names once per code)."""
 
     code: str
-    params: tuple[tuple[str, Any], ...] = ()
+    values: tuple[Any, ...] = ()
 
     @classmethod
     def of(cls, code: str, **params: Any) -> Reason:
-        """``Reason.of("on-provider", provider="Amazon")``."""
-        if code not in CODES:
+        """``Reason.of("on-provider", provider="Amazon")``; every parameter of the code."""
+        names = PARAMETERS.get(code)
+        if names is None:
             raise ValueError(f"unknown reason code {code!r}")
-        return cls(code, tuple(params.items()))
+        if set(params) != set(names):
+            raise ValueError(f"{code} takes {', '.join(names) or 'nothing'}, not {sorted(params)}")
+        return cls(code, tuple(params[name] for name in names))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters by name."""
+        return dict(zip(PARAMETERS[self.code], self.values, strict=True))
 
     def __getitem__(self, name: str) -> Any:
-        return dict(self.params)[name]
+        return self.values[PARAMETERS[self.code].index(name)]
 
     def to_dict(self) -> dict[str, Any]:
         """``{"code": ..., **params}`` (lists for tuples)."""
         return {"code": self.code, **{k: list(v) if isinstance(v, tuple) else v
-                                      for k, v in self.params}}  # fmt: skip
+                                      for k, v in self.params.items()}}  # fmt: skip
 
     def __str__(self) -> str:
         from topo.render.i18n import reason_text  # the words live with the renderers

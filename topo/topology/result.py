@@ -30,7 +30,8 @@ class Topology:
 
     ``name`` is the set's name (its manifest's, or given to :func:`topo.analyze`);
     ``online`` whether owners were looked up online and ``data_dates`` the date of each
-    published dataset used (what a report's method section says).
+    published dataset used (what a report's method section says); ``profiles`` whether
+    each trace's step profile was kept (what :func:`topo.compare` reads).
     """
 
     graph: nx.DiGraph
@@ -41,6 +42,7 @@ class Topology:
     name: str | None = None
     online: bool = False
     data_dates: dict[str, datetime | None] = field(default_factory=dict)
+    profiles: bool = True
 
     @property
     def verdict(self) -> str:
