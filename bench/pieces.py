@@ -3,18 +3,15 @@
 For each piece, the benchmark it targets runs with the piece and without it (in a fresh
 child process each time), taking turns, ``--repeat`` times; the least time and the largest
 peak memory are kept, and the ratio printed. A piece stays in topo only when this ratio is
-at least 1.3 end to end: see ``bench/README.md``, which also keeps the decision run of the
+at least 1.3 end to end: see ``bench/README.md``, which also keeps the decision runs of the
 pieces measured this way and removed (a C extension, an Atlas digest road, packed
-per-trace results, column pickling, a forked JSON writer, ``gc.freeze``).
+per-trace results, column pickling, a forked JSON writer, ``gc.freeze``, the paused cycle
+collector).
 
     python bench/pieces.py [--repeat 3] [--workdir /tmp/topo-bench] [--only NAME,...]
 
-The pieces:
-
-- ``gc``: the cycle collector paused while a build runs (in the engines: this process
-  and the workers); without it, ``gc.disable`` does nothing. Atlas 20k;
-- ``processes``: worker processes (``--jobs 2``) against one process (``--jobs 1``);
-  10k text files and Atlas 20k.
+The piece left to measure: ``processes``, worker processes (``--jobs 2``) against one
+process (``--jobs 1``), on 10k text files and Atlas 20k.
 """
 
 from __future__ import annotations
@@ -36,12 +33,9 @@ from ingest import _synth, task_topo  # noqa: E402
 
 
 def _without(piece: str) -> None:
-    """Switch ``piece`` off in this process (before the build starts)."""
-    if piece == "gc":
-        import gc
-
-        gc.disable = lambda: None  # forked workers inherit it
-    elif piece not in ("none", "processes"):
+    """Switch ``piece`` off in this process (before the build starts): a piece that is not
+    a command-line option is switched off here."""
+    if piece not in ("none", "processes"):
         raise SystemExit(f"unknown piece {piece}")
 
 
@@ -109,7 +103,6 @@ def main() -> None:
     _synth("text", many, 10000)
     out = str(work / "pieces-graph.json")
     plan = [
-        ("gc", "Atlas 20k", [str(atlas), out, "--jobs", "1"]),
         ("processes", "text 10k", [str(many), out]),
         ("processes", "Atlas 20k", [str(atlas), out]),
     ]

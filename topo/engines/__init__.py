@@ -2,7 +2,7 @@
 input that :func:`topo.topology.aggregate.aggregate` gives in one process, and is held
 to that by one contract test (``tests/test_engines.py``).
 
-- :class:`OneProcess`: this process, with the cycle collector paused;
+- :class:`OneProcess`: this process (what ``--jobs 1`` and no engine at all do);
 - :class:`Processes`: ``--jobs N`` worker processes (``concurrent.futures``);
 - :class:`Dask`: a Dask cluster (``--engine dask``), the way past one machine.
 

@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from topo.engines.local import paused_collector
 from topo.engines.processes import GroupResult, merge_in_order, read_group
 from topo.engines.units import Unit, plan_units
 from topo.errors import ParseError, TopoError
@@ -87,7 +86,7 @@ class Dask:
                 dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL,
             )  # fmt: skip
         try:
-            with Client(self.scheduler or cluster) as client, paused_collector():  # type: ignore[no-untyped-call]
+            with Client(self.scheduler or cluster) as client:  # type: ignore[no-untyped-call]
                 futures = client.map(_dask_unit, units, job=job, pure=False)
                 done = as_completed(futures, with_results=True)  # type: ignore[no-untyped-call]
                 index = {future.key: number for number, future in enumerate(futures)}

@@ -1,8 +1,9 @@
-"""The one-process engine: the core's own loop, with the cycle collector paused.
+"""The one-process engine: every input read here, by the core's own loop.
 
-What topo builds holds no reference cycles, but each pass of Python's cycle collector walks
-every live object, and a large build's graph is millions of them: pausing the collector
-while building makes a 20,000-result RIPE Atlas build 1.39x faster (``bench/README.md``).
+It is :func:`topo.topology.aggregate.aggregate` over :func:`topo.inputs.read_traces`, with
+the progress line's counts: what ``--jobs 1`` runs. (It paused Python's cycle collector
+while building until that bought no more than 1.06x on 20,000 Atlas results and 1.15x on
+100,000: ``bench/README.md``.)
 
 >>> from topo.topology.analyze import analyze
 >>> analyze(["samples/aws-osaka-tokyo"], engine=OneProcess()).verdict
@@ -11,9 +12,7 @@ while building makes a 20,000-result RIPE Atlas build 1.39x faster (``bench/READ
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 
 from topo.engines.units import plan_units
 from topo.errors import ParseError
@@ -22,19 +21,6 @@ from topo.model import Trace
 from topo.owners import OwnerResolver
 from topo.topology.aggregate import Partial, aggregate
 from topo.topology.analyze import Job, Progress
-
-
-@contextmanager
-def paused_collector() -> Iterator[None]:
-    """Pause Python's cycle collector while building (it is switched back on after, if it
-    was on)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def counted(
@@ -63,11 +49,10 @@ class OneProcess:
         if progress is not None:
             progress.expect(input_bytes(paths))
         items = read_traces(paths, format=job.format, encoding=job.encoding, progress=progress)
-        with paused_collector():
-            return aggregate(
-                counted(items, progress), resolver, manifests=job.manifests, on_error=on_error,
-                profiles=job.profiles,
-            )  # fmt: skip
+        return aggregate(
+            counted(items, progress), resolver, manifests=job.manifests, on_error=on_error,
+            profiles=job.profiles,
+        )  # fmt: skip
 
 
 def input_bytes(paths: Sequence[str]) -> int | None:

@@ -24,7 +24,6 @@ connection across a fork).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import pickle
@@ -33,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import chain
 
-from topo.engines.local import OneProcess, input_bytes, paused_collector
+from topo.engines.local import OneProcess, input_bytes
 from topo.engines.units import ErrorCap, Unit, consecutive_groups, plan_units, unit_items
 from topo.errors import ParseError
 from topo.model import Trace
@@ -56,11 +55,10 @@ _WORKER: tuple[Job, OwnerResolver, str] | None = None
 
 def _start_worker(job: Job, parent: OwnerResolver | None, folder: str) -> None:
     """Set up a worker: the parent's resolver's :meth:`~OwnerResolver.sibling` (forked:
-    the loaded ranges and tables are shared), or one of its own; the collector paused."""
+    the loaded ranges and tables are shared), or one of its own."""
     global _WORKER
     resolver = parent.sibling() if parent is not None else OwnerResolver(job.config)
     _WORKER = (job, resolver, folder)
-    gc.disable()  # the worker ends with the pool; what it builds has no cycles
 
 
 def read_group(units: Sequence[Unit], job: Job, resolver: OwnerResolver) -> GroupResult:
@@ -165,7 +163,6 @@ class Processes:
                 self.jobs - 1, mp_context=context, initializer=_start_worker,
                 initargs=(job, resolver if fork else None, folder),
             ) as pool,
-            paused_collector(),
         ):  # fmt: skip
             arriving = map(_load, pool.map(_worker_group, theirs))
             own = read_group(mine, job, resolver)
