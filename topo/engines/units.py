@@ -158,17 +158,23 @@ def plan_units(
     return units
 
 
-def consecutive_groups(units: Sequence[Unit], count: int) -> list[list[Unit]]:
-    """``units`` cut into at most ``count`` consecutive groups of about equal size.
+def consecutive_groups(units: Sequence[Unit], count: int, first: float = 1.0) -> list[list[Unit]]:
+    """``units`` cut into at most ``count`` consecutive groups of about equal size, the
+    first ``first`` times the size of each other.
 
-    >>> [len(g) for g in consecutive_groups([Unit(size=1)] * 100, 3)]
+    >>> sizes = [Unit(size=1)] * 100
+    >>> [len(g) for g in consecutive_groups(sizes, 3)]
     [34, 33, 33]
+    >>> [len(g) for g in consecutive_groups(sizes, 2, 1.5)]
+    [60, 40]
     """
     total = sum(max(u.size, 1) for u in units)
+    shares = first + count - 1
     groups: list[list[Unit]] = [[]]
     done = 0
     for unit in units:
-        if groups[-1] and done >= total * len(groups) / count and len(groups) < count:
+        cut = total * (first + len(groups) - 1) / shares
+        if groups[-1] and done >= cut and len(groups) < count:
             groups.append([])
         groups[-1].append(unit)
         done += max(unit.size, 1)
