@@ -4,7 +4,8 @@
 a change can be aimed at the stage that costs (CPU seconds of this process where it says
 ``cpu``, wall seconds elsewhere).
 
-- ``one``: the stages of a one-process build, each over every trace before the next
+- ``one``: the stages of a one-process build, each over every trace before the next, with
+  the cycle collector paused so that no stage is charged for the garbage of another
   (reading and digesting, owners, views, graph aggregation, verdicts, the networkx graph,
   summary, marks, writing the graph JSON);
 - ``jobs``: a :class:`topo.engines.Processes` build: when each run of units comes back
