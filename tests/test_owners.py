@@ -272,6 +272,7 @@ def test_whois_cli_json_and_offline_summary(tmp_path: Path) -> None:
         "region",
         "services",
         "answered_by",
+        "evidence",
         "error",
     }
     assert records["13.208.0.67"]["services"] == ["AMAZON", "EC2"]

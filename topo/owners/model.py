@@ -43,11 +43,15 @@ class Owner:
     border_group: str | None = None
     country: str | None = None
     answered_by: str | None = None
+    #: What else was seen about the network, in words: the hostname rule that matched,
+    #: an AS number the trace printed, a source that disagrees with the answer kept.
+    evidence: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-compatible form (lists for tuples)."""
         data = asdict(self)
         data["services"] = list(self.services)
+        data["evidence"] = list(self.evidence)
         return data
 
     @classmethod
@@ -55,6 +59,7 @@ class Owner:
         """Read back :meth:`to_dict` (unknown keys are ignored)."""
         fields: dict[str, Any] = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         fields["services"] = tuple(data.get("services") or ())
+        fields["evidence"] = tuple(data.get("evidence") or ())
         return cls(**fields)
 
     def overlay(self, other: Owner) -> Owner:
@@ -66,8 +71,9 @@ class Owner:
         changes = {
             name: getattr(other, name)
             for name in self.__dataclass_fields__
-            if getattr(other, name) not in (None, ()) and name != "answered_by"
+            if getattr(other, name) not in (None, ()) and name not in ("answered_by", "evidence")
         }
+        changes["evidence"] = tuple(dict.fromkeys((*self.evidence, *other.evidence)))
         sources = [s for s in (other.answered_by, self.answered_by) if s]
         merged = "+".join(dict.fromkeys(part for s in sources for part in s.split("+")))
         return replace(self, **changes, answered_by=merged or None)
@@ -107,5 +113,6 @@ class OwnerAnswer:
             "region": owner.region,
             "services": list(owner.services),
             "answered_by": owner.answered_by,
+            "evidence": list(owner.evidence),
             "error": self.error,
         }
