@@ -276,7 +276,9 @@ class OwnerResolver:
     def _with_family(self, owner: Owner | None) -> Owner | None:
         if owner is None:
             return None
-        family = self.families.family_of(org=owner.org, asn=owner.asn, provider=owner.provider)
+        family = self.families.family_of(
+            org=owner.org, asn=owner.asn, provider=owner.provider, asn_name=owner.asn_name
+        )
         return replace(owner, family=family)
 
     # -- data age -------------------------------------------------------------------------
