@@ -142,6 +142,12 @@ def test_every_reason_code_has_english_and_japanese_words() -> None:
         "silent-destination": Reason.of("silent-destination", provider="Amazon", ttl=9,
                                         addr="52.95.31.197", region="ap-northeast-1"),
         "unbracketed-reserved": Reason.of("unbracketed-reserved", count=2, provider="Amazon"),
+        "unreached-destination": Reason.of("unreached-destination", provider="Amazon",
+                                           dst="8.8.8.8", owner="Google"),
+        "vantage-network": Reason.of("vantage-network", first_ttl=1, last_ttl=2,
+                                     addrs=("10.0.0.1", "10.0.1.1")),
+        "vantage-region": Reason.of("vantage-region", region="me-central-1", source="manifest",
+                                    other="ap-south-1", other_source="first Amazon hop"),
     }  # fmt: skip
     assert set(examples) == set(CODES)
     for code, reason in {**examples, **seen}.items():
@@ -152,6 +158,13 @@ def test_every_reason_code_has_english_and_japanese_words() -> None:
                 assert str(value) in english and str(value) in japanese, (code, name)
     assert "44.1.2.3, 44.1.2.4" in str(examples["unresolved-hops"])
     assert "the vantage point" in str(examples["left-provider"])
+    for code, words in [("unreached-destination", "Google"), ("vantage-network", "10.0.1.1"),
+                        ("vantage-region", "ap-south-1")]:  # fmt: skip
+        assert words in str(examples[code]) and words in reason_text(examples[code], "ja")
+    nobody = Reason.of("unbracketed-reserved", count=2, provider=None)
+    unknown = Reason.of("unreached-destination", provider="Amazon", dst="1.2.3.4", owner=None)
+    assert "None" not in str(nobody) and "no provider identified" in str(nobody)
+    assert "None" not in str(unknown) and "owner is unknown" in str(unknown)
     with pytest.raises(ValueError, match="unknown reason code"):
         Reason.of("no-such-code")
 

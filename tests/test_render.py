@@ -222,7 +222,7 @@ def test_inline_view_is_a_sandboxed_iframe() -> None:
 
 
 def test_page_shows_each_traces_strip(tmp_path: Path) -> None:
-    """The header's per-trace line (``Osaka [...] ── 12 reserved (...) ── Tokyo [...]``)
+    """The header's per-trace line (``Osaka [...] ── 12 reserved hops (...) ── Tokyo [...]``)
     comes from the inference in ``G.graph``: it was empty on every page before."""
     G = graph_of(SAMPLE)
     strips = [t["strip"] for t in G.graph["inference"]["traces"]]

@@ -143,6 +143,12 @@ def text(lang: str) -> dict[str, str]:
     raise UsageError(f"unknown language {lang!r}; known: {', '.join(LANGUAGES)}")
 
 
+def _ttls(reason: Reason) -> str:
+    """``TTL 1`` or ``TTL 1-2``."""
+    first, last = reason["first_ttl"], reason["last_ttl"]
+    return f"TTL {first}" if first == last else f"TTL {first}-{last}"
+
+
 def _where(reason: Reason, vantage: str) -> str:
     """Where a path left: ``TTL 4 15.230.24.168``, or the vantage point."""
     if reason["from_ttl"] is None:
@@ -153,7 +159,8 @@ def _where(reason: Reason, vantage: str) -> str:
 #: Each reason code's words: a template over its parameters (see
 #: :mod:`topo.topology.reasons`), or a function for what a template cannot say.
 _REASONS_EN: dict[str, str | Callable[[Reason], str]] = {
-    "no-provider": "no provider: no public hop has a known owner and no manifest names one",
+    "no-provider": "no provider identified: no public hop has a known owner and no manifest "
+    "names one",
     "left-provider": lambda r: (
         f"left {r['provider']} after {_where(r, 'the vantage point')}: TTL {r['ttl']} "
         f"{r['addr']} is owned by {r['owner']}"
@@ -165,13 +172,33 @@ _REASONS_EN: dict[str, str | Callable[[Reason], str]] = {
         "the destination did not answer and the last answer is not "
         f"{r['provider']}'s in {r['region'] or 'the destination region'}"
     ),
+    "unreached-destination": lambda r: (
+        f"the destination {r['dst'] or '(not named)'} did not answer and "
+        + (
+            f"is owned by {r['owner']}, not {r['provider']}: where the path left "
+            f"{r['provider']} was not seen"
+            if r["owner"]
+            else f"its owner is unknown: the path may have left {r['provider']} after "
+            "its last answer"
+        )
+    ),
     "on-provider": "every public hop is {provider}'s",
     "silent-destination": "the destination did not answer; the last answer, TTL {ttl} {addr}, "
     "is {provider}'s in {region}",
-    "unbracketed-reserved": "{count} reserved hops are not bracketed by {provider}'s points",
+    "vantage-network": lambda r: (
+        f"{_ttls(r)}: the vantage point's own private network ({', '.join(r['addrs'])}), "
+        "not an interconnect"
+    ),
+    "vantage-region": "the vantage region is {region} by the {source}; the {other_source} "
+    "says {other}",
+    "unbracketed-reserved": lambda r: (
+        f"{r['count']} reserved hops are not bracketed by {r['provider']}'s points"
+        if r["provider"]
+        else f"{r['count']} reserved hops, and no provider identified to bracket them"
+    ),
 }
 _REASONS_JA: dict[str, str | Callable[[Reason], str]] = {
-    "no-provider": "プロバイダー不明: 所有者の分かるパブリックホップがなく、"
+    "no-provider": "プロバイダーを特定できません: 所有者の分かるパブリックホップがなく、"
     "マニフェストにも指定がありません",
     "left-provider": lambda r: (
         f"{r['provider']} のネットワークを {_where(r, 'the vantage point')} の後で出ています: "
@@ -188,8 +215,27 @@ _REASONS_JA: dict[str, str | Callable[[Reason], str]] = {
     "on-provider": "すべてのパブリックホップが {provider} のものです",
     "silent-destination": "宛先は応答しませんでしたが、最後の応答（TTL {ttl}、{addr}）は "
     "{region} の {provider} のものです",
-    "unbracketed-reserved": "予約済みアドレスのホップ {count} 個は {provider} のホップに"
-    "挟まれていません",
+    "unreached-destination": lambda r: (
+        f"宛先 {r['dst'] or '（不明）'} は応答しませんでした。"
+        + (
+            f"宛先の所有者は {r['owner']} で {r['provider']} ではありません: "
+            f"{r['provider']} を出た地点は見えていません"
+            if r["owner"]
+            else f"宛先の所有者は不明です: 最後の応答の後で {r['provider']} を出た可能性があります"
+        )
+    ),
+    "vantage-network": lambda r: (
+        f"{_ttls(r)}: 送信元自身のプライベートネットワーク（{', '.join(r['addrs'])}）で、"
+        "リージョン間接続ではありません"
+    ),
+    "vantage-region": "送信元のリージョンは {source} によると {region}、{other_source} に"
+    "よると {other} です",
+    "unbracketed-reserved": lambda r: (
+        f"予約済みアドレスのホップ {r['count']} 個は {r['provider']} のホップに挟まれていません"
+        if r["provider"]
+        else f"予約済みアドレスのホップ {r['count']} 個: プロバイダーを特定できないため"
+        "区間を判定できません"
+    ),
 }  # fmt: skip
 _REASONS = {"en": _REASONS_EN, "ja": _REASONS_JA}
 

@@ -9,18 +9,24 @@ Readable rules; every result carries the rule that made it and its evidence.
    public hops, or by the provider's vantage point: ``inter-region`` when the regions on the
    two sides differ, ``intra-region`` when they are the same, ``unknown-region`` when a side
    has no known region. A side's region is its bracketing hop's published region, or the
-   trace end's region (manifest ``src_region``/``dst_region``, else the published range of
-   the destination or of the first public hop). AWS's ``GLOBAL`` never counts as a region.
+   trace end's region (manifest ``src_region``/``dst_region``, else the evidence of the
+   trace's first hop: its hostname or published range, else the first provider hop). AWS's
+   ``GLOBAL`` never counts as a region. A reserved run with the provider on one side only
+   (after its last answer, or before its first) is an ``open`` segment: its RTT gain says
+   how far it went at least. A run of private (RFC 1918) addresses at the vantage point is
+   the vantage's own network (a VPC), never a segment.
 4. **RTT check**: the RTT gained across a segment (least RTT after it − least RTT before it)
    against the propagation bound of its region pair (great-circle km / 100 ms);
-   ``directness`` = bound / measured (at most 1 for a possible path); below the bound,
-   ``rtt_plausible`` is false with the reason.
+   ``directness`` = bound / measured (at most 1 for a possible path; none within one
+   region); below the bound, ``rtt_plausible`` is false with the reason. ``fibre_km`` is
+   the least distance of fibre the gain implies (100 km per ms of RTT).
 5. **Merge** segments across traces by kind and region pair; ``confidence`` is the share of
    that pair's traces that show one.
 6. **Verdict** per trace, worst first: ``left-provider`` (a public hop owned by someone
    else; names the exit), ``undetermined`` (public hops nobody could resolve),
-   ``incomplete`` (the destination did not answer and the last answer is not the provider's
-   in the destination's region), ``on-provider``. A set's verdict is its worst trace's.
+   ``incomplete`` (the destination did not answer, and it is not the provider's, or the
+   last answer is not the provider's in the destination's region), ``on-provider``. A set's
+   verdict is its worst trace's.
 
 >>> from topo.inputs import read_traces
 >>> from topo.inputs.manifest import manifests_for
@@ -48,7 +54,7 @@ from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.topology.digest import trace_id
 from topo.topology.reasons import Reason
-from topo.topology.regions import Regions, load_regions
+from topo.topology.regions import KM_PER_RTT_MS, Regions, load_regions
 from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 #: Verdicts from the worst to the best.
@@ -76,6 +82,8 @@ class Segment:
     evidence: tuple[str, ...] = ()
     rule: str = "reserved run bracketed by the provider's points"
     segment_id: str = ""
+    #: The least length of fibre the RTT gain implies (km; ``None`` without a gain).
+    fibre_km: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, tuples as lists (what ``dataclasses.asdict`` gives, without its cost)."""
@@ -158,18 +166,37 @@ class Inference:
         }
 
 
-def _end_regions(view: TraceView) -> tuple[str | None, str | None]:
+class Ends(NamedTuple):
+    """The regions of a trace's two ends, and what the vantage region's evidence said."""
+
+    src: str | None
+    dst: str | None
+    #: ``(source, region)`` for every piece of evidence about the vantage's region, in
+    #: the order they are believed (the first one known is ``src``).
+    src_evidence: tuple[tuple[str, str], ...] = ()
+
+
+def _end_regions(view: TraceView) -> Ends:
+    """The manifest's regions, else the evidence of the trace: the vantage's address, its
+    first hop (hostname or published range), the first provider hop; the destination's
+    published range."""
     manifest = view.manifest
-    src = manifest.src_region if manifest and manifest.src_region else None
+    evidence: list[tuple[str, str]] = []
+    if manifest is not None and manifest.src_region:
+        evidence.append(("manifest", manifest.src_region))
+    if view.src_answer is not None and view.src_answer.owner and view.src_answer.owner.region:
+        evidence.append(("source address", view.src_answer.owner.region))
+    steps = view.steps
+    if steps and steps[0].ttl == 1 and steps[0].region is not None:
+        evidence.append(("first hop", steps[0].region))
+    first_provider = next((s for s in steps if s.kind == "provider"), None)
+    if first_provider is not None and first_provider.region is not None:
+        evidence.append((f"first {view.provider} hop", first_provider.region))
+    src = evidence[0][1] if evidence else None
     dst = manifest.dst_region if manifest and manifest.dst_region else None
-    if src is None and view.src_answer and view.src_answer.owner:
-        src = view.src_answer.owner.region
-    if src is None:
-        first_public = next((s for s in view.steps if s.kind == "provider"), None)
-        src = first_public.region if first_public else None
     if dst is None and view.dst_answer and view.dst_answer.owner:
         dst = view.dst_answer.owner.region
-    return src, dst
+    return Ends(src, dst, tuple(evidence))
 
 
 def _vantage_is_provider(view: TraceView) -> bool:
@@ -195,6 +222,11 @@ def _segment_kind(left: str | None, right: str | None) -> str:
     return "inter-region" if left != right else "intra-region"
 
 
+def _fibre_km(delta: float | None) -> float | None:
+    """The least fibre length an RTT gain implies (light in fibre: 100 km per ms of RTT)."""
+    return None if delta is None or delta <= 0 else round(delta * KM_PER_RTT_MS)
+
+
 def _rtt_check(
     before: float | None, after: float | None, bound: float | None
 ) -> tuple[float | None, float | None, bool | None, str]:
@@ -209,24 +241,107 @@ def _rtt_check(
             "cannot be where their regions say, or the RTTs are not comparable"
         )
         return delta, (None if delta <= 0 else round(min(bound / delta, 99.0), 3)), False, reason
+    if bound == 0:  # within one region: no distance to check against
+        return delta, None, True, f"RTT gained {delta} ms within one region"
     directness = round(bound / delta, 3) if delta > 0 else None
     return delta, directness, True, f"RTT gained {delta} ms >= bound {bound:.2f} ms"
 
 
-def trace_segments(
-    view: TraceView, regions: Regions, ends: tuple[str | None, str | None] | None = None
-) -> list[Segment]:
+def _is_reserved(step: Step) -> bool:
+    return step.kind in ("reserved", "unknown")
+
+
+def _vantage_network(view: TraceView) -> tuple[Step, ...]:
+    """The private (RFC 1918) steps at the start of a trace, with the silent steps among
+    them: the vantage's own network (a VPC, a home LAN), never an interconnect.
+
+    >>> from topo.model import Hop, Reply, Trace
+    >>> trace = Trace(dst="52.95.31.166", hops=(Hop(1, (Reply("10.0.0.1", 0.3),)),
+    ...     Hop(2, (Reply("100.65.1.9", 2.0),)), Hop(3, (Reply("52.95.31.166", 8.0),))))
+    >>> [s.ttl for s in _vantage_network(view_trace(trace, answers_for([trace])))]
+    [1]
+    """
+    steps = view.steps
+    end = 0
+    while end < len(steps) and (
+        steps[end].kind == "unknown"
+        or (
+            steps[end].kind == "reserved"
+            and all(a.classification.category == "private" for a in steps[end].answers)
+        )
+    ):
+        end += 1
+    while end > 0 and steps[end - 1].kind == "unknown":
+        end -= 1
+    return tuple(steps[:end])
+
+
+def _open_segment(
+    view: TraceView, run: Sequence[Step], side: Step, src_region: str | None, *, after: bool
+) -> Segment | None:
+    """A reserved run with the provider's ``side`` on one side only: after its last answer
+    (``after``) or before its first; ``None`` when no RTT on the far side says anything."""
+    answered = [s for s in run if s.rtt_min is not None]
+    if not answered:
+        return None
+    far = answered[-1] if after else answered[0]
+    if after:
+        before_rtt, after_rtt = side.rtt_min, far.rtt_min
+    else:
+        before_rtt, after_rtt = far.rtt_min, side.rtt_min
+    delta = None if before_rtt is None or after_rtt is None else round(after_rtt - before_rtt, 3)
+    km = _fibre_km(delta)
+    region = side.region or (src_region if not after else None)
+    gain = "no RTT gain" if km is None else f"RTT gained {delta} ms: at least {km:,.0f} km of fibre"
+    if after:
+        where = (
+            f"TTL {side.ttl} {side.addrs[0]} ({region or 'region unknown'}) -> "
+            f"TTL {run[0].ttl}-{run[-1].ttl}: {len(run)} hops, not followed by "
+            f"{view.provider}'s hop"
+        )
+    else:
+        where = (
+            f"TTL {run[0].ttl}-{run[-1].ttl}: {len(run)} hops, not preceded by "
+            f"{view.provider}'s hop -> TTL {side.ttl} {side.addrs[0]} "
+            f"({region or 'region unknown'})"
+        )
+    return Segment(
+        kind="open",
+        from_region=region if after else None,
+        to_region=None if after else region,
+        ttls=tuple(s.ttl for s in run),
+        addrs=tuple(dict.fromkeys(a for s in run for a in s.addrs)),
+        categories=_categories(run),
+        rtt_before_ms=before_rtt,
+        rtt_after_ms=after_rtt,
+        rtt_delta_ms=delta,
+        rtt_bound_ms=None,
+        directness=None,
+        rtt_plausible=None,
+        traces=(view.trace_id,),
+        evidence=(where, gain),
+        rule="reserved run after the provider's last answer"
+        if after
+        else "reserved run before the provider's first answer",
+        fibre_km=km,
+    )
+
+
+def trace_segments(view: TraceView, regions: Regions, ends: Ends | None = None) -> list[Segment]:
     """The interconnect segments of one trace (``ends``: its :func:`_end_regions`)."""
     steps = view.steps
-    src_region, dst_region = ends or _end_regions(view)
+    src_region, dst_region = (ends or _end_regions(view))[:2]
     segments = []
-    index = 0
+    index = len(_vantage_network(view))
+    providers = [s for s in steps if s.kind == "provider"]
+    first_provider = providers[0] if providers else None
+    last_provider = providers[-1] if providers else None
     while index < len(steps):
-        if steps[index].kind not in ("reserved", "unknown"):
+        if not _is_reserved(steps[index]):
             index += 1
             continue
         end = index
-        while end + 1 < len(steps) and steps[end + 1].kind in ("reserved", "unknown"):
+        while end + 1 < len(steps) and _is_reserved(steps[end + 1]):
             end += 1
         run = steps[index : end + 1]
         left = steps[index - 1] if index > 0 else None
@@ -237,7 +352,18 @@ def trace_segments(
         left_ok = (left is not None and left.kind == "provider") or (
             left is None and _vantage_is_provider(view)
         )
-        if not left_ok or right is None or right.kind != "provider":
+        right_ok = right is not None and right.kind == "provider"
+        if left_ok and not right_ok and left is not None and left is last_provider:
+            found = _open_segment(view, run, left, src_region, after=True)
+            if found is not None:
+                segments.append(found)
+            continue
+        if right_ok and not left_ok and right is not None and right is first_provider:
+            found = _open_segment(view, run, right, src_region, after=False)
+            if found is not None:
+                segments.append(found)
+            continue
+        if not left_ok or right is None or not right_ok:
             continue
         left_region = left.region if left is not None else src_region
         right_region = right.region or (dst_region if right is steps[-1] else None)
@@ -270,6 +396,7 @@ def trace_segments(
                 rtt_plausible=plausible,
                 traces=(view.trace_id,),
                 evidence=evidence,
+                fibre_km=_fibre_km(delta),
             )
         )
     return segments
@@ -282,10 +409,80 @@ def _owner_text(answer: OwnerAnswer) -> str:
     return owner.org or owner.family or (f"AS{owner.asn}" if owner.asn else "unknown owner")
 
 
+def _public(steps: Iterable[Step]) -> tuple[str, ...]:
+    """The public addresses of ``steps`` (a step may also hold reserved ones), each once."""
+    return tuple(
+        dict.fromkeys(a.addr for s in steps for a in s.answers if not a.classification.special)
+    )
+
+
+def _unreached(view: TraceView, dst_region: str | None) -> tuple[str, list[Reason]]:
+    """The verdict of a trace whose destination did not answer (no foreign or unresolved
+    hop seen): ``on-provider`` only when the destination is the provider's and the last
+    answer is the provider's in the destination's region."""
+    steps = view.steps
+    last = steps[-1] if steps else None
+    dst_answer = view.dst_answer
+    dst_owner = dst_answer.owner if dst_answer is not None else None
+    dst_family = dst_owner.family if dst_owner is not None else None
+    if dst_family != view.provider:
+        owner = None if dst_answer is None or dst_family is None else _owner_text(dst_answer)
+        return "incomplete", [
+            Reason.of(
+                "unreached-destination", provider=view.provider, dst=view.digest.dst, owner=owner
+            )
+        ]
+    ends_home = (
+        last is not None
+        and last.kind == "provider"
+        and (dst_region is None or last.region in (None, dst_region))
+    )
+    if not ends_home or last is None:
+        return "incomplete", [Reason.of("incomplete", provider=view.provider, region=dst_region)]
+    return "on-provider", [
+        Reason.of("on-provider", provider=view.provider),
+        Reason.of(
+            "silent-destination",
+            provider=view.provider,
+            ttl=last.ttl,
+            addr=last.addrs[0],
+            region=last.region or dst_region,
+        ),
+    ]
+
+
+def _vantage_reasons(view: TraceView, ends: Ends, vantage: Sequence[Step]) -> list[Reason]:
+    reasons = []
+    if vantage:
+        reasons.append(
+            Reason.of(
+                "vantage-network",
+                first_ttl=vantage[0].ttl,
+                last_ttl=vantage[-1].ttl,
+                addrs=tuple(dict.fromkeys(a for s in vantage for a in s.addrs)),
+            )
+        )
+    if ends.src_evidence:
+        source, region = ends.src_evidence[0]
+        other = next(((s, r) for s, r in ends.src_evidence[1:] if r != region), None)
+        if other is not None:
+            reasons.append(
+                Reason.of(
+                    "vantage-region",
+                    region=region,
+                    source=source,
+                    other=other[1],
+                    other_source=other[0],
+                )
+            )
+    return reasons
+
+
 def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) -> TraceVerdict:
     """Segments, verdict, reasons and (when it left) the exit of one trace; and, unless
     ``profile`` is false, its step profile (what a comparison reads)."""
-    src_region, dst_region = ends = _end_regions(view)
+    ends = _end_regions(view)
+    src_region, dst_region = ends.src, ends.dst
     segments = trace_segments(view, regions, ends)
     steps = view.steps
     reasons: list[Reason] = []
@@ -300,7 +497,11 @@ def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) ->
         last = next(
             (s for s in reversed(steps) if s.ttl < foreign.ttl and s.kind == "provider"), None
         )
-        answer = next(a for a in foreign.answers if not a.classification.special)
+        answer = next(
+            a
+            for a in foreign.answers
+            if not a.classification.special and a.owner and a.owner.family != view.provider
+        )
         exit_info = {
             "from_ttl": last.ttl if last else None,
             "from_addr": last.addrs[0] if last else None,
@@ -322,35 +523,25 @@ def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) ->
         )
     elif unresolved:
         verdict = "undetermined"
-        addrs = tuple(a for s in unresolved for a in s.addrs)
-        reasons.append(Reason.of("unresolved-hops", addrs=addrs))
-    else:
-        last = steps[-1] if steps else None
-        reached = view.reached
-        ends_home = (
-            last is not None
-            and last.kind == "provider"
-            and (dst_region is None or last.region in (None, dst_region))
+        unowned = tuple(
+            a.addr
+            for s in unresolved
+            for a in s.answers
+            if not a.classification.special and (a.owner is None or a.owner.family is None)
         )
-        if not reached and not ends_home:
-            verdict = "incomplete"
-            reasons.append(Reason.of("incomplete", provider=view.provider, region=dst_region))
-        else:
-            verdict = "on-provider"
-            reasons.append(Reason.of("on-provider", provider=view.provider))
-            if not reached and last is not None:
-                reasons.append(
-                    Reason.of(
-                        "silent-destination",
-                        provider=view.provider,
-                        ttl=last.ttl,
-                        addr=last.addrs[0],
-                        region=last.region or dst_region,
-                    )
-                )
-    reserved = sum(1 for s in steps if s.kind == "reserved")
-    if reserved and not segments and verdict != "left-provider":
-        reasons.append(Reason.of("unbracketed-reserved", count=reserved, provider=view.provider))
+        reasons.append(Reason.of("unresolved-hops", addrs=tuple(dict.fromkeys(unowned))))
+    elif not view.reached:
+        verdict, found = _unreached(view, dst_region)
+        reasons.extend(found)
+    else:
+        verdict = "on-provider"
+        reasons.append(Reason.of("on-provider", provider=view.provider))
+    vantage = _vantage_network(view)
+    reasons.extend(_vantage_reasons(view, ends, vantage))
+    in_segments = {t for seg in segments for t in seg.ttls} | {s.ttl for s in vantage}
+    loose = sum(1 for s in steps if s.kind == "reserved" and s.ttl not in in_segments)
+    if loose and verdict != "left-provider":
+        reasons.append(Reason.of("unbracketed-reserved", count=loose, provider=view.provider))
     return TraceVerdict(
         origin=view.trace_id,
         provider=view.provider,
@@ -373,7 +564,8 @@ _count = itemgetter(1)
 
 
 def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) -> str:
-    """``Osaka [13.208.0.67 … 15.230.26.193] ── 12 reserved (8 CGNAT, 4 Class E) ── Tokyo [..]``."""
+    """``Osaka [13.208.0.67 … 15.230.26.193] ── 12 reserved hops (12 addresses: 8 CGNAT,
+    4 Class E) ── Tokyo [..]``: hops and the addresses that answered them, counted apart."""
     parts: list[str] = []
     steps = view.steps
     count = len(steps)
@@ -405,9 +597,13 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
                     cats[name] = cats.get(name, 0) + 1
             # Counter.most_common's order: by count, ties in first-seen order
             details = [f"{n} {c}" for c, n in sorted(cats.items(), key=_count, reverse=True)]
-            if silent:
-                details.append(f"{silent} silent")
-            parts.append(f"── {len(group)} reserved ({', '.join(details)}) ──")
+            addresses = sum(cats.values())
+            figures = [f"{silent} silent"] if silent else []
+            if addresses:
+                plural = "es" if addresses != 1 else ""
+                figures.append(f"{addresses} address{plural}: {', '.join(details)}")
+            hops = "hop" if len(group) == 1 else "hops"
+            parts.append(f"── {len(group)} reserved {hops} ({'; '.join(figures)}) ──")
         else:
             kind = first.kind
             label = regions.city(region) or region or kind

@@ -12,10 +12,17 @@ code                     parameters
 ``left-provider``        ``provider``, ``from_ttl``/``from_addr`` (``None``: the
                          vantage point), ``ttl``, ``addr``, ``owner``
 ``unresolved-hops``      ``addrs`` (the public addresses nobody owns)
+``unreached-destination`` ``provider``, ``dst`` (the destination), ``owner`` (``None``:
+                         unknown): the destination did not answer and is not the
+                         provider's
 ``incomplete``           ``provider``, ``region`` (``None``: unknown)
 ``on-provider``          ``provider``
 ``silent-destination``   ``provider``, ``ttl``, ``addr``, ``region`` of the last answer
-``unbracketed-reserved`` ``count``, ``provider``
+``vantage-network``      ``first_ttl``, ``last_ttl``, ``addrs``: the private network at
+                         the vantage point (a VPC), not an interconnect
+``vantage-region``       ``region`` and its ``source``, the ``other`` region another
+                         source (``other_source``) gives
+``unbracketed-reserved`` ``count``, ``provider`` (``None``: no provider identified)
 =======================  ===========================================================
 
 >>> reason = Reason.of("on-provider", provider="Amazon")
@@ -34,9 +41,12 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "no-provider": (),
     "left-provider": ("provider", "from_ttl", "from_addr", "ttl", "addr", "owner"),
     "unresolved-hops": ("addrs",),
+    "unreached-destination": ("provider", "dst", "owner"),
     "incomplete": ("provider", "region"),
     "on-provider": ("provider",),
     "silent-destination": ("provider", "ttl", "addr", "region"),
+    "vantage-network": ("first_ttl", "last_ttl", "addrs"),
+    "vantage-region": ("region", "source", "other", "other_source"),
     "unbracketed-reserved": ("count", "provider"),
 }
 CODES = tuple(PARAMETERS)
