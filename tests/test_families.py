@@ -104,10 +104,11 @@ def test_cloud_families_keep_their_provider() -> None:
         ({"org": "Example Hosting Ltd", "asn": 64500, "asn_name": "AMAZON-02"}, "Amazon"),
         # 4. then the org itself
         ({"org": "Example Hosting Ltd", "asn_name": "EXAMPLE-NET-64500"}, "Example Hosting"),
-        # 5. then the AS name itself, over the provider
-        ({"asn_name": "EXAMPLE-NET-64500", "provider": "aws"}, "EXAMPLE-NET"),
-        # 6. the provider last
+        # 5. then the provider, over an AS name no family claims
+        ({"asn_name": "EXAMPLE-NET-64500", "provider": "aws"}, "Amazon"),
         ({"asn": 64500, "provider": "aws"}, "Amazon"),
+        # 6. the AS name itself last
+        ({"asn_name": "EXAMPLE-NET-64500"}, "EXAMPLE-NET"),
         ({"asn": 64500, "asn_name": "  ", "provider": "oracle"}, "Oracle"),
     ],
 )

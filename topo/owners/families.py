@@ -134,13 +134,15 @@ class Families:
         2. ``asn`` is one of a family's AS numbers;
         3. ``asn_name`` matches a family's AS-name or organisation pattern;
         4. ``org`` itself, without legal suffixes (:func:`normalise_org`);
-        5. ``asn_name`` itself, without its AS number and legal suffixes
-           (:func:`normalise_as_name`);
-        6. the family that publishes the ``provider`` ranges.
+        5. the family that publishes the ``provider`` ranges;
+        6. ``asn_name`` itself, without its AS number and legal suffixes
+           (:func:`normalise_as_name`).
 
-        An organisation a registry or user table names is who holds the space, and an AS
-        name who announces it, so both win over the provider whose published range the
-        address falls in. Without any of them the answer is ``None``.
+        An organisation a registry or user table names is who holds the space, so it wins
+        over the provider whose published range the address falls in. An AS name that no
+        family claims only names who announces the space: a provider's own publication
+        of the range says more (AWS's China regions are announced by their local
+        operators' AS numbers). Without any of them the answer is ``None``.
         """
         if org:
             for family in self.families:
@@ -155,10 +157,12 @@ class Families:
             return named.name
         if org:
             return normalise_org(org)
+        known = self.by_provider(provider)
+        if known is not None:
+            return known.name
         if asn_name and asn_name.strip():
             return normalise_as_name(asn_name)
-        known = self.by_provider(provider)
-        return known.name if known is not None else None
+        return None
 
 
 def _patterns(item: dict[str, Any], key: str) -> tuple[re.Pattern[str], ...]:

@@ -14,7 +14,7 @@ classification, the owner when one is known, and why not when it is not.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from topo.classify import AddressClass
 
@@ -74,6 +74,8 @@ class Owner:
             if getattr(other, name) not in (None, ()) and name not in ("answered_by", "evidence")
         }
         changes["evidence"] = tuple(dict.fromkeys((*self.evidence, *other.evidence)))
+        if other.asn is not None and other.asn != self.asn and other.asn_name is None:
+            changes["asn_name"] = None  # the name went with the number it replaces
         sources = [s for s in (other.answered_by, self.answered_by) if s]
         merged = "+".join(dict.fromkeys(part for s in sources for part in s.split("+")))
         return replace(self, **changes, answered_by=merged or None)
@@ -116,3 +118,16 @@ class OwnerAnswer:
             "evidence": list(owner.evidence),
             "error": self.error,
         }
+
+
+class AddressHints(NamedTuple):
+    """What the traces themselves said about an address: the names the tool printed for it
+    and the AS numbers it printed (``traceroute -A``, mtr ``-z``, BestTrace). Evidence for
+    the resolver, never more authoritative than a registry or a published range.
+
+    >>> AddressHints(("ae1.cr1.fra1.ip4.gtt.net",), (3257,)).asns
+    (3257,)
+    """
+
+    names: tuple[str, ...] = ()
+    asns: tuple[int, ...] = ()

@@ -188,7 +188,8 @@ def pair_metrics(
         }
         for s in inference.segments
     )
-    main = max(inference.segments, key=lambda s: len(s.traces), default=None)
+    # the main segment: a bracketed one before an open one, then the most traces
+    main = max(inference.segments, key=lambda s: (s.kind != "open", len(s.traces)), default=None)
     last_rtts = [
         v.steps[-1].rtt_min for v in verdicts if v.steps and v.steps[-1].rtt_min is not None
     ]
