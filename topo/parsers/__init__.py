@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from topo.errors import FormatDetectionError, UsageError
 from topo.parsers import (
     atlas,
+    besttrace,
     bsd_traceroute,
     cisco_ios,
     dublin_traceroute,
@@ -38,7 +39,9 @@ from topo.parsers.base import SNIFF_BYTES, BinaryParser, ParseItem, Parser, Pars
 
 #: Every parser, in the order detection tries them: binary and structured formats first,
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
-#: hop lines are the most generic).
+#: hop lines are the most generic). BestTrace comes before BSD traceroute: its probes after
+#: the first are indented lines of their own, which BSD's continuation lines also are, but
+#: only BestTrace writes an AS column and words after the RTT.
 PARSERS: tuple[Parser, ...] = (
     topo_jsonl,
     atlas,
@@ -54,6 +57,7 @@ PARSERS: tuple[Parser, ...] = (
     mtr_report,
     cisco_ios,
     paris_traceroute,
+    besttrace,
     bsd_traceroute,
     inetutils_traceroute,
     linux_traceroute,
