@@ -13,7 +13,15 @@ Reads what ``mtr -r`` and ``mtr -rw`` print (mtr 0.7x to 0.95):
   ``    |   |-- 13.208.3.2`` (older builds);
 - MPLS lines (``[MPLS: Lbl 24001 Exp 0 S 1 TTL 1]``, ``TC`` in newer versions) attached to
   the host printed just before them;
-- ``???`` rows (silent hops), ``-b`` (``name (addr)``), IPv6, several reports in one file.
+- ``???`` rows (silent hops), ``-b`` (``name (addr)``), IPv6, several reports in one file;
+- the table the Globalping CLI prints for ``globalping mtr`` (its probes' ``rawOutput``):
+  a ``Host  Loss% Drop Rcv Avg StDev Javg`` header, rows ``N. AS15169 name (addr)  ...``
+  (several ASes as ``AS4134 4809``, ``AS???`` for none: all kept on ``Reply.asn``) and
+  ``N. AS???  (waiting for reply)`` rows without numbers (silent hops, no stats). A
+  ``> EU, DE, Frankfurt, ASN:396982, ...`` line (the probe) starts a report and is kept in
+  ``meta["probe"]``; a ``$ globalping mtr TARGET ...`` command line gives the target
+  (``dst_name``). Globalping leaves out rows that repeat an earlier hop's address and
+  numbers the rest 1, 2, ...: after such a row a row's number is not its TTL.
 
 A hop is one ``Reply`` per distinct address with ``rtt_ms=None`` (mtr prints no single
 probe) and the row's numbers in ``Hop.stats`` (loss in percent, times in ms; the times of a
@@ -71,11 +79,20 @@ from topo.parsers.mtr_common import (
 )
 
 NAME = "mtr-report"
-DESCRIPTION = "mtr --report / --report-wide text (any -o columns, -b, -z, ECMP and MPLS lines)"
-DETECTION = "a 'HOST: name  Loss% ...' header, or hop rows 'N.|-- host  loss%  ...'"
+DESCRIPTION = (
+    "mtr --report / --report-wide text (any -o columns, -b, -z, ECMP and MPLS lines), "
+    "Globalping's mtr table"
+)
+DETECTION = "a 'HOST: name  Loss% ...' or 'Host  Loss% ...' header, or rows 'N.|-- host  loss%'"
 
 _START = re.compile(r"^\s*Start:\s*(?P<when>.+?)\s*$")
 _HEADER = re.compile(r"^\s*HOST:\s*(?P<rest>.*)$")
+#: The header of Globalping's table (and of mtr's curses screen): no local host name.
+_TABLE_HEADER = re.compile(r"^\s*Host\s+(?P<rest>\S.*)$")
+_PROBE = re.compile(r"^\s*>\s+(?P<probe>\S.*?)\s*$")
+_COMMAND = re.compile(r"^\s*\$\s+globalping\s+mtr\s+(?P<target>[^\s-]\S*)")
+#: A row without numbers: nobody answered (Globalping, mtr's curses screen).
+_SILENT = ("(waiting for reply)", "???")
 _ROW = re.compile(r"^\s*(?P<ttl>\d{1,3})\.(?P<bar>\|--)?\s+(?P<body>\S.*)$")
 _TREE_ALT = re.compile(r"^\s+\|\s+`?\|--\s+(?P<host>\S.*?)\s*$")
 _MPLS_LINE = re.compile(r"^\s+(?:\|\s+[|`]?\+--\s+)?\[MPLS:")
@@ -88,8 +105,8 @@ _PLAIN_ALT = re.compile(r"^\s{4,}(?P<host>[^\s|\[].*?)\s*$")
 
 
 def sniff(head: str) -> bool:
-    """A ``HOST:`` header with mtr column titles, or two ``N.|--`` hop rows."""
-    if "HOST:" not in head and "|--" not in head:
+    """A ``HOST:`` or ``Host`` header with mtr column titles, or two ``N.|--`` hop rows."""
+    if "HOST:" not in head and "|--" not in head and "Host" not in head:
         return False  # (one scan first: no line can make it say yes)
     return _sniff_lines(non_blank_lines(head))
 
@@ -97,11 +114,19 @@ def sniff(head: str) -> bool:
 def _sniff_lines(lines: tuple[str, ...]) -> bool:
     """:func:`sniff`, line by line (the reference)."""
     for line in lines[:10]:
-        header = _HEADER.match(line)
+        header = _HEADER.match(line) or _TABLE_HEADER.match(line)
         if header and len(set(header["rest"].split()) & KNOWN_COLUMNS) >= 2:
             return True
     rows = sum(1 for line in lines if (m := _ROW.match(line)) and m["bar"])
     return rows >= 2
+
+
+def _table_header(line: str) -> re.Match[str] | None:
+    """A ``Host  Loss% ...`` header (Globalping, mtr's curses screen), else ``None``."""
+    match = _TABLE_HEADER.match(line)
+    if match and len(set(match["rest"].split()) & KNOWN_COLUMNS) >= 2:
+        return match
+    return None
 
 
 def _is_narrow(header: str, columns: tuple[str, ...]) -> bool:
@@ -128,6 +153,8 @@ class _Report:
     columns: tuple[str, ...] = DEFAULT_COLUMNS
     start: str | None = None
     local_host: str | None = None
+    target: str | None = None
+    probe: str | None = None
     hops: list[Hop] = field(default_factory=list)
     extras: list[dict[str, Any]] = field(default_factory=list)
     narrow: bool = False
@@ -151,9 +178,11 @@ class _Report:
             meta["start"] = self.start
         if self.cut:
             meta["truncated_hosts"] = self.cut
+        if self.probe:
+            meta["probe"] = self.probe
         return summary_trace(
             self.hops,
-            target=None,
+            target=self.target,
             src=self.local_host,
             meta=meta,
             extras=self.extras,
@@ -177,6 +206,8 @@ def _host_tokens(tokens: list[str], *, cut: bool = False) -> tuple[Reply, str | 
     if len(tokens) > 1 and parse_asn(tokens[0]) is not None:
         asn = parse_asn(tokens[0])
         tokens = tokens[1:]
+        while asn and len(tokens) > 1 and tokens[0].isdecimal():  # Globalping: "AS4134 4809"
+            asn, tokens = (*asn, int(tokens[0])), tokens[1:]
     if not tokens:
         return Reply(None), "no host"
     if len(tokens) > 2 or (len(tokens) == 2 and not tokens[1].startswith("(")):
@@ -191,6 +222,10 @@ def _host_tokens(tokens: list[str], *, cut: bool = False) -> tuple[Reply, str | 
 def _read_row(report: _Report, ttl: int, line: str, body: str) -> str | None:
     """Read one hop row into ``report``; returns a problem or ``None``."""
     tokens = body.split()
+    host = " ".join(tokens[1:] if parse_asn(tokens[0]) is not None else tokens)
+    if host in _SILENT:  # no numbers: nobody answered
+        report.ttl, report.replies, report.stats = ttl, [Reply(None)], None
+        return None
     width = len(report.columns)
     if len(tokens) < width + 1:
         return f"hop {ttl}: expected a host and {width} columns, got {body.strip()[:80]!r}"
@@ -234,23 +269,31 @@ def _read_follow_up(report: _Report, line: str) -> str | None:
 def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     """Every report in ``text``; each unreadable line becomes a :class:`ParseError`."""
     report: _Report | None = None
+    target: str | None = None  # what a "$ globalping mtr TARGET" line asked for
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        start, header, row = _START.match(line), _HEADER.match(line), _ROW.match(line)
-        if start or header:
+        command = _COMMAND.match(line)
+        if command:
+            target = command["target"]
+            continue
+        start, probe, row = _START.match(line), _PROBE.match(line), _ROW.match(line)
+        header = _HEADER.match(line) or _table_header(line)
+        if start or probe or header:
             if report is not None and not report.empty:
                 yield report.build()
                 report = None
             if report is None:
-                report = _Report(source, number)
+                report = _Report(source, number, target=target)
             if start:
                 report.start = start["when"]
+            elif probe:
+                report.probe = probe["probe"]
             elif header:
                 host, columns = _header_columns(header["rest"])
                 report.local_host = host
                 report.columns = columns or DEFAULT_COLUMNS
-                report.narrow = _is_narrow(line, report.columns)
+                report.narrow = header.re is _HEADER and _is_narrow(line, report.columns)
             continue
         if row:
             ttl = int(row["ttl"])
@@ -258,7 +301,7 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
                 yield report.build()
                 report = None
             if report is None:
-                report = _Report(source, number)
+                report = _Report(source, number, target=target)
             report.finish_hop()
             problem = _read_row(report, ttl, line, row["body"])
             if problem:
