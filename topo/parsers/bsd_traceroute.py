@@ -11,7 +11,7 @@ The hop lines are those of the Linux tools (this module reuses
          12.255.10.224 (12.255.10.224)  24.011 ms  25.322 ms
 
 - ``-a`` prints the AS number *before* the host (``[AS15169] host (addr)``), where Linux
-  ``-A`` prints it after;
+  ``-A`` prints it after; ``[AS0]`` (the look-up found none) is no AS: ``Reply.asn == ()``;
 - flags ``!H !N !P !S !F-<mtu> !U !W !I !A !Z !Q !T !X !V !C !<n>`` and a bare ``!``
   (port unreachable from a router one hop away), kept as printed;
 - warning lines first (``traceroute: Warning: Multiple interfaces found; using 192.0.2.5
@@ -38,7 +38,7 @@ True
 >>> trace.format, trace.ip_path
 ('bsd-traceroute', (('192.168.1.254',), ('12.255.10.226', '12.255.10.224'), ('8.8.8.8',)))
 >>> trace.hops[0].replies[0].asn, trace.hops[2].replies[0].flags, trace.reached
-((0,), ('!Z',), True)
+((), ('!Z',), True)
 """
 
 from __future__ import annotations

@@ -114,6 +114,12 @@ class _HopBuilder:
 
 
 def _parse_asn(inner: str) -> tuple[int, ...] | None:
+    """``AS16509/AS14618`` -> ``(16509, 14618)``; ``*`` and ``AS0`` -> ``()`` (AS 0 is no AS:
+    the BSD tools' ``-a`` print it when their look-up found none); unreadable -> ``None``.
+
+    >>> _parse_asn("AS16509/AS14618"), _parse_asn("*"), _parse_asn("AS0"), _parse_asn("x")
+    ((16509, 14618), (), (), None)
+    """
     if inner.strip() == "*":
         return ()
     numbers = []
@@ -121,7 +127,8 @@ def _parse_asn(inner: str) -> tuple[int, ...] | None:
         match = _ASN.match(part)
         if not match:
             return None
-        numbers.append(int(match.group(1)))
+        if int(match.group(1)) != 0:
+            numbers.append(int(match.group(1)))
     return tuple(numbers)
 
 
