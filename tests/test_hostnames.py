@@ -188,6 +188,7 @@ REAL_NAMES = {
     # AS number only: the family table maps it
     "cr2.la2ca.ip.att.net": ("att", None, 7018, None, None, None),
     "lo0-2.asd002a-jnx-01-sn7-internet.surf.net": ("surf", None, 1103, None, None, None),
+    "core.eth-tr-1-gp-id-scp-2.za.africainx.net": ("africainx", None, 37179, None, None, None),
 }
 
 # Names seen in public traceroutes outside the two collections (the rule's source says
