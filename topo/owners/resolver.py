@@ -1,8 +1,10 @@
 """The owner resolver chain: one interface over every source of ownership.
 
 For each public address, from the least to the most authoritative, every source that knows
-something adds it: the providers' published ranges (provider, region, services), imported
-origin-AS data (``topo data import``), the persistent cache of earlier online answers, an
+something adds it: origin-AS data (AS number, AS name, prefix: the user's import from
+``topo data import`` if it knows the address, else the table shipped with topo or
+installed by ``topo data update``), the providers' published ranges (provider, region,
+services), the persistent cache of earlier online answers, an
 online RDAP/whois lookup when asked (``online=True``), and the user's owner tables, which
 always win. The owner family is then normalised from the organisation, the AS number or
 the provider. Special-purpose addresses (the IANA registries) are never looked up.
@@ -33,6 +35,7 @@ from topo.owners.cloud import CloudRanges, load_cloud_ranges
 from topo.owners.families import Families, load_families
 from topo.owners.ip2asn import AsnDatabase, database_path
 from topo.owners.model import Owner, OwnerAnswer
+from topo.owners.origin import OriginAsData, open_origin_as
 from topo.owners.tables import OwnerTable, load_owner_tables
 
 if TYPE_CHECKING:
@@ -40,7 +43,10 @@ if TYPE_CHECKING:
 
 #: Data older than this gets a warning naming its date.
 STALE_AFTER = timedelta(days=90)
-OFFLINE_REASON = "not in the published cloud ranges, owner tables or cache (offline)"
+OFFLINE_REASON = (
+    "not announced in the origin-AS data, not in the published cloud ranges, owner tables "
+    "or cache (offline)"
+)
 CLOUD_SOURCES = {"aws": "aws-ip-ranges", "gcp": "gcp-cloud", "oracle": "oracle-cloud"}
 
 
@@ -54,6 +60,8 @@ class ResolverConfig:
     owner_tables: Sequence[Path] = ()
     data_dir: Path | None = None
     online_config: OnlineConfig | None = None
+    #: Use the origin-AS table (shipped, or installed by ``topo data update``).
+    origin_as: bool = True
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @classmethod
@@ -134,6 +142,8 @@ class OwnerResolver:
         self._cache: OwnerCache | None = None
         self._asn_db: AsnDatabase | None = None
         self._asn_checked = False
+        self._origin_as: OriginAsData | None = None
+        self._origin_checked = False
         self.report = ResolveReport()
 
     # -- sources, opened on first use -------------------------------------------------
@@ -172,6 +182,16 @@ class OwnerResolver:
                 self._asn_db = AsnDatabase(path)
         return self._asn_db
 
+    @property
+    def origin_as(self) -> OriginAsData | None:
+        """The origin-AS table (the user's updated copy, else the shipped one), or ``None``
+        when the configuration turns it off."""
+        if not self._origin_checked:
+            self._origin_checked = True
+            if self.config.origin_as:
+                self._origin_as = open_origin_as(self.config.data_dir, warn=self.warn)
+        return self._origin_as
+
     def preload(self) -> None:
         """Load the published ranges and owner tables now (before worker processes fork,
         so they inherit them instead of loading their own)."""
@@ -205,10 +225,15 @@ class OwnerResolver:
 
     def _offline_owner(self, addr: str) -> tuple[Owner | None, bool]:
         """The merged offline answer, and whether a registry-level answer (org) is in it."""
-        owner: Owner | None = None
+        # Origin AS first (the least authoritative): the user's import when it knows the
+        # address, else the origin-AS table. One or the other, never mixed field by field,
+        # which could pair one source's AS number with the other's AS name.
+        owner = self.asn_db.lookup(addr) if self.asn_db is not None else None
+        if owner is None and self.origin_as is not None:
+            owner = self.origin_as.lookup(addr)
         hit = self.cloud.lookup(addr)
-        if hit is not None:
-            owner = Owner(
+        if hit is not None:  # over it: its prefix, provider, region and services win
+            published = Owner(
                 prefix=hit.prefix,
                 provider=hit.provider,
                 region=hit.region,
@@ -216,9 +241,7 @@ class OwnerResolver:
                 border_group=hit.border_group,
                 answered_by=CLOUD_SOURCES.get(hit.provider, hit.provider),
             )
-        imported = self.asn_db.lookup(addr) if self.asn_db is not None else None
-        if imported is not None:
-            owner = _overlay(owner, imported)
+            owner = _overlay(owner, published)
         cached = self.cache.get(addr) if self.cache is not None else None
         if cached is not None:
             owner = _overlay(owner, replace(cached, answered_by=f"cache({cached.answered_by})"))
@@ -302,6 +325,12 @@ class OwnerResolver:
             messages.append(
                 f"imported origin-AS data is from {imported:%Y-%m-%d} "
                 f"({(now - imported).days} days old); import a newer dump"
+            )
+        table = self.origin_as
+        if table is not None and now - table.date > STALE_AFTER:
+            messages.append(
+                f"origin-AS table {table.id} is from {table.date:%Y-%m-%d} "
+                f"({(now - table.date).days} days old); `topo data update` fetches a fresh copy"
             )
         return messages
 
