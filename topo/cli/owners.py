@@ -181,7 +181,7 @@ def whois(
 
 @click.group()
 def data() -> None:
-    """Reference data: the cloud ranges topo uses, updates, imports."""
+    """Reference data: the cloud ranges and origin-AS table topo uses, updates, imports."""
 
 
 @data.command("update")
@@ -191,7 +191,8 @@ def data() -> None:
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.pass_context
 def data_update(ctx: click.Context, mirror: str | None, timeout: float) -> None:
-    """Download fresh AWS, Google Cloud and Oracle Cloud ranges (validated, atomic)."""
+    """Download fresh AWS, Google Cloud and Oracle Cloud ranges and the origin-AS table
+    (iptoasn.com), each validated and installed atomically."""
     from topo.owners.update import update_datasets
 
     for result in update_datasets(mirror=mirror, timeout=timeout):
@@ -243,6 +244,11 @@ def data_status() -> None:
         rows.append(["ip2asn", f"{imported:%Y-%m-%d}" if imported else "-",
                      f"{(now - imported).days} days" if imported else "?",
                      f"{resolver.asn_db.path} ({len(resolver.asn_db)} ranges)"])  # fmt: skip
+    table = resolver.origin_as
+    if table is not None:
+        where = f"{table.origin} ({len(table)} ranges): {table.source}; {table.licence}"
+        rows.append(["origin-as", f"{table.date:%Y-%m-%d}", f"{(now - table.date).days} days",
+                     where])  # fmt: skip
     click.echo(format_table(rows, headers=["DATA", "DATED", "AGE", "FROM"]))
     for problem in resolver.stale_data_warnings():
         _warn(problem)
