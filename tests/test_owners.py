@@ -111,7 +111,10 @@ def test_owner_table_wins_and_reports_bad_rows(tmp_path: Path) -> None:
         64500,
         "osaka-pop",
     )
-    assert first.owner.answered_by == "owner-table+aws-ip-ranges"
+    # the table over the published range over the origin-AS data (which the table's AS
+    # number replaces, with its name)
+    assert first.owner.answered_by.startswith("owner-table+aws-ip-ranges+ip-location-db-asn-")
+    assert first.owner.asn_name is None
     assert other.owner is not None and other.owner.family == "Amazon"
     assert [(e.line, e.message) for e in resolver.table_errors] == [
         (4, "not a prefix: 'not-a-prefix'"),

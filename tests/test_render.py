@@ -110,7 +110,12 @@ def test_two_region_pairs_get_separate_lanes(tmp_path: Path) -> None:
     assert {"Osaka ap-northeast-3", "Tokyo ap-northeast-1", "Singapore ap-southeast-1"} <= set(
         labels
     )
-    assert len(layout.bands) == 2
+    # the two interconnects, and the reserved hop between Amazon's last answer and the
+    # foreign network of the trace that leaves (an open segment)
+    kinds = sorted(b.label.split(" ")[1].rstrip(":") for b in layout.bands)
+    assert kinds == ["inter-region", "inter-region", "open"]
+    [open_band] = [b for b in layout.bands if " open:" in b.label]
+    assert open_band.members == ("198.18.0.1@Amazon",)
     y = {n: p[1] for n, p in layout.positions.items()}
     assert y["100.70.1.1@Amazon"] > max(y["100.65.1.9@Amazon"], y["100.65.3.136@Amazon"])
 

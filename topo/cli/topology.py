@@ -77,11 +77,13 @@ def _print_inference(inference: Inference) -> None:
             rtt = "-" if s.rtt_delta_ms is None else f"{s.rtt_delta_ms:.2f} ms"
             bound = "-" if s.rtt_bound_ms is None else f"{s.rtt_bound_ms:.2f} ms"
             plausible = {True: "yes", False: "NO", None: "?"}[s.rtt_plausible]
+            fibre = "-" if s.fibre_km is None else f"{s.fibre_km:,.0f} km"  # light's reach
+            held = f"{len(s.addrs)} address{'es' if len(s.addrs) != 1 else ''} ({cats})"
             rows.append([s.segment_id, s.kind, f"{s.from_region or '?'} -> {s.to_region or '?'}",
-                         f"{len(s.addrs)} addresses ({cats})", rtt, bound, plausible,
+                         held, rtt, fibre, bound, plausible,
                          f"{s.confidence:.0%}" if s.confidence is not None else "-"])  # fmt: skip
-        headers = ["ID", "KIND", "REGIONS", "RESERVED", "RTT GAINED", "BOUND", "PLAUSIBLE",
-                   "CONFIDENCE"]  # fmt: skip
+        headers = ["ID", "KIND", "REGIONS", "RESERVED", "RTT GAINED", "FIBRE (UP TO)", "BOUND",
+                   "PLAUSIBLE", "CONFIDENCE"]  # fmt: skip
         click.echo(format_table(rows, headers=headers))
     counts = ", ".join(f"{n} {c}" for c, n in inference.verdict_counts.items() if n)
     click.echo(f"\nVerdict: {inference.verdict} ({counts or 'no traces'})")

@@ -22,7 +22,7 @@ Offline is the default: nothing leaves the machine unless ``online=True``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,8 +33,9 @@ from topo.errors import ParseError
 from topo.owners.cache import OwnerCache
 from topo.owners.cloud import CloudRanges, load_cloud_ranges
 from topo.owners.families import Families, load_families
+from topo.owners.infrastructure import InfrastructureTable, load_infrastructure
 from topo.owners.ip2asn import AsnDatabase, database_path
-from topo.owners.model import Owner, OwnerAnswer
+from topo.owners.model import AddressHints, Owner, OwnerAnswer
 from topo.owners.origin import OriginAsData, open_origin_as
 from topo.owners.tables import OwnerTable, load_owner_tables
 
@@ -155,6 +156,11 @@ class OwnerResolver:
         return self._cloud
 
     @property
+    def infrastructure(self) -> InfrastructureTable:
+        """The providers' router and backbone blocks their published ranges leave out."""
+        return load_infrastructure()
+
+    @property
     def tables(self) -> OwnerTable:
         if self._tables is None:
             self._tables, self._table_errors = load_owner_tables(self.config.owner_tables)
@@ -193,9 +199,9 @@ class OwnerResolver:
         return self._origin_as
 
     def preload(self) -> None:
-        """Load the published ranges and owner tables now (before worker processes fork,
-        so they inherit them instead of loading their own)."""
-        _ = self.cloud, self.tables
+        """Load the published ranges, owner tables and origin-AS table now (before worker
+        processes fork, so they inherit them instead of loading their own)."""
+        _ = self.cloud, self.tables, self.origin_as
 
     def sibling(self) -> OwnerResolver:
         """A resolver for another process: the same configuration, sharing the loaded
@@ -205,6 +211,7 @@ class OwnerResolver:
         other.families = self.families
         other._cloud = self._cloud
         other._tables = self._tables
+        other._origin_as, other._origin_checked = self._origin_as, self._origin_checked
         other._table_errors = list(self._table_errors)
         return other
 
@@ -231,6 +238,9 @@ class OwnerResolver:
         owner = self.asn_db.lookup(addr) if self.asn_db is not None else None
         if owner is None and self.origin_as is not None:
             owner = self.origin_as.lookup(addr)
+        block = self.infrastructure.lookup(addr)
+        if block is not None:  # a provider's router/backbone block (a curated table)
+            owner = _overlay(owner, block)
         hit = self.cloud.lookup(addr)
         if hit is not None:  # over it: its prefix, provider, region and services win
             published = Owner(
@@ -248,8 +258,16 @@ class OwnerResolver:
         has_registry_answer = owner is not None and owner.org is not None
         return owner, has_registry_answer
 
-    def resolve(self, addrs: Iterable[str]) -> list[OwnerAnswer]:
-        """One :class:`OwnerAnswer` per address, in the order given (duplicates included)."""
+    def resolve(
+        self, addrs: Iterable[str], hints: Mapping[str, AddressHints] | None = None
+    ) -> list[OwnerAnswer]:
+        """One :class:`OwnerAnswer` per address, in the order given (duplicates included).
+
+        ``hints``: what the traces printed about an address (its names, AS numbers). They
+        answer for an address no other source knows (``answered_by`` ``hostname`` or
+        ``trace-asn``); where a registry, a published range or a table knows it, they are
+        only compared with it, and a disagreement goes into the owner's ``evidence``.
+        """
         order = list(addrs)
         distinct = list(dict.fromkeys(order))
         owners: dict[str, Owner | None] = {}
@@ -269,6 +287,9 @@ class OwnerResolver:
             user = self.tables.lookup(addr)
             owner = _overlay(owners.get(addr), user) if user is not None else owners.get(addr)
             owner = self._with_family(owner)
+            hint = hints.get(addr) if hints else None
+            if hint is not None and (hint.names or hint.asns):
+                owner = self._with_hints(owner, hint)
             owners[addr] = owner
             if owner is None or owner.family is None:
                 fallback = "no source knows this address" if self.config.online else OFFLINE_REASON
@@ -295,6 +316,58 @@ class OwnerResolver:
             if self.cache is not None:
                 self.cache.put(result)
             owners[addr] = _overlay(owners.get(addr), result)
+
+    def _hinted_owner(self, hint: AddressHints) -> Owner | None:
+        """What the trace's own words say: the first name a hostname rule reads, with the
+        AS number the trace printed over it (a tool's lookup beats a naming convention)."""
+        from topo.owners.hostnames import load_hostname_rules
+
+        rules = load_hostname_rules()
+        owner: Owner | None = None
+        for name in hint.names:
+            hit = rules.match(name)
+            if hit is not None:
+                owner = hit.to_owner()
+                if owner.family is None and owner.asn is not None:
+                    owner = replace(owner, family=self.families.family_of(asn=owner.asn))
+                break
+        asn = next((a for a in hint.asns if a), None)
+        if asn is not None:
+            family = self.families.family_of(asn=asn) or f"AS{asn}"
+            printed = Owner(
+                asn=asn,
+                family=family,
+                answered_by="trace-asn",
+                evidence=(f"the trace printed AS{asn}",),
+            )
+            if owner is not None and owner.family not in (None, family):
+                printed = replace(
+                    printed,
+                    evidence=(
+                        *printed.evidence,
+                        f"{owner.answered_by} said {owner.family}; kept AS{asn}'s {family}",
+                    ),
+                )
+            owner = printed if owner is None else owner.overlay(printed)
+        return owner
+
+    def _with_hints(self, owner: Owner | None, hint: AddressHints) -> Owner | None:
+        """``owner`` with the trace's evidence: its answer when nothing else knows the
+        address, else a check against it (disagreement and agreement kept as evidence, a
+        region the answer lacks taken when both name the same family)."""
+        hinted = self._hinted_owner(hint)
+        if hinted is None:
+            return owner
+        if owner is None or owner.family is None:
+            if owner is None:
+                return hinted
+            return replace(owner.overlay(hinted), family=hinted.family)
+        if hinted.family is not None and hinted.family != owner.family:
+            said = ", ".join(hinted.evidence)
+            note = f"{said}: says {hinted.family}; kept {owner.family} from {owner.answered_by}"
+            return replace(owner, evidence=(*owner.evidence, note))
+        region = owner.region or (hinted.region if hinted.family == owner.family else None)
+        return replace(owner, region=region, evidence=(*owner.evidence, *hinted.evidence))
 
     def _with_family(self, owner: Owner | None) -> Owner | None:
         if owner is None:

@@ -34,6 +34,7 @@ from topo.errors import ParseError
 from topo.inputs.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.owners.model import AddressHints
 from topo.topology.digest import TraceDigest, digest_trace
 from topo.topology.graph import GraphBuilder
 from topo.topology.infer import TraceVerdict, annotate_graph, summarize, trace_verdict
@@ -84,6 +85,19 @@ def _new_addresses(batch: list[TraceDigest], answers: Mapping[str, OwnerAnswer])
     return [addr for addr in new if addr not in answers]
 
 
+def _hints(batch: list[TraceDigest], wanted: list[str]) -> dict[str, AddressHints]:
+    """What the batch's traces printed about the ``wanted`` addresses (names, AS numbers)."""
+    todo = set(wanted)
+    names: dict[str, dict[str, None]] = {}
+    asns: dict[str, dict[int, None]] = {}
+    for digest in batch:
+        for addr, hint in digest.hints().items():
+            if addr in todo:
+                names.setdefault(addr, {}).update(dict.fromkeys(hint.names))
+                asns.setdefault(addr, {}).update(dict.fromkeys(hint.asns))
+    return {a: AddressHints(tuple(names[a]), tuple(asns[a])) for a in names}
+
+
 def aggregate(
     items: Iterable[Trace | ParseError],
     owners: OwnerResolver | Mapping[str, OwnerAnswer] | None = None,
@@ -126,7 +140,8 @@ def aggregate(
             if resolver is not None:
                 pending = _new_addresses(digest_batch, answers)
                 if pending:
-                    answers.update((a.addr, a) for a in resolver.resolve(pending))
+                    hints = _hints(digest_batch, pending)
+                    answers.update((a.addr, a) for a in resolver.resolve(pending, hints))
             for digest in digest_batch:
                 if digest.source not in by_source:
                     by_source[digest.source] = manifest_for_source(digest.source, manifests or {})

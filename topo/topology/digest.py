@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from topo.model import Hop, Trace
+from topo.owners.model import AddressHints
 
 #: Nanoseconds per millisecond: RTT sums are integers of nanoseconds.
 NS_PER_MS = 1_000_000
@@ -55,6 +56,23 @@ class TraceDigest(NamedTuple):
     steps: tuple[StepDigest, ...]
     #: The format the trace was read from (``linux-traceroute``, ``ripe-atlas``, ...).
     format: str | None = None
+    #: The AS numbers the tool printed for an address (``traceroute -A``, mtr ``-z``):
+    #: ``(addr, asns)`` pairs, only for addresses it printed some for.
+    printed_asns: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def hints(self) -> dict[str, AddressHints]:
+        """What the trace printed about its addresses (names, AS numbers), for the owner
+        resolver; addresses it printed nothing about are left out."""
+        names: dict[str, dict[str, None]] = {}
+        for _, _, items in self.steps:
+            for item in items:
+                if item[4]:
+                    names.setdefault(item[0], {}).update(dict.fromkeys(item[4]))
+        asns = dict(self.printed_asns)
+        return {
+            addr: AddressHints(tuple(names.get(addr, ())), asns.get(addr, ()))
+            for addr in dict.fromkeys([*names, *asns])
+        }
 
     @property
     def addresses(self) -> dict[str, None]:
@@ -134,6 +152,11 @@ def digest_trace(trace: Trace, index: int = 0) -> TraceDigest:
     while last >= 0 and hops[last].is_silent:
         last -= 1
     steps = tuple([_step(hop) for hop in hops[: last + 1]])
+    printed: dict[str, dict[int, None]] = {}
+    for hop in hops[: last + 1]:
+        for reply in hop.replies:
+            if reply.asn and reply.addr is not None:
+                printed.setdefault(reply.addr, {}).update(dict.fromkeys(reply.asn))
     dst = trace.dst
     reached = trace.reached is True or (
         dst is not None and any(a[0] == dst for _, _, items in steps for a in items)
@@ -146,4 +169,5 @@ def digest_trace(trace: Trace, index: int = 0) -> TraceDigest:
         reached,
         steps,
         trace.format,
+        tuple([(addr, tuple(asns)) for addr, asns in printed.items()]),
     )

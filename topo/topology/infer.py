@@ -13,13 +13,16 @@ Readable rules; every result carries the rule that made it and its evidence.
    trace's first hop: its hostname or published range, else the first provider hop). AWS's
    ``GLOBAL`` never counts as a region. A reserved run with the provider on one side only
    (after its last answer, or before its first) is an ``open`` segment: its RTT gain says
-   how far it went at least. A run of private (RFC 1918) addresses at the vantage point is
+   how far it can reach. A run of private (RFC 1918) addresses at the vantage point is
    the vantage's own network (a VPC), never a segment.
 4. **RTT check**: the RTT gained across a segment (least RTT after it − least RTT before it)
    against the propagation bound of its region pair (great-circle km / 100 ms);
    ``directness`` = bound / measured (at most 1 for a possible path; none within one
    region); below the bound, ``rtt_plausible`` is false with the reason. ``fibre_km`` is
-   the least distance of fibre the gain implies (100 km per ms of RTT).
+   the length of fibre light crosses in the gain (100 km per ms of RTT): the farthest the
+   segment can reach. Queueing and slow ICMP replies add time, never distance, so the
+   segment is shorter; a gain that the hops after it keep is mostly distance (+190 ms
+   after the provider's last answer is an ocean crossed, not a slow router).
 5. **Merge** segments across traces by kind and region pair; ``confidence`` is the share of
    that pair's traces that show one.
 6. **Verdict** per trace, worst first: ``left-provider`` (a public hop owned by someone
@@ -82,7 +85,8 @@ class Segment:
     evidence: tuple[str, ...] = ()
     rule: str = "reserved run bracketed by the provider's points"
     segment_id: str = ""
-    #: The least length of fibre the RTT gain implies (km; ``None`` without a gain).
+    #: The fibre light crosses in the RTT gain (km; ``None`` without a gain): the farthest
+    #: the segment can reach.
     fibre_km: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -223,7 +227,11 @@ def _segment_kind(left: str | None, right: str | None) -> str:
 
 
 def _fibre_km(delta: float | None) -> float | None:
-    """The least fibre length an RTT gain implies (light in fibre: 100 km per ms of RTT)."""
+    """The fibre length light crosses in an RTT gain (100 km per ms of RTT).
+
+    >>> _fibre_km(190.74), _fibre_km(-1.9)
+    (19074, None)
+    """
     return None if delta is None or delta <= 0 else round(delta * KM_PER_RTT_MS)
 
 
@@ -292,7 +300,11 @@ def _open_segment(
     delta = None if before_rtt is None or after_rtt is None else round(after_rtt - before_rtt, 3)
     km = _fibre_km(delta)
     region = side.region or (src_region if not after else None)
-    gain = "no RTT gain" if km is None else f"RTT gained {delta} ms: at least {km:,.0f} km of fibre"
+    gain = (
+        "no RTT gain"
+        if km is None
+        else f"RTT gained {delta} ms: light in fibre crosses {km:,.0f} km in that time"
+    )
     if after:
         where = (
             f"TTL {side.ttl} {side.addrs[0]} ({region or 'region unknown'}) -> "
@@ -573,15 +585,9 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
     while start < count:
         first = steps[start]
         reserved = first.kind in ("reserved", "unknown")
-        region = None if reserved or first.kind != "provider" else first.region
+        key = _strip_key(first)
         end = start + 1
-        while end < count:
-            step = steps[end]
-            if reserved:
-                if step.kind not in ("reserved", "unknown"):
-                    break
-            elif step.kind != first.kind or (first.kind == "provider" and step.region != region):
-                break
+        while end < count and _strip_key(steps[end]) == key:
             end += 1
         group = steps[start:end]
         start = end
@@ -605,12 +611,34 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
             hops = "hop" if len(group) == 1 else "hops"
             parts.append(f"── {len(group)} reserved {hops} ({'; '.join(figures)}) ──")
         else:
-            kind = first.kind
-            label = regions.city(region) or region or kind
-            head, last = first.answers[0].addr, group[-1].answers[0].addr
+            kind, detail = key
+            label = detail or kind
+            if kind == "provider":
+                label = regions.city(detail) or detail or view.provider or kind
+            head, last = _strip_addr(first), _strip_addr(group[-1])
             inner = head if head == last else f"{head} … {last}"
-            parts.append(f"{label} [{inner}]" if kind == "provider" else f"{kind} [{inner}]")
+            parts.append(f"{label} [{inner}]")
     return " ".join(parts)
+
+
+def _strip_key(step: Step) -> tuple[str, str | None]:
+    """What a strip groups steps by: reserved and silent steps together, the provider's
+    by region, foreign ones by owner family, unresolved ones together."""
+    if step.kind in ("reserved", "unknown"):
+        return ("reserved", None)
+    if step.kind == "provider":
+        return ("provider", step.region)
+    if step.kind == "foreign":
+        families = [a.owner.family for a in step.answers if a.owner and a.owner.family]
+        return ("foreign", families[-1] if families else None)
+    return (step.kind, None)
+
+
+def _strip_addr(step: Step) -> str:
+    """The address a strip shows for a step: its first public one."""
+    return next(
+        (a.addr for a in step.answers if not a.classification.special), step.answers[0].addr
+    )
 
 
 def _key_text(item: tuple[tuple[str, str | None, str | None], list[Segment]]) -> str:
@@ -640,6 +668,10 @@ def _merge(
         bound = members[0].rtt_bound_ms
         _, directness, plausible, why = _rtt_check(0.0, delta, bound) if delta is not None else (
             None, None, None, "no RTT")  # fmt: skip
+        km = _fibre_km(delta)
+        if kind == "open":
+            directness, plausible = None, None
+            why = f"RTT gained {delta} ms: up to {km:,.0f} km of fibre" if km else "no RTT gain"
         total = pair_traces.get((left, right)) or len(traces)
         merged.append(
             Segment(
@@ -660,6 +692,7 @@ def _merge(
                 evidence=(f"seen in {len(traces)} of {total} traces of this region pair", why),
                 rule="segments of one kind and region pair merged across traces",
                 segment_id=f"seg-{number}",
+                fibre_km=km,
             )
         )
     return merged

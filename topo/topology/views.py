@@ -30,6 +30,7 @@ from topo.classify.addresses import is_address
 from topo.inputs.manifest import Manifest
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.owners.model import AddressHints
 from topo.topology.digest import AddrDigest, TraceDigest, digest_trace
 
 RUN_KINDS = ("provider", "reserved", "foreign", "unresolved", "unknown")
@@ -102,12 +103,24 @@ def answers_for(
 ) -> dict[str, OwnerAnswer]:
     """Resolve every address of ``traces`` (hops and ends) in one call."""
     addrs: dict[str, None] = {}
+    names: dict[str, dict[str, None]] = {}
+    asns: dict[str, dict[int, None]] = {}
     for trace in traces:
         addrs.update(trace_addresses(trace))
+        for hop in trace.hops:
+            for reply in hop.replies:
+                if reply.addr is not None and reply.name:
+                    names.setdefault(reply.addr, {})[reply.name] = None
+                if reply.addr is not None and reply.asn:
+                    asns.setdefault(reply.addr, {}).update(dict.fromkeys(reply.asn))
+    hints = {
+        a: AddressHints(tuple(names.get(a, ())), tuple(asns.get(a, ())))
+        for a in dict.fromkeys([*names, *asns])
+    }
     own = resolver is None
     active = resolver or OwnerResolver(ResolverConfig(use_cache=False))
     try:
-        return {a.addr: a for a in active.resolve(addrs)}
+        return {a.addr: a for a in active.resolve(addrs, hints)}
     finally:
         if own:
             active.close()
