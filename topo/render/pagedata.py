@@ -86,6 +86,8 @@ def node_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
     if attrs.get("region"):
         add("region", regions.label(None, str(attrs["region"])))
     add("services", attrs.get("services"))
+    add("answered by", attrs.get("answered_by"))
+    add("evidence", attrs.get("evidence"))
     if attrs.get("rtt_min") is not None:
         add("RTT min", _ms(attrs["rtt_min"]))
     if attrs.get("rtt_count"):

@@ -23,6 +23,7 @@ Node attributes
 ``scope``       the provider or vantage that scopes a special address
 ``org``         organisation as the registry names it; ``family`` the owner family
 ``asn``         origin AS; ``asn_name``, ``prefix``, ``provider``, ``region``, ``services``
+``answered_by`` the owner's sources (``+``-joined); ``evidence`` what else was seen (list)
 ``names``       reverse-DNS names seen (list)
 ``rtt_min``     least RTT seen (ms); ``rtt_sum`` and ``rtt_count`` give the mean exactly,
                 also when graphs of partial results are merged (sum the sums and counts)
@@ -122,6 +123,9 @@ def _answer_attrs(answer: OwnerAnswer, scope: str | None) -> dict[str, Any]:
         for name in ("org", "family", "asn", "asn_name", "prefix", "provider", "region"):
             attrs[name] = getattr(owner, name)
         attrs["services"] = list(owner.services)
+        attrs["answered_by"] = owner.answered_by
+        if owner.evidence:
+            attrs["evidence"] = list(owner.evidence)
     return {k: v for k, v in attrs.items() if v is not None}
 
 
