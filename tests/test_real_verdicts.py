@@ -240,3 +240,17 @@ def test_whois_answers_the_foreign_networks_offline() -> None:
     }
     for record in records.values():
         assert record["prefix"] and record["answered_by"]
+
+
+def test_pages_and_reports_credit_the_origin_as_data_they_show(tmp_path: Path) -> None:
+    """CC BY 4.0: a page or report showing answers of the origin-AS table credits it."""
+    topology = topo.analyze([CLOUD / "ec2-eu-west-1-to-cloudflare-a.txt"])
+    page = topo.write_html(topology, tmp_path / "page.html").read_text(encoding="utf-8")
+    assert "IP Geolocation by DB-IP" in page and "CC BY 4.0" in page
+    topo.write_report(topology, tmp_path / "report.md")
+    assert "IP Geolocation by DB-IP" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    bare = topo.analyze(
+        [CLOUD / "ec2-eu-west-1-to-cloudflare-a.txt"],
+        owners=ResolverConfig(use_cache=False, origin_as=False),
+    )
+    assert "DB-IP" not in topo.write_html(bare, tmp_path / "bare.html").read_text("utf-8")

@@ -365,6 +365,33 @@ def _block(version: int, number: int, first: int, last: int) -> str:
     raise AssertionError("unreachable: a block of size 1 always fits")
 
 
+#: The credit each origin-AS dataset asks of a page or report that shows its answers, by
+#: the start of its ``answered_by`` id (CC BY 4.0 asks for attribution; the iptoasn.com
+#: data is in the public domain, credited as a courtesy).
+CREDITS = {
+    "ip-location-db-asn-": "Origin AS data: RouteViews, NRO and IP Geolocation by DB-IP "
+    "(https://db-ip.com), compiled by ip-location-db; CC BY 4.0",
+    "iptoasn-": "Origin AS data: iptoasn.com (PDDL 1.0)",
+}
+
+
+def credits_for(sources: Iterable[str]) -> list[str]:
+    """The credits owed for the ``answered_by`` sources a page shows, each once.
+
+    >>> credits_for(["aws-ip-ranges", "ip-location-db-asn-2026-06-17"])[0][:29]
+    'Origin AS data: RouteViews, N'
+    >>> credits_for(["aws-ip-ranges+owner-table"])
+    []
+    """
+    found: dict[str, None] = {}
+    for answered_by in sources:
+        for source in answered_by.split("+"):
+            for start, credit in CREDITS.items():
+                if source.startswith(start):
+                    found[credit] = None
+    return list(found)
+
+
 def user_copy(data_dir: Path | None = None) -> Path:
     """Where ``topo data update`` installs the table (the user data folder)."""
     from topo.owners.cloud import user_data_dir

@@ -25,6 +25,7 @@ from typing import Any
 
 import networkx as nx
 
+from topo.owners.origin import credits_for
 from topo.render.layout import Layout, compute_layout, segment_summary
 from topo.render.style import legend, style_key
 from topo.render.text import terminal_safe
@@ -188,6 +189,9 @@ def _header(G: nx.DiGraph) -> dict[str, Any]:
         "sources": [safe(f) for f in files[:HEADER_CAP]],
         "more_sources": max(len(files) - HEADER_CAP, 0),
         "notes": [safe(n) for n in inference.get("notes", [])],
+        "credits": [
+            safe(c) for c in credits_for(str(a) for _, a in G.nodes(data="answered_by") if a)
+        ],
     }
 
 

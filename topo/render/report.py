@@ -34,6 +34,7 @@ from topo import __version__
 from topo.atomic import write_atomically
 from topo.errors import ParseError, UsageError
 from topo.model import Trace
+from topo.owners.origin import credits_for
 from topo.render.i18n import KIND_JA, reason_text, text
 from topo.topology.result import Topology
 
@@ -192,6 +193,7 @@ def build_report(
         )
         method.append(words["method.data"].format(dates=dates))
     method.append(words["method.unresolved"].format(addrs=", ".join(unresolved) or words["none"]))
+    method.extend(f"{credit}." for credit in credits_for(sources))
     if redacted:
         method.append(words["method.redacted"])
     return Report(
