@@ -65,7 +65,7 @@ def _synth(kind: str, out: Path, traces: int, *options: str) -> None:
 
 
 def task_topo(path: str, out: str, *options: str) -> dict[str, int]:
-    """``topo build PATH --offline --no-cache --graph-json OUT --quiet [OPTIONS]``,
+    """``topo build PATH --offline --no-cache --graph-json OUT --quiet --force [OPTIONS]``,
     in-process."""
     import io
     import re
@@ -76,7 +76,7 @@ def task_topo(path: str, out: str, *options: str) -> dict[str, int]:
     with contextlib.suppress(SystemExit), contextlib.redirect_stdout(said):
         cli.main(
             ["build", path, "--offline", "--no-cache", "--graph-json", out, "--quiet",
-             *options],
+             "--force", *options],  # --force: each repeat writes the same file
             prog_name="topo",
         )  # fmt: skip
     # the counts from what the command printed once the file was written (reading the

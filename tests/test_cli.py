@@ -188,7 +188,8 @@ def test_ctrl_c_exits_130_and_leaves_no_half_written_output(tmp_path: Path) -> N
         "r._open_input = lambda name: (print('reading', flush=True), opened(name))[1]; "
         "from topo.cli import main; main(sys.argv[1:])"
     )
-    args = ["build", "-", "--offline", "--no-cache", "--graph-json", str(out), "--jobs", "1"]
+    args = ["build", "-", "--offline", "--no-cache", "--graph-json", str(out), "--jobs", "1",
+            "--force"]  # fmt: skip
     with subprocess.Popen(
         [sys.executable, "-c", code, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True,
@@ -222,7 +223,7 @@ def test_an_output_that_fails_midway_leaves_the_earlier_file(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(topo.atomic.Path, "write_text", disk_full)
-    code, _, err = run("build", str(GOOD), "--offline", "--no-cache", "-o", str(page))
+    code, _, err = run("build", str(GOOD), "--offline", "--no-cache", "-o", str(page), "--force")
     assert code == 1
     assert err.splitlines()[-1] == f"topo: {page}: cannot write: No space left on device"
     assert page.read_text() == "<p>earlier</p>"

@@ -393,7 +393,10 @@ def _on_a_terminal(args: list[str]) -> str:
 @pytest.mark.parametrize("command", ["build", "infer"])
 def test_the_progress_line_on_a_terminal(inputs: list[str], tmp_path: Path, command: str) -> None:
     args = [command, *inputs[:2], "--offline", "--no-cache", "--jobs", "2"]
-    args += ["--graph-json", str(tmp_path / "g.json")] if command == "build" else ["--json"]
+    # --force: the second run writes the graph file the first one wrote
+    args += (
+        ["--graph-json", str(tmp_path / "g.json"), "--force"] if command == "build" else ["--json"]
+    )
     shown = _on_a_terminal(args).replace("\r\n", "\n").replace("\r", "\n")
     lines = [line.strip() for line in shown.splitlines() if re.match(r"topo: [0-9]", line)]
     size = sum(Path(p).stat().st_size for p in iter_input_paths(inputs[:2]))  # type: ignore[arg-type]

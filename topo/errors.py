@@ -52,6 +52,32 @@ class OutputError(TopoError, OSError):
         super().__init__(f"{path}: cannot write: {cause.strerror or cause}")
 
 
+class OutputExistsError(UsageError):
+    """An output file exists before the run: topo overwrites only the files it has just
+    written, and others only with ``--force``.
+
+    >>> err = OutputExistsError("output/page.html")
+    >>> str(err), err.exit_code
+    ('output/page.html exists; --force overwrites it', 2)
+    """
+
+    def __init__(self, path: object):
+        super().__init__(f"{path} exists; --force overwrites it")
+
+
+class NoTracesError(TopoError):
+    """The inputs held no trace: nothing is written (no page, report or graph file).
+
+    >>> str(NoTracesError(["traces/"]))
+    'no traces in traces/: nothing written'
+    """
+
+    def __init__(self, inputs: list[str] | tuple[str, ...]):
+        named = [("standard input" if p == "-" else p) for p in inputs]
+        where = named[0] if len(named) == 1 else f"the {len(named)} inputs"
+        super().__init__(f"no traces in {where}: nothing written")
+
+
 class ParseError(TopoError):
     """An input (a file, a line of it) could not be read as a trace.
 

@@ -11,14 +11,16 @@ import click
 
 from topo.atomic import replacing, write_atomically
 from topo.cli.app import encoding_option, finish, format_option
+from topo.cli.outputs import force_option, refuse_existing, require_traces, title_option
 from topo.cli.owners import _warn, owner_options, progress_bar
 from topo.errors import ParseError, UsageError
-from topo.inputs import Manifest, find_manifest, manifests_for, read_traces
+from topo.inputs import Manifest, covering_manifest, find_manifest, manifests_for, read_traces
 from topo.owners import OwnerResolver, ResolverConfig
 from topo.render.compare_page import render_comparison_html
 from topo.render.i18n import LANGUAGES
 from topo.render.report import redact_traces, write_report
 from topo.render.text import format_table
+from topo.render.titles import comparison_title
 from topo.topology import analyze
 from topo.topology.compare import COLUMNS, Comparison
 from topo.topology.compare import compare as compare_topologies
@@ -88,6 +90,9 @@ def _print_comparison(comparison: Comparison) -> None:
               help="Write the side-by-side page (HTML).")  # fmt: skip
 @click.option("--by", "split", type=click.Choice(["set", "region-pair"]), default="set",
               show_default=True, help="A row per set, or per region pair in each set.")  # fmt: skip
+@click.option("--title", help="The page's title (default: from the contents: '6 sets "
+              "compared: 5 region pairs, 16 traces').")  # fmt: skip
+@force_option
 @click.pass_context
 def compare(
     ctx: click.Context,
@@ -97,11 +102,15 @@ def compare(
     csv_path: Path | None,
     output: Path | None,
     split: str,
+    title: str | None,
+    force: bool,
     format_name: str | None,
     encoding: str | None,
     **owner: Any,
 ) -> None:
-    """Compare region pairs side by side: each SET is a trace folder (or file)."""
+    """Compare region pairs side by side: each SET is a trace folder (or file). A set
+    without a trace is reported and left out; when none has one, nothing is written."""
+    refuse_existing([csv_path, output], force=force)
     per_set = {path: _manifests(ctx, (path,)) for path in sets}
     tables = [t for found in per_set.values() for m in found.values() if m for t in m.owner_tables]
     config = ResolverConfig.from_options(**owner).with_tables(tables)
@@ -123,6 +132,11 @@ def compare(
             )
             for path in sets
         ]
+    require_traces(sum(t.trace_count for t in topologies), sets)
+    for path, topology in zip(sets, topologies, strict=True):
+        if not topology.trace_count:
+            ctx.obj.report(f"{path}: no traces; left out of the comparison")
+    topologies = [t for t in topologies if t.trace_count]
     comparison = compare_topologies(topologies, by_region_pair=split == "region-pair")
     if as_json:
         click.echo(json.dumps(comparison.to_dict(), ensure_ascii=False, indent=1))
@@ -138,7 +152,8 @@ def compare(
             for pair in comparison.pairs:
                 writer.writerow(pair.row())
     if output is not None:
-        write_atomically(output, render_comparison_html(comparison))
+        shown = title or comparison_title([t.graph for t in topologies])
+        write_atomically(output, render_comparison_html(comparison, title=shown))
         click.echo(f"{output}: {len(comparison.pairs)} pairs", err=as_json)
     finish(ctx)
 
@@ -152,6 +167,8 @@ def compare(
               help="output/NAME.md (Markdown) or output/NAME.html.")  # fmt: skip
 @click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True)
 @click.option("--redact", is_flag=True, help="Hide the vantage's address and host names.")
+@title_option("report")
+@force_option
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -160,23 +177,30 @@ def report(
     output: Path,
     lang: str,
     redact: bool,
+    title: str | None,
+    force: bool,
     format_name: str | None,
     encoding: str | None,
     **owner: Any,
 ) -> None:
-    """Write a self-contained report: the article's tables and evidence for your traces."""
+    """Write a self-contained report: the article's tables and evidence for your traces.
+    Inputs without a trace write nothing (exit 1)."""
     if output.suffix.lower() not in (".md", ".html", ".htm"):
         raise UsageError(f"{output}: the report is .md or .html")
+    refuse_existing([output], force=force)
     traces = read_traces(sets, format=format_name, encoding=encoding)
+    manifests = _manifests(ctx, sets)
+    covering = covering_manifest(sets, manifests)
     topology = analyze(
         redact_traces(traces) if redact else traces,
         owners=ResolverConfig.from_options(**owner),
-        manifests=_manifests(ctx, sets),
-        name=_set_name(sets[0]),
+        manifests=manifests,
+        name=covering.name if covering is not None else None,
         on_error=ctx.obj.report,
         on_warning=_warn,
         on_lookup=progress_bar(),
     )
-    document = write_report(topology, output, lang=lang, redacted=redact)
+    require_traces(topology.trace_count, sets)
+    document = write_report(topology, output, lang=lang, name=title, redacted=redact)
     click.echo(f"{output}: {document.verdict}")
     finish(ctx)

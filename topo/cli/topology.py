@@ -11,6 +11,13 @@ import click
 
 from topo import render
 from topo.cli.app import encoding_option, finish, format_option
+from topo.cli.outputs import (
+    covering_name,
+    force_option,
+    refuse_existing,
+    require_traces,
+    title_option,
+)
 from topo.cli.owners import _warn, owner_options, progress_bar
 from topo.cli.progress import IngestProgress
 from topo.engines import pick_engine
@@ -178,8 +185,8 @@ def infer(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the HTML page here (default: output/<slug>.html, the slug from the "
-    "manifest's name or the first input's name; not written when only graph files are "
-    "asked for).",
+    "manifest's name or the inputs' names, with a hash of them for several inputs; not "
+    "written when only graph files are asked for).",
 )
 @click.option(
     "--figure",
@@ -196,12 +203,13 @@ def infer(
     "and addresses into prefixes (0: no budget).",
 )
 @click.option("--physics", is_flag=True, help="Open the page with physics on (small graphs).")
-@click.option("--title", help="The page's title (default: the manifest's name).")
+@title_option("page and figure")
 @click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write GraphML.")
 @click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write GEXF.")
 @click.option(
     "--graph-json", type=click.Path(dir_okay=False, path_type=Path), help="Write node-link JSON."
 )
+@force_option
 @ingest_options
 @click.pass_context
 def build(
@@ -209,6 +217,7 @@ def build(
     /,
     paths: tuple[str, ...],
     quiet: bool,
+    force: bool,
     output: Path | None,
     figure_path: Path | None,
     max_nodes: int,
@@ -228,13 +237,19 @@ def build(
 
     The page is self-contained (works offline, from an e-mail attachment); the graph
     writers (GraphML, GEXF, node-link JSON) and a static figure are options. Given only
-    graph writers, only the graph files are written (add ``-o`` for the page too).
+    graph writers, only the graph files are written (add ``-o`` for the page too). A file
+    that exists before the run is not overwritten without ``--force``; inputs without a
+    trace write nothing (exit 1).
     """
-    write_page = output is not None or not (graphml or gexf or graph_json)
+    page = output
+    if page is None and not (graphml or gexf or graph_json):
+        page = render.default_output(covering_name(paths), list(paths))
+    refuse_existing([page, figure_path, graphml, gexf, graph_json], force=force)
     topology = analyze_paths(
         ctx, paths, format_name, encoding, owner,
         jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
     )  # fmt: skip
+    require_traces(topology.trace_count, paths)
     G = topology.graph
     for path, writer in (
         (graphml, render.graph_files.write_graphml),
@@ -244,16 +259,14 @@ def build(
         if path is not None:
             writer(G, path)  # its folders made as it is written (topo.atomic)
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
-    name = title or topology.name
-    shown_name = name or (Path(paths[0].rstrip("/")).name if paths[0] != "-" else None)
+    shown = title or topology.name or render.set_title(G)
     budget = max_nodes or None
-    if write_page:
-        target = output or render.default_output(name, list(paths))
-        render.write_html(topology, target, title=shown_name, max_nodes=budget, physics=physics)
-        click.echo(terminal_safe(f"{target}: {_drawn(G, budget)}"))
+    if page is not None:
+        render.write_html(topology, page, title=shown, max_nodes=budget, physics=physics)
+        click.echo(terminal_safe(f"{page}: {_drawn(G, budget)}"))
     if figure_path is not None:
         try:
-            render.write_figure(topology, figure_path, title=shown_name, max_nodes=budget)
+            render.write_figure(topology, figure_path, title=shown, max_nodes=budget)
         except ImportError as err:
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))

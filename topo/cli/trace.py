@@ -16,6 +16,7 @@ from typing import IO, Any
 import click
 
 from topo.cli.app import finish
+from topo.cli.outputs import force_option, refuse_existing, title_option
 from topo.errors import TopoError
 from topo.inputs.schema import dumps_trace
 from topo.model import Origin, Trace
@@ -67,16 +68,18 @@ class _ProgressLine:
         self.stream.flush()
 
 
-def build_page(traces: list[Trace], page: Path, owner_tables: tuple[Path, ...]) -> list[str]:
-    """Analyse ``traces`` (:func:`topo.analyze`) and write their page; returns the lines to
-    report."""
+def build_page(
+    traces: list[Trace], page: Path, owner_tables: tuple[Path, ...], title: str | None = None
+) -> list[str]:
+    """Analyse ``traces`` (:func:`topo.analyze`) and write their page (titled ``title``, else
+    from its contents); returns the lines to report."""
     from topo.render import write_html
     from topo.topology import analyze
 
     topology = analyze(traces, owners=ResolverConfig(owner_tables=owner_tables))
     G = topology.graph
     page.parent.mkdir(parents=True, exist_ok=True)
-    write_html(topology, page)
+    write_html(topology, page, title=title)
     lines = [f"{page}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges"]
     for s in topology.inference.segments:
         ttls = f"TTL {s.ttls[0]}-{s.ttls[-1]}" if s.ttls else "no TTLs"
@@ -133,6 +136,8 @@ def build_page(traces: list[Trace], page: Path, owner_tables: tuple[Path, ...]) 
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="With --build: a CSV prefix,org[,asn][,region] table that wins (repeatable).",
 )
+@title_option("page")
+@force_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 @click.pass_context
 def trace(
@@ -153,6 +158,8 @@ def trace(
     ipv6: bool,
     page: Path | None,
     owner_tables: tuple[Path, ...],
+    title: str | None,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Trace TARGETS (addresses or names) and write topo's JSON Lines.
@@ -164,13 +171,17 @@ def trace(
     on stderr (even with -q) and its trace is written all the same (exit 0). A target
     without a route from this host, or whose name does not resolve, gets one line and no
     trace (exit 1); the other targets are traced.
+
+    A file that exists before the run (the traces' file, the page) is not overwritten
+    without ``--force``.
     """
+    if output is None and page is not None:
+        output = page.with_suffix(".jsonl")
+    refuse_existing([output, page], force=force)
     check_privilege()
     options = TraceOptions(proto=proto, port=port, flows=flows, rounds=rounds,
                            first_ttl=first_ttl, max_ttl=max_ttl, timeout=timeout, rate=rate,
                            ipv6=ipv6, gap_limit=gap_limit, base=sport)  # fmt: skip
-    if output is None and page is not None:
-        output = page.with_suffix(".jsonl")
     progress = _ProgressLine(sys.stderr, quiet)
     traces: list[Trace] = []
     with contextlib.ExitStack() as stack:
@@ -193,6 +204,6 @@ def trace(
             out.write(dumps_trace(result) + "\n")
             out.flush()
     if page is not None and traces:
-        for line in build_page(traces, page, owner_tables):
+        for line in build_page(traces, page, owner_tables, title):
             click.echo(terminal_safe(line), err=True)
     finish(ctx)

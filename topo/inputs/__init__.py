@@ -10,7 +10,7 @@ topo's own trace schema (``topo.trace/1``).
 """
 
 from topo.inputs.decoding import DecodedText, decode_bytes, read_input
-from topo.inputs.manifest import Manifest, find_manifest, manifests_for
+from topo.inputs.manifest import Manifest, covering_manifest, find_manifest, manifests_for
 from topo.inputs.paths import STDIN, display_name, iter_input_paths
 from topo.inputs.reading import MAX_ERRORS_PER_FILE, cap_errors, read_traces
 
@@ -20,6 +20,7 @@ __all__ = [
     "DecodedText",
     "Manifest",
     "cap_errors",
+    "covering_manifest",
     "decode_bytes",
     "display_name",
     "find_manifest",

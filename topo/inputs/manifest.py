@@ -129,6 +129,30 @@ def manifests_for(paths: Iterable[str | Path]) -> dict[str, Manifest | None]:
     return found
 
 
+def covering_manifest(
+    paths: Iterable[str | Path], manifests: Mapping[str, Manifest | None]
+) -> Manifest | None:
+    """The one manifest that covers every input, or ``None``.
+
+    It covers them when it is each input's own (the folder's, or the folder holding the
+    file) and no folder below an input has another: then every trace of the set takes it.
+    ``manifests`` is what :func:`manifests_for` found for ``paths``; standard input (``-``)
+    has none. This is what names a set (``topo build samples/*/`` mixes six: no name).
+
+    >>> found = manifests_for(["samples/aws-tokyo-seoul"])
+    >>> covering_manifest(["samples/aws-tokyo-seoul"], found).name
+    'AWS Tokyo to Seoul (lab-generated)'
+    >>> covering_manifest(["samples"], manifests_for(["samples"])) is None
+    True
+    """
+    own = {str(Path(p)): manifests.get(str(Path(p))) for p in paths}
+    found = {m.path: m for m in own.values() if m is not None}
+    every = {m.path for m in manifests.values() if m is not None}
+    if not own or None in own.values() or len(found) != 1 or not every <= set(found):
+        return None
+    return next(iter(found.values()))
+
+
 def manifest_for_trace(trace: Trace, manifests: Mapping[str, Manifest | None]) -> Manifest | None:
     """The manifest of the deepest input folder holding the trace's file."""
     return manifest_for_source(trace.origin.path if trace.origin else None, manifests)

@@ -21,8 +21,6 @@ True
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +32,9 @@ from topo.render.figure import figure
 from topo.render.graph_files import write_gexf, write_graph_json, write_graphml
 from topo.render.layout import Layout, compute_layout
 from topo.render.report import write_report
+from topo.render.titles import default_output, set_title, slugify
 from topo.render.webpage import InlinePage, render_page, write_page
 from topo.topology.result import Topology
-
-SLUG_MAX = 60
 
 
 def _graph(source: Topology | nx.DiGraph) -> nx.DiGraph:
@@ -80,30 +77,6 @@ def inline(G: nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
     return InlinePage(render_page(G, **options), height=height)
 
 
-def slugify(text: str) -> str:
-    """``[a-z0-9-]`` only: accents folded, everything else a single ``-`` ('' if nothing)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
-    if len(slug) > SLUG_MAX:
-        slug = slug[:SLUG_MAX].rsplit("-", 1)[0] or slug[:SLUG_MAX]
-    return slug
-
-
-def default_output(name: str | None, inputs: list[str], folder: str | Path = "output") -> Path:
-    """``output/<slug>.html``: the slug from the manifest's ``name``, else the first input's
-    file or folder name (never from file contents); ``topology`` when neither gives one.
-
-    >>> default_output(None, ["samples/aws-osaka-tokyo/"])
-    PosixPath('output/aws-osaka-tokyo.html')
-    >>> default_output("../../etc/passwd", ["x"])
-    PosixPath('output/etc-passwd.html')
-    """
-    candidates = [name] if name else []
-    candidates += [Path(p.rstrip("/")).stem if p != "-" else "stdin" for p in inputs[:1]]
-    slug = next((s for s in map(slugify, filter(None, candidates)) if s), "topology")
-    return Path(folder) / f"{slug}.html"
-
-
 __all__ = [
     "DEFAULT_MAX_NODES",
     "InlinePage",
@@ -115,6 +88,7 @@ __all__ = [
     "html",
     "inline",
     "render_page",
+    "set_title",
     "slugify",
     "write_figure",
     "write_graph",

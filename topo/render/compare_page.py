@@ -19,6 +19,7 @@ import html
 from topo import __version__
 from topo.render.plots import rtt_profile_svg
 from topo.render.report import STYLE, html_table, svg_data_uri
+from topo.render.text import terminal_safe
 from topo.topology.compare import COLUMNS, Comparison, PairMetrics
 
 _CARDS = """
@@ -64,16 +65,17 @@ def _card(pair: PairMetrics) -> str:
     )
 
 
-def render_comparison_html(comparison: Comparison) -> str:
-    """The whole comparison page."""
+def render_comparison_html(comparison: Comparison, *, title: str | None = None) -> str:
+    """The whole comparison page, titled ``title`` (default: ``Region pairs compared``)."""
     esc = html.escape
+    heading = esc(terminal_safe(title or "Region pairs compared"))
     rows = [[_value(c, p.row()[c]) for c in COLUMNS] for p in comparison.pairs]
     parts = [
         '<!doctype html><html lang="en"><head><meta charset="utf-8">',
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "img-src data:; style-src 'unsafe-inline'\">",
-        f"<title>topo compare</title><style>{STYLE}{_CARDS}</style></head><body>",
-        f"<h1>Region pairs compared</h1><small>topo {esc(__version__)}</small>",
+        f"<title>{heading}</title><style>{STYLE}{_CARDS}</style></head><body>",
+        f"<h1>{heading}</h1><small>topo {esc(__version__)}</small>",
         '<div class="scroll">',
         html_table([_LABELS.get(c, c.replace("_", " ").capitalize()) for c in COLUMNS], rows),
         "</div>",

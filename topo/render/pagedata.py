@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -276,9 +275,8 @@ def _box(box: Any, index: Mapping[str, int], total: int) -> dict[str, Any]:
 
 
 def default_title(G: nx.DiGraph, name: str | None = None) -> str:
-    """The page title: ``name``, else the source files."""
-    if name:
-        return safe(name)
-    files = {str(i.get("origin", "")).rsplit(":", 1)[0] for i in G.graph["trace_paths"].values()}
-    names = sorted(Path(f).name for f in files if f)
-    return "topo: " + (", ".join(names[:3]) + (" …" if len(names) > 3 else "") or "topology")
+    """The page title: ``name``, else the set's contents
+    (:func:`topo.render.titles.set_title`: ``5 region pairs, 16 traces``)."""
+    from topo.render.titles import set_title
+
+    return safe(name or set_title(G))

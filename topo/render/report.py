@@ -36,6 +36,7 @@ from topo.errors import ParseError, UsageError
 from topo.model import Trace
 from topo.owners.origin import credits_for
 from topo.render.i18n import KIND_JA, reason_text, text
+from topo.render.titles import set_title
 from topo.topology.result import Topology
 
 #: Trace metadata keys that identify the user's side, dropped by ``redact``.
@@ -197,7 +198,7 @@ def build_report(
     if redacted:
         method.append(words["method.redacted"])
     return Report(
-        name=name or topology.name or "traces",
+        name=name or topology.name or set_title(topology.graph),
         lang=lang,
         verdict=result.verdict,
         summary=tuple(summary),

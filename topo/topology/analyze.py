@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Protocol
 
 from topo.errors import ParseError, TopoError, UsageError
-from topo.inputs import STDIN, find_manifest, manifests_for, read_traces
-from topo.inputs.manifest import Manifest
+from topo.inputs import STDIN, manifests_for, read_traces
+from topo.inputs.manifest import Manifest, covering_manifest
 from topo.inputs.reading import ReadProgress
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
@@ -97,9 +97,10 @@ def _split_sources(
     return paths, None
 
 
-def _set_name(paths: Sequence[str]) -> str | None:
-    """The ``name`` of the first input's own manifest (not one of the folders below it)."""
-    manifest = find_manifest(paths[0]) if paths and paths[0] != STDIN else None
+def _set_name(paths: Sequence[str], manifests: Mapping[str, Manifest | None]) -> str | None:
+    """The ``name`` of the manifest that covers every input, when one does
+    (:func:`~topo.inputs.manifest.covering_manifest`): a mixed set has none."""
+    manifest = covering_manifest(paths, manifests)
     return manifest.name if manifest is not None else None
 
 
@@ -146,7 +147,7 @@ def analyze(
     if paths and manifests is None:
         try:
             manifests = manifests_for(p for p in paths if p != STDIN)
-            name = name or _set_name(paths)
+            name = name or _set_name(paths, manifests)
         except ParseError as err:  # a broken topo.toml: reported, the traces still read
             report(err)
             manifests = {}

@@ -6,8 +6,11 @@ Node keys
 - a special-purpose address is scoped by the trace's provider, or by its vantage point when
   no provider is known (``"100.65.1.9@Amazon"``), so one private address in two unrelated
   networks never merges;
-- a vantage point is ``"vantage:<address, manifest label or file name>"``; a destination
-  that never answered is ``"dst:<address>"`` (one that answered is its address node);
+- a vantage point is ``"vantage:<address, manifest label or file name>"``, drawn with the
+  label :func:`topo.topology.endpoints.vantage_label` gives (its address, the manifest's
+  label, else what the trace shows: ``EC2 eu-west-1 instance``; never the file name); a
+  destination that never answered is ``"dst:<address>"`` (one that answered is its address
+  node), drawn with the manifest's ``dst_label`` when it has one;
 - an anonymous hop is ``"*|<answers before>|<answers after>|<position in the gap>"``, so
   stars neither merge into one node (a false convergence) nor multiply per trace.
 
@@ -16,7 +19,7 @@ Node attributes
 ==============  =======================================================================
 ``kind``        ``hop``, ``anonymous``, ``vantage`` or ``destination``
 ``addr``        the address (absent for anonymous hops and label-only vantage points)
-``label``       what a drawing shows (address, or the vantage's label)
+``label``       what a drawing shows (address, the vantage's label, the ``dst_label``)
 ``category``    IANA category slug (``public``, ``cgnat``, ``class-e``, ...)
 ``reg_name``    the registry's name (``Shared Address Space``), ``rfc`` its RFC
 ``special``     True for special-purpose addresses
@@ -73,6 +76,7 @@ from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.topology.digest import NS_PER_MS
+from topo.topology.endpoints import destination_label, vantage_label
 from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
@@ -217,13 +221,14 @@ class GraphBuilder:
         vantage = vantage_key(view)
         v_node = nodes.get(vantage)
         if v_node is None:
-            v_node = self._node(vantage, {"kind": "vantage", "label": vantage[8:]})
+            v_node = self._node(vantage, {"kind": "vantage", "label": vantage_label(view)})
         if digest.src:
             v_node["addr"] = digest.src
         v_node["traces"] += 1
         seen.add(vantage)
         path, previous = self._add_steps(view, trace, vantage, seen, taken)
         dst = digest.dst
+        named = destination_label(view)
         if dst and not digest.reached:
             target = f"dst:{dst}"
             node = nodes.get(target)
@@ -233,15 +238,19 @@ class GraphBuilder:
                 )
             if view.dst_answer is not None:
                 attrs = _answer_attrs(view.dst_answer, None)
-                del attrs["kind"]
+                del attrs["kind"], attrs["label"]
                 node.update(attrs)
                 node["kind"] = "destination"
+            if named and node["label"] == dst:  # the first dst_label met names it
+                node["label"] = named
             node["traces"] += 1
             for u in previous:
                 self._edge(taken, trace, u, target, 0, None, unreached=True)
             path.append(target)
         elif dst and dst in nodes:
             nodes[dst]["reached"] = True
+            if named and nodes[dst]["label"] == dst:
+                nodes[dst]["label"] = named
         return path
 
     def _add_steps(
@@ -422,6 +431,8 @@ def _merge_node(mine: dict[str, Any], theirs: dict[str, Any]) -> None:
             mine["rtt_min"] = theirs["rtt_min"]
     if theirs.get("reached"):
         mine["reached"] = True
+    if mine.get("label") == mine.get("addr") != theirs.get("label"):  # a dst_label came later
+        mine["label"] = theirs["label"]
     _take_new_keys(mine, theirs)
 
 

@@ -28,7 +28,9 @@ from topo.topology.infer import Inference, TraceVerdict
 class Topology:
     """The merged graph of a set of traces, its inference and the owner answers.
 
-    ``name`` is the set's name (its manifest's, or given to :func:`topo.analyze`);
+    ``name`` is the set's name: given to :func:`topo.analyze`, or the ``name`` of the one
+    manifest that covers every input (``None`` for a mixed set: a renderer titles it from
+    its contents, :func:`topo.render.titles.set_title`);
     ``online`` whether owners were looked up online and ``data_dates`` the date of each
     published dataset used (what a report's method section says); ``profiles`` whether
     each trace's step profile was kept (what :func:`topo.compare` reads).
