@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from topo.cli import cli
 from topo.errors import UsageError
+from topo.inputs.manifest import Manifest
 from topo.model import Hop, Origin, Reply, Trace
 from topo.owners import ResolverConfig
 from topo.render.i18n import text
@@ -39,6 +40,11 @@ def test_metrics_shared_unique_and_both_directions() -> None:
               trace("f2", OSAKA_TOKYO, [0.6, 1, 2, 5, 9.4])]  # fmt: skip
     forward = analyze(traces, name="osaka-tokyo")
     backward = analyze([trace("b1", TOKYO_OSAKA, [0.4, 3, 7, 8])], name="tokyo-osaka")
+    assert compare([forward, backward]).directions == ()  # no manifest says they are reverses
+    forward.manifest = Manifest(provider="aws", src_region="ap-northeast-3",
+                                dst_region="ap-northeast-1")  # fmt: skip
+    backward.manifest = Manifest(provider="Amazon", src_region="ap-northeast-1",
+                                 dst_region="ap-northeast-3")  # fmt: skip
     result = compare([forward, backward])
     first, second = result.pairs
     assert (first.src_region, first.dst_region) == ("ap-northeast-3", "ap-northeast-1")
@@ -49,6 +55,9 @@ def test_metrics_shared_unique_and_both_directions() -> None:
     assert (second.src_region, second.dst_region) == ("ap-northeast-1", "ap-northeast-3")
     [direction] = result.directions
     assert direction.asymmetry["median_hops"] == 1.0
+    assert direction.differences[0] == (
+        "Median hop count: 5 hops Osaka → Tokyo, 4 hops Tokyo → Osaka (1 hop more Osaka → Tokyo)"
+    )
     assert {"13.208.0.67", "15.230.24.168"} <= set(direction.shared_nodes)
     assert "100.65.1.9@Amazon" in result.unique[first.label]
     assert result.shared["13.208.0.67"] == [first.label, second.label]
@@ -134,8 +143,11 @@ def test_every_reason_code_has_english_and_japanese_words() -> None:
     assert {"on-provider", "left-provider", "silent-destination"} <= set(seen)
     examples = {
         "no-provider": Reason.of("no-provider"),
+        "no-cloud-provider": Reason.of("no-cloud-provider", owner="Arelion", ttl=2,
+                                       addr="62.115.154.242"),
         "left-provider": Reason.of("left-provider", provider="Amazon", from_ttl=None,
-                                   from_addr=None, ttl=3, addr="5.6.7.8", owner="Transit"),
+                                   from_addr=None, ttl=3, addr="5.6.7.8", owner="Transit",
+                                   unowned=("185.1.102.135",)),
         "unresolved-hops": Reason.of("unresolved-hops", addrs=("44.1.2.3", "44.1.2.4")),
         "incomplete": Reason.of("incomplete", provider="Amazon", region=None),
         "on-provider": Reason.of("on-provider", provider="Amazon"),

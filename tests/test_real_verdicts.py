@@ -177,7 +177,10 @@ def test_strips_count_hops_and_addresses_apart() -> None:
     assert "── 12 reserved hops (12 addresses: 8 CGNAT, 4 Class E) ──" in article.strip
     first = traces_of(BESTTRACE / "lightsail-ap-southeast-1-to-china-carriers-besttrace.txt")[0]
     # TTL 2-7: five silent hops, then one CGNAT address
-    assert "── 6 reserved hops (5 silent; 1 address: 1 CGNAT) ──" in first.strip
+    assert "── 1 reserved hop, 5 silent (1 address: 1 CGNAT) ──" in first.strip
+    assert "China Telecom [183.91.56.81 … 202.97.97.221] ── 1 silent hop ── China Telecom" in (
+        first.strip
+    )  # TTL 16: a silent hop between two of China Telecom's is not a reserved one
 
 
 def test_the_vantage_region_comes_from_evidence_and_a_disagreement_is_said(

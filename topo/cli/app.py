@@ -20,8 +20,10 @@ from topo.classify.addresses import is_address, sort_key
 from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError, TopoError
 from topo.inputs import read_traces
 from topo.model import Trace
+from topo.owners.model import AddressHints
 from topo.parsers import PARSERS
 from topo.render.text import terminal_safe
+from topo.topology.digest import digest_trace, merged_hints
 
 EXIT_INTERNAL = 70
 
@@ -130,9 +132,11 @@ def target_addresses(
     *,
     format: str | None = None,
     encoding: str | None = None,
+    hints: dict[str, AddressHints] | None = None,
 ) -> list[str]:
     """Addresses named directly, plus every hop address of the traces in the named paths,
-    distinct and in numeric order (what ``classify`` and ``whois`` list)."""
+    distinct and in numeric order (what ``classify`` and ``whois`` list). ``hints``, when
+    given, receives what those traces printed about their addresses (names, AS numbers)."""
     addresses: dict[str, None] = {}
     paths = []
     for target in targets:
@@ -141,6 +145,9 @@ def target_addresses(
         else:
             paths.append(target)
     if paths:
-        for trace in collect_traces(ctx, read_traces(paths, format=format, encoding=encoding)):
+        traces = list(collect_traces(ctx, read_traces(paths, format=format, encoding=encoding)))
+        for trace in traces:
             addresses.update(dict.fromkeys(trace.addresses))
+        if hints is not None:
+            hints.update(merged_hints(digest_trace(t) for t in traces))
     return sorted(addresses, key=sort_key)

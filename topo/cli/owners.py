@@ -15,6 +15,7 @@ from topo.classify.addresses import is_address
 from topo.cli.app import encoding_option, finish, format_option, target_addresses
 from topo.inputs.manifest import manifests_for
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
+from topo.owners.model import AddressHints
 from topo.render.text import format_table
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -128,7 +129,8 @@ def whois(
     Each TARGET is an address or a trace file/folder whose hop addresses are looked up.
     Special-purpose addresses (CGNAT, Class E, private, ...) are never looked up.
     """
-    addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding)
+    hints: dict[str, AddressHints] = {}
+    addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding, hints=hints)
     folders = [t for t in targets if not is_address(t) and t != "-"]
     manifests = manifests_for(folders)
     tables = [t for m in manifests.values() if m for t in m.owner_tables]
@@ -136,7 +138,7 @@ def whois(
     with OwnerResolver(config, warn=_warn, progress=progress_bar()) as resolver:
         for problem in resolver.stale_data_warnings():
             _warn(problem)
-        answers = resolver.resolve(addresses)
+        answers = resolver.resolve(addresses, hints)
         for error in resolver.table_errors:
             ctx.obj.report(error)
     public = [a for a in answers if not a.classification.special]

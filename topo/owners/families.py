@@ -52,6 +52,8 @@ class Family:
     org_patterns: tuple[re.Pattern[str], ...]
     asns: frozenset[int]
     as_name_patterns: tuple[re.Pattern[str], ...] = ()
+    #: Runs a cloud or hosting network that traces start from.
+    cloud: bool = False
 
 
 def normalise_org(org: str) -> str:
@@ -96,6 +98,14 @@ class Families:
     """The family table with lookups by organisation, AS number, AS name and provider."""
 
     families: tuple[Family, ...]
+
+    def is_cloud(self, name: str | None) -> bool:
+        """Whether the family ``name`` runs a cloud or hosting network.
+
+        >>> load_families().is_cloud("Amazon"), load_families().is_cloud("Arelion")
+        (True, False)
+        """
+        return any(f.cloud for f in self.families if f.name == name)
 
     def by_provider(self, provider: str | None) -> Family | None:
         """The family that publishes the ``provider`` ranges."""
@@ -182,6 +192,7 @@ def load_families() -> Families:
                 org_patterns=_patterns(item, "org"),
                 asns=frozenset(int(a) for a in item.get("asns", ())),
                 as_name_patterns=_patterns(item, "as_name"),
+                cloud=bool(item.get("cloud", False)),
             )
             for item in data["family"]
         )

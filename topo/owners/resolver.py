@@ -333,21 +333,16 @@ class OwnerResolver:
                 break
         asn = next((a for a in hint.asns if a), None)
         if asn is not None:
-            family = self.families.family_of(asn=asn) or f"AS{asn}"
-            printed = Owner(
-                asn=asn,
-                family=family,
-                answered_by="trace-asn",
-                evidence=(f"the trace printed AS{asn}",),
-            )
+            known = self.families.family_of(asn=asn)
+            family = known or f"AS{asn}"
+            said = f"the trace printed AS{asn}" + (f" ({known})" if known else "")
+            printed = Owner(asn=asn, family=family, answered_by="trace-asn", evidence=(said,))
             if owner is not None and owner.family not in (None, family):
-                printed = replace(
-                    printed,
-                    evidence=(
-                        *printed.evidence,
-                        f"{owner.answered_by} said {owner.family}; kept AS{asn}'s {family}",
-                    ),
+                note = (
+                    f"the hostname says {owner.family}, the printed AS{asn} {family}: "
+                    "the AS number is kept"
                 )
+                printed = replace(printed, evidence=(*printed.evidence, note))
             owner = printed if owner is None else owner.overlay(printed)
         return owner
 
@@ -363,8 +358,10 @@ class OwnerResolver:
                 return hinted
             return replace(owner.overlay(hinted), family=hinted.family)
         if hinted.family is not None and hinted.family != owner.family:
-            said = ", ".join(hinted.evidence)
-            note = f"{said}: says {hinted.family}; kept {owner.family} from {owner.answered_by}"
+            note = (
+                f"disagreement: {'; '.join(hinted.evidence)}: {hinted.family}; kept "
+                f"{owner.family} from {owner.answered_by}"
+            )
             return replace(owner, evidence=(*owner.evidence, note))
         region = owner.region or (hinted.region if hinted.family == owner.family else None)
         return replace(owner, region=region, evidence=(*owner.evidence, *hinted.evidence))

@@ -161,9 +161,13 @@ def _where(reason: Reason, vantage: str) -> str:
 _REASONS_EN: dict[str, str | Callable[[Reason], str]] = {
     "no-provider": "no provider identified: no public hop has a known owner and no manifest "
     "names one",
+    "no-cloud-provider": "no provider identified: the first public hop with a known owner, TTL "
+    "{ttl} {addr}, is {owner}'s, which runs no cloud network (a manifest's provider names the "
+    "trace's provider)",
     "left-provider": lambda r: (
         f"left {r['provider']} after {_where(r, 'the vantage point')}: TTL {r['ttl']} "
         f"{r['addr']} is owned by {r['owner']}"
+        + (f" (before it, owner unknown: {', '.join(r['unowned'])})" if r["unowned"] else "")
     ),
     "unresolved-hops": lambda r: (
         f"public hops with no known owner: {', '.join(r['addrs'])} (try --online or an owner table)"
@@ -200,9 +204,13 @@ _REASONS_EN: dict[str, str | Callable[[Reason], str]] = {
 _REASONS_JA: dict[str, str | Callable[[Reason], str]] = {
     "no-provider": "プロバイダーを特定できません: 所有者の分かるパブリックホップがなく、"
     "マニフェストにも指定がありません",
+    "no-cloud-provider": "プロバイダーを特定できません: 所有者の分かる最初のパブリックホップ"
+    "（TTL {ttl}、{addr}）は {owner} のもので、クラウドのネットワークではありません"
+    "（マニフェストの provider で指定できます）",
     "left-provider": lambda r: (
         f"{r['provider']} のネットワークを {_where(r, 'the vantage point')} の後で出ています: "
         f"TTL {r['ttl']} の {r['addr']} の所有者は {r['owner']} です"
+        + (f"（その前の所有者不明のホップ: {', '.join(r['unowned'])}）" if r["unowned"] else "")
     ),
     "unresolved-hops": lambda r: (
         f"所有者不明のパブリックホップ: {', '.join(r['addrs'])}"

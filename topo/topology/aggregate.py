@@ -35,7 +35,7 @@ from topo.inputs.manifest import Manifest, manifest_for_source
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.owners.model import AddressHints
-from topo.topology.digest import TraceDigest, digest_trace
+from topo.topology.digest import TraceDigest, digest_trace, merged_hints
 from topo.topology.graph import GraphBuilder
 from topo.topology.infer import TraceVerdict, annotate_graph, summarize, trace_verdict
 from topo.topology.regions import load_regions
@@ -88,14 +88,7 @@ def _new_addresses(batch: list[TraceDigest], answers: Mapping[str, OwnerAnswer])
 def _hints(batch: list[TraceDigest], wanted: list[str]) -> dict[str, AddressHints]:
     """What the batch's traces printed about the ``wanted`` addresses (names, AS numbers)."""
     todo = set(wanted)
-    names: dict[str, dict[str, None]] = {}
-    asns: dict[str, dict[int, None]] = {}
-    for digest in batch:
-        for addr, hint in digest.hints().items():
-            if addr in todo:
-                names.setdefault(addr, {}).update(dict.fromkeys(hint.names))
-                asns.setdefault(addr, {}).update(dict.fromkeys(hint.asns))
-    return {a: AddressHints(tuple(names[a]), tuple(asns[a])) for a in names}
+    return {a: hint for a, hint in merged_hints(batch).items() if a in todo}
 
 
 def aggregate(

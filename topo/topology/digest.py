@@ -23,6 +23,7 @@ nanoseconds, so a sum is the same whatever order the traces are merged in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from topo.model import Hop, Trace
@@ -171,3 +172,15 @@ def digest_trace(trace: Trace, index: int = 0) -> TraceDigest:
         trace.format,
         tuple([(addr, tuple(asns)) for addr, asns in printed.items()]),
     )
+
+
+def merged_hints(digests: Iterable[TraceDigest]) -> dict[str, AddressHints]:
+    """What several traces printed about their addresses, merged (names and AS numbers in
+    the order first seen): what the owner resolver takes as ``hints``."""
+    names: dict[str, dict[str, None]] = {}
+    asns: dict[str, dict[int, None]] = {}
+    for digest in digests:
+        for addr, hint in digest.hints().items():
+            names.setdefault(addr, {}).update(dict.fromkeys(hint.names))
+            asns.setdefault(addr, {}).update(dict.fromkeys(hint.asns))
+    return {a: AddressHints(tuple(names[a]), tuple(asns[a])) for a in names}

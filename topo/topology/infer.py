@@ -58,7 +58,7 @@ from topo.owners import OwnerAnswer, OwnerResolver
 from topo.topology.digest import trace_id
 from topo.topology.reasons import Reason
 from topo.topology.regions import KM_PER_RTT_MS, Regions, load_regions
-from topo.topology.views import Step, TraceView, answers_for, view_trace
+from topo.topology.views import Step, TraceView, answers_for, first_owned_hop, view_trace
 
 #: Verdicts from the worst to the best.
 VERDICTS = ("left-provider", "undetermined", "incomplete", "on-provider")
@@ -249,8 +249,6 @@ def _rtt_check(
             "cannot be where their regions say, or the RTTs are not comparable"
         )
         return delta, (None if delta <= 0 else round(min(bound / delta, 99.0), 3)), False, reason
-    if bound == 0:  # within one region: no distance to check against
-        return delta, None, True, f"RTT gained {delta} ms within one region"
     directness = round(bound / delta, 3) if delta > 0 else None
     return delta, directness, True, f"RTT gained {delta} ms >= bound {bound:.2f} ms"
 
@@ -381,9 +379,10 @@ def trace_segments(view: TraceView, regions: Regions, ends: Ends | None = None) 
         right_region = right.region or (dst_region if right is steps[-1] else None)
         before = left.rtt_min if left is not None else 0.0
         bound = regions.rtt_bound_ms(left_region, right_region)
-        if left_region is not None and left_region == right_region:
-            bound = 0.0
         delta, directness, plausible, why = _rtt_check(before, right.rtt_min, bound)
+        if left_region is not None and left_region == right_region:  # nothing to check
+            bound, directness, plausible = None, None, None
+            why = f"RTT gained {delta} ms within one region: no distance to check it against"
         left_name = "the vantage point" if left is None else f"TTL {left.ttl} {left.addrs[0]}"
         evidence = (
             f"{left_name} ({left_region or 'region unknown'}) -> "
@@ -498,12 +497,19 @@ def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) ->
     segments = trace_segments(view, regions, ends)
     steps = view.steps
     reasons: list[Reason] = []
-    exit_info = None
+    exit_info: dict[str, Any] | None = None
     foreign = next((s for s in steps if s.kind == "foreign"), None)
     unresolved = [s for s in steps if s.kind == "unresolved"]
     if view.provider is None:
         verdict = "undetermined"
-        reasons.append(Reason.of("no-provider"))
+        first = first_owned_hop(view.digest, {a.addr: a for s in steps for a in s.answers})
+        if first is None or first[1].owner is None:
+            reasons.append(Reason.of("no-provider"))
+        else:
+            ttl, answer = first
+            reasons.append(
+                Reason.of("no-cloud-provider", owner=_owner_text(answer), ttl=ttl, addr=answer.addr)
+            )
     elif foreign is not None:
         verdict = "left-provider"
         last = next(
@@ -516,21 +522,25 @@ def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) ->
         )
         exit_info = {
             "from_ttl": last.ttl if last else None,
-            "from_addr": last.addrs[0] if last else None,
+            "from_addr": _public([last])[0] if last else None,
             "to_ttl": foreign.ttl,
             "to_addr": answer.addr,
             "to_owner": _owner_text(answer),
             "to_asn": answer.owner.asn if answer.owner else None,
         }
+        after = last.ttl if last else 0
+        between = _public(s for s in steps if after < s.ttl < foreign.ttl)
+        exit_info["unowned_before"] = list(between)
         reasons.append(
             Reason.of(
                 "left-provider",
                 provider=view.provider,
                 from_ttl=last.ttl if last else None,
-                from_addr=last.addrs[0] if last else None,
+                from_addr=_public([last])[0] if last else None,
                 ttl=foreign.ttl,
                 addr=answer.addr,
                 owner=_owner_text(answer),
+                unowned=between,
             )
         )
     elif unresolved:
@@ -577,7 +587,9 @@ _count = itemgetter(1)
 
 def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) -> str:
     """``Osaka [13.208.0.67 … 15.230.26.193] ── 12 reserved hops (12 addresses: 8 CGNAT,
-    4 Class E) ── Tokyo [..]``: hops and the addresses that answered them, counted apart."""
+    4 Class E) ── Tokyo [..]``: hops and the addresses that answered them, counted apart,
+    and silent hops apart from both (``── 3 silent hops ──``, ``── 1 reserved hop, 5
+    silent (1 address: 1 CGNAT) ──``)."""
     parts: list[str] = []
     steps = view.steps
     count = len(steps)
@@ -604,12 +616,14 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
             # Counter.most_common's order: by count, ties in first-seen order
             details = [f"{n} {c}" for c, n in sorted(cats.items(), key=_count, reverse=True)]
             addresses = sum(cats.values())
-            figures = [f"{silent} silent"] if silent else []
-            if addresses:
+            answered = len(group) - silent
+            if not answered:
+                parts.append(f"── {_hops(silent, 'silent')} ──")
+            else:
                 plural = "es" if addresses != 1 else ""
-                figures.append(f"{addresses} address{plural}: {', '.join(details)}")
-            hops = "hop" if len(group) == 1 else "hops"
-            parts.append(f"── {len(group)} reserved {hops} ({'; '.join(figures)}) ──")
+                held = f"{addresses} address{plural}: {', '.join(details)}"
+                hops = _hops(answered, "reserved") + (f", {silent} silent" if silent else "")
+                parts.append(f"── {hops} ({held}) ──")
         else:
             kind, detail = key
             label = detail or kind
@@ -619,6 +633,10 @@ def trace_strip(view: TraceView, segments: Sequence[Segment], regions: Regions) 
             inner = head if head == last else f"{head} … {last}"
             parts.append(f"{label} [{inner}]")
     return " ".join(parts)
+
+
+def _hops(count: int, word: str) -> str:
+    return f"{count} {word} hop" if count == 1 else f"{count} {word} hops"
 
 
 def _strip_key(step: Step) -> tuple[str, str | None]:
@@ -641,30 +659,59 @@ def _strip_addr(step: Step) -> str:
     )
 
 
-def _key_text(item: tuple[tuple[str, str | None, str | None], list[Segment]]) -> str:
+_MergeKey = tuple[str, str | None, str | None, str | None, int]
+
+
+def _key_text(item: tuple[_MergeKey, list[Segment]]) -> str:
     """What the merged segments are numbered by: their key's text (the order ``str`` of
     the whole item gives, as a key's text never starts another's, without writing out
     every member segment)."""
     return str(item[0])
 
 
+def _groups(segments: Sequence[tuple[Segment, str | None]]) -> dict[_MergeKey, list[Segment]]:
+    """Segments that are one interconnect: the same kind, region pair and provider. Where a
+    side's region is unknown, the pair says nothing about place: only segments that share
+    an address (a router seen by both) are one."""
+    keyed: dict[tuple[str, str | None, str | None, str | None], list[Segment]] = {}
+    for segment, provider in segments:
+        key = (segment.kind, segment.from_region, segment.to_region, provider)
+        keyed.setdefault(key, []).append(segment)
+    groups: dict[_MergeKey, list[Segment]] = {}
+    for (kind, left, right, provider), members in keyed.items():
+        if left is not None and right is not None:
+            groups[kind, left, right, provider, 0] = members
+            continue
+        parts: list[tuple[set[str], list[Segment]]] = []
+        for segment in members:
+            addrs = set(segment.addrs)
+            joined = [part for part in parts if part[0] & addrs]
+            for part in joined:
+                parts.remove(part)
+                addrs |= part[0]
+            parts.append((addrs, [m for found in joined for m in found[1]] + [segment]))
+        # in the order of the members' first appearance
+        parts.sort(key=lambda found: min(members.index(m) for m in found[1]))
+        for number, (_, group) in enumerate(parts):
+            groups[kind, left, right, provider, number] = sorted(group, key=members.index)
+    return groups
+
+
 def _merge(
-    segments: Sequence[Segment], pair_traces: Mapping[tuple[Any, Any], int]
+    segments: Sequence[tuple[Segment, str | None]], pair_traces: Mapping[tuple[Any, Any], int]
 ) -> list[Segment]:
-    groups: dict[tuple[str, str | None, str | None], list[Segment]] = {}
-    for segment in segments:
-        groups.setdefault((segment.kind, segment.from_region, segment.to_region), []).append(
-            segment
-        )
+    """Merge ``(segment, provider)`` pairs across traces (:func:`_groups`); the gain kept is
+    the least positive one (the least queueing), else the least."""
     merged = []
-    for number, ((kind, left, right), members) in enumerate(
-        sorted(groups.items(), key=_key_text), 1
+    for number, ((kind, left, right, _, _), members) in enumerate(
+        sorted(_groups(segments).items(), key=_key_text), 1
     ):
         traces = tuple(dict.fromkeys(t for m in members for t in m.traces))
         addrs = tuple(dict.fromkeys(a for m in members for a in m.addrs))
         categories = Counter(classify_address(a).category for a in addrs)
         deltas = [m.rtt_delta_ms for m in members if m.rtt_delta_ms is not None]
-        delta = min(deltas) if deltas else None
+        gains = [d for d in deltas if d > 0] or deltas
+        delta = min(gains) if gains else None
         bound = members[0].rtt_bound_ms
         _, directness, plausible, why = _rtt_check(0.0, delta, bound) if delta is not None else (
             None, None, None, "no RTT")  # fmt: skip
@@ -672,6 +719,9 @@ def _merge(
         if kind == "open":
             directness, plausible = None, None
             why = f"RTT gained {delta} ms: up to {km:,.0f} km of fibre" if km else "no RTT gain"
+        elif kind == "intra-region":
+            directness, plausible = None, None
+            why = f"RTT gained {delta} ms within one region: no distance to check it against"
         total = pair_traces.get((left, right)) or len(traces)
         merged.append(
             Segment(
@@ -729,11 +779,11 @@ def summarize(verdicts: Sequence[TraceVerdict]) -> Inference:
     ('undetermined', ('no traces',))
     """
     pair_traces: Counter[tuple[str | None, str | None]] = Counter()
-    segments: list[Segment] = []
+    segments: list[tuple[Segment, str | None]] = []
     counts = dict.fromkeys(VERDICTS, 0)
     for verdict in verdicts:
         pair_traces[verdict.src_region, verdict.dst_region] += 1
-        segments.extend(verdict.segments)
+        segments.extend((segment, verdict.provider) for segment in verdict.segments)
         counts[verdict.verdict] += 1
     merged = _merge(segments, pair_traces)
     worst = next((name for name in VERDICTS if counts[name]), "undetermined")

@@ -9,8 +9,11 @@ the same code and parameters.
 code                     parameters
 =======================  ===========================================================
 ``no-provider``          (none)
+``no-cloud-provider``    ``owner``, ``ttl``, ``addr`` of the first owned public hop, whose
+                         owner runs no cloud (so it is not taken for the provider)
 ``left-provider``        ``provider``, ``from_ttl``/``from_addr`` (``None``: the
-                         vantage point), ``ttl``, ``addr``, ``owner``
+                         vantage point), ``ttl``, ``addr``, ``owner``, ``unowned``
+                         (public addresses of unknown owner between the two)
 ``unresolved-hops``      ``addrs`` (the public addresses nobody owns)
 ``unreached-destination`` ``provider``, ``dst`` (the destination), ``owner`` (``None``:
                          unknown): the destination did not answer and is not the
@@ -39,7 +42,8 @@ from typing import Any
 #: parameters in order.
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "no-provider": (),
-    "left-provider": ("provider", "from_ttl", "from_addr", "ttl", "addr", "owner"),
+    "no-cloud-provider": ("owner", "ttl", "addr"),
+    "left-provider": ("provider", "from_ttl", "from_addr", "ttl", "addr", "owner", "unowned"),
     "unresolved-hops": ("addrs",),
     "unreached-destination": ("provider", "dst", "owner"),
     "incomplete": ("provider", "region"),

@@ -30,8 +30,8 @@ from topo.classify.addresses import is_address
 from topo.inputs.manifest import Manifest
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
-from topo.owners.model import AddressHints
-from topo.topology.digest import AddrDigest, TraceDigest, digest_trace
+from topo.owners.families import load_families
+from topo.topology.digest import AddrDigest, TraceDigest, digest_trace, merged_hints
 
 RUN_KINDS = ("provider", "reserved", "foreign", "unresolved", "unknown")
 
@@ -103,20 +103,10 @@ def answers_for(
 ) -> dict[str, OwnerAnswer]:
     """Resolve every address of ``traces`` (hops and ends) in one call."""
     addrs: dict[str, None] = {}
-    names: dict[str, dict[str, None]] = {}
-    asns: dict[str, dict[int, None]] = {}
-    for trace in traces:
+    trace_list = list(traces)
+    for trace in trace_list:
         addrs.update(trace_addresses(trace))
-        for hop in trace.hops:
-            for reply in hop.replies:
-                if reply.addr is not None and reply.name:
-                    names.setdefault(reply.addr, {})[reply.name] = None
-                if reply.addr is not None and reply.asn:
-                    asns.setdefault(reply.addr, {}).update(dict.fromkeys(reply.asn))
-    hints = {
-        a: AddressHints(tuple(names.get(a, ())), tuple(asns.get(a, ())))
-        for a in dict.fromkeys([*names, *asns])
-    }
+    hints = merged_hints(digest_trace(t) for t in trace_list)
     own = resolver is None
     active = resolver or OwnerResolver(ResolverConfig(use_cache=False))
     try:
@@ -147,19 +137,37 @@ def _step_kind(answers: Sequence[OwnerAnswer], provider: str | None) -> str:
     return kind
 
 
+def first_owned_hop(
+    digest: TraceDigest, answers: Mapping[str, OwnerAnswer]
+) -> tuple[int, OwnerAnswer] | None:
+    """The first public hop of a trace whose owner family is known, with its TTL."""
+    for ttl, _, items in digest.steps:
+        for item in items:
+            answer = answers.get(item[0])
+            owner = answer.owner if answer is not None else None
+            if answer is not None and owner and owner.family and not answer.classification.special:
+                return ttl, answer
+    return None
+
+
 def _provider(
     digest: TraceDigest, answers: Mapping[str, OwnerAnswer], manifest: Manifest | None
 ) -> str | None:
+    """The network a trace starts in: the manifest's provider, else the owner of the
+    trace's own source address, else the owner of its first owned public hop when that
+    owner runs a cloud (``cloud = true`` in the family table). A first owner that runs no
+    cloud is not taken for the provider: a cloud that hides its own hops shows a transit
+    carrier first, and clouds number internal routers from space others hold (AS749)."""
     if manifest is not None and manifest.provider_family:
         return manifest.provider_family
-    for _, _, items in digest.steps:
-        for item in items:
-            answer = answers.get(item[0])
-            if answer is not None and answer.owner and not answer.classification.special:
-                family = answer.owner.family
-                if family:
-                    return family
-    return None
+    src = answers.get(digest.src) if digest.src else None
+    if src is not None and src.owner and src.owner.family and not src.classification.special:
+        return src.owner.family
+    first = first_owned_hop(digest, answers)
+    if first is None:
+        return None
+    family = first[1].owner.family if first[1].owner else None
+    return family if load_families().is_cloud(family) else None
 
 
 def view_trace(
