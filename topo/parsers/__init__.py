@@ -28,6 +28,7 @@ from topo.parsers import (
     mtr_raw,
     mtr_report,
     mtr_xml,
+    nexttrace,
     paris_traceroute,
     scamper_json,
     scamper_warts,
@@ -41,7 +42,8 @@ from topo.parsers.base import SNIFF_BYTES, BinaryParser, ParseItem, Parser, Pars
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
 #: hop lines are the most generic). BestTrace comes before BSD traceroute: its probes after
 #: the first are indented lines of their own, which BSD's continuation lines also are, but
-#: only BestTrace writes an AS column and words after the RTT.
+#: only BestTrace writes an AS column and words after the RTT. NextTrace comes before both
+#: and before Linux traceroute, which read its header (``traceroute to ADDR, ...``) as theirs.
 PARSERS: tuple[Parser, ...] = (
     topo_jsonl,
     atlas,
@@ -57,6 +59,7 @@ PARSERS: tuple[Parser, ...] = (
     mtr_report,
     cisco_ios,
     paris_traceroute,
+    nexttrace,
     besttrace,
     bsd_traceroute,
     inetutils_traceroute,

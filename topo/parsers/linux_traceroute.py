@@ -9,7 +9,11 @@ Reads what ``traceroute`` and ``traceroute6`` print, in all their common variant
 - ``-e``: ICMP extensions, ``<MPLS:L=24001,E=0,S=1,T=1/L=...>``;
 - ``-q N`` (any number of probes), ``--mtu`` (``F=1500``) and ``--back`` (``'-3'``) marks;
 - IPv6, a missing header, a warning line first, several traces one after the other;
-- RTTs written ``0.512 ms`` or ``0.512ms`` (inetutils), ``<1 ms``.
+- RTTs written ``0.512 ms`` or ``0.512ms`` (inetutils), ``<1 ms``;
+- the shell around a pasted trace: the command that produced it (``user@host:~$
+  traceroute -I 8.8.8.8``, with or without the prompt) is kept in ``meta["command"]``, a
+  prompt alone is skipped, and a header with the prompt in front (``$ traceroute to ...``)
+  or with its first letter lost in the copy (``raceroute to ...``) is still the header.
 
 Example
 -------
@@ -34,6 +38,7 @@ from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, non_blank_lines, reached_from
+from topo.parsers.shell import PROMPT, is_bare_prompt, shell_command
 
 NAME = "linux-traceroute"
 DESCRIPTION = "Linux traceroute/traceroute6 text (Butskoy, LBL, iputils): -n, names, -A, -e, -q"
@@ -52,6 +57,10 @@ _ASN = re.compile(r"^AS?(\d+)$", re.IGNORECASE)
 _MARK = re.compile(r"^(?:F=\d+|'-?\d+')$")
 _WARNING = re.compile(r"^\s*(?:traceroute6?:|warning:)", re.IGNORECASE)
 _HEADER_NUMBERS = re.compile(r"(\d+)\s+hops?\s+max(?:,\s*(\d+)\s+byte\s+packets)?", re.I)
+#: A header as copies damage it: a shell prompt in front, the first letter lost.
+_DAMAGED_HEADER = re.compile(rf"^\s*(?:{PROMPT}\s*)?t?(?P<rest>raceroute6?\s+to\s.*)$", re.I)
+#: The programs whose command line may come before their output.
+_PROGRAMS = ("traceroute", "traceroute6", "tcptraceroute")
 
 
 def sniff(head: str) -> bool:
@@ -233,6 +242,15 @@ def _flush_pending_host(builder: _HopBuilder, problems: list[str]) -> None:
         problems.append(f"unexpected {host!r} in hop {builder.ttl} (a name without an address)")
 
 
+def _header(line: str) -> re.Match[str] | None:
+    """The header ``line`` is, also behind a prompt or without its first letter."""
+    match = _HEADER.match(line)
+    if match or "raceroute" not in line:
+        return match
+    damaged = _DAMAGED_HEADER.match(line)
+    return _HEADER.match("t" + damaged["rest"]) if damaged else None
+
+
 def _header_trace_fields(match: re.Match[str]) -> dict[str, Any]:
     target, addr = match["target"].rstrip(","), (match["addr"] or "").strip()
     fields: dict[str, Any] = {"meta": {}}
@@ -288,6 +306,7 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
     """
     current: _TraceBuilder | None = None
     hop: _HopBuilder | None = None
+    command: str | None = None  # the shell command that ran the next trace
 
     def finish_hop() -> None:
         nonlocal hop
@@ -295,10 +314,20 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
             current.hops.append(hop.build())
         hop = None
 
+    def new_trace(number: int, fields: dict[str, Any] | None = None) -> _TraceBuilder:
+        nonlocal command
+        builder = _TraceBuilder(source, number, format_name=format_name)
+        if fields is not None:
+            builder.fields = fields
+        if command is not None:
+            builder.fields["meta"] = {"command": command, **builder.fields["meta"]}
+            command = None
+        return builder
+
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        header = _HEADER.match(line)
+        header = _header(line)
         if header:
             finish_hop()
             fields = _header_trace_fields(header)
@@ -307,7 +336,7 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
                     yield current.build()
                 else:  # only warning lines so far: they belong to this trace
                     fields["meta"] = {**current.fields["meta"], **fields["meta"]}
-            current = _TraceBuilder(source, number, fields, format_name=format_name)
+            current = new_trace(number, fields)
             continue
         hop_line = _HOP.match(line)
         if hop_line:
@@ -316,7 +345,7 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
             if current is None or (current.hops and ttl <= current.hops[-1].ttl):
                 if current is not None:
                     yield current.build()
-                current = _TraceBuilder(source, number, format_name=format_name)
+                current = new_trace(number)
             hop = _HopBuilder(ttl, number)
             problems = _consume(hop, hop_line["body"] or "")
             if not hop.replies:
@@ -333,8 +362,21 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
             continue
         if _WARNING.match(line) and (current is None or not current.hops):
             if current is None:
-                current = _TraceBuilder(source, number, format_name=format_name)
+                current = new_trace(number)
             current.fields["meta"].setdefault("warnings", []).append(line.strip())
+            continue
+        typed = shell_command(line, _PROGRAMS) if "traceroute" in line else None
+        if typed is not None:  # the command that ran the next trace
+            finish_hop()
+            if current is not None and (current.hops or "dst" in current.fields):
+                yield current.build()
+                current = None
+            if current is not None:  # only warnings so far
+                current.fields["meta"]["command"] = typed
+            else:
+                command = typed
+            continue
+        if is_bare_prompt(line):  # the shell waiting: nothing to read
             continue
         yield ParseError(f"not a traceroute line: {line.strip()[:80]!r}", path=source, line=number)
     finish_hop()

@@ -21,7 +21,15 @@ Reads what ``mtr -r`` and ``mtr -rw`` print (mtr 0.7x to 0.95):
   ``> EU, DE, Frankfurt, ASN:396982, ...`` line (the probe) starts a report and is kept in
   ``meta["probe"]``; a ``$ globalping mtr TARGET ...`` command line gives the target
   (``dst_name``). Globalping leaves out rows that repeat an earlier hop's address and
-  numbers the rest 1, 2, ...: after such a row a row's number is not its TTL.
+  numbers the rest 1, 2, ...: after such a row a row's number is not its TTL;
+- mtr's curses screen as people copy it: the ``My traceroute  [v0.93]`` title (starts a
+  report, ``meta["mtr_version"]``), the line under it (``host (addr)  2022-02-13T14:23:15+0000``:
+  the machine mtr ran on and when it started, read like ``HOST:`` and ``Start:``), the
+  ``Keys:  Help  Display mode ...`` and ``Packets  Pings`` lines (skipped), then the
+  ``Host  Loss% ...`` table;
+- the shell around a pasted report: the ``mtr`` command that ran it (``user@host:~$ mtr
+  -zn 8.8.8.8``) is kept in ``meta["command"]`` and names the target (its first word
+  that is neither an option nor an option's value), a prompt alone is skipped.
 
 A hop is one ``Reply`` per distinct address with ``rtt_ms=None`` (mtr prints no single
 probe) and the row's numbers in ``Hop.stats`` (loss in percent, times in ms; the times of a
@@ -77,6 +85,7 @@ from topo.parsers.mtr_common import (
     summary_trace,
     to_number,
 )
+from topo.parsers.shell import command_target, is_bare_prompt, shell_command
 
 NAME = "mtr-report"
 DESCRIPTION = (
@@ -91,6 +100,16 @@ _HEADER = re.compile(r"^\s*HOST:\s*(?P<rest>.*)$")
 _TABLE_HEADER = re.compile(r"^\s*Host\s+(?P<rest>\S.*)$")
 _PROBE = re.compile(r"^\s*>\s+(?P<probe>\S.*?)\s*$")
 _COMMAND = re.compile(r"^\s*\$\s+globalping\s+mtr\s+(?P<target>[^\s-]\S*)")
+#: mtr's one-letter options that take a value (``-c 10``), for the target of a command.
+_MTR_VALUE_OPTIONS = "BFGILMPQUZacdfimosy"
+#: The curses screen's title, the line under it (local host, start time) and its legends.
+_TITLE = re.compile(r"^\s*My traceroute\s+\[v(?P<version>[^\]\s]+)\]\s*$")
+_SCREEN_HOST = re.compile(
+    r"^\s*(?P<host>\S+)(?:\s+\((?P<addr>[^()\s]+)\))?\s+"
+    r"(?P<when>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:?\d\d"
+    r"|[A-Z][a-z]{2}\s+[A-Z][a-z]{2}\s+\d{1,2}\s+\d\d:\d\d:\d\d\s+\d{4})\s*$"
+)
+_LEGEND = re.compile(r"^\s*(?:Keys:\s+Help\b.*|Packets\s+Pings)\s*$")
 #: A row without numbers: nobody answered (Globalping, mtr's curses screen).
 _SILENT = ("(waiting for reply)", "???")
 _ROW = re.compile(r"^\s*(?P<ttl>\d{1,3})\.(?P<bar>\|--)?\s+(?P<body>\S.*)$")
@@ -162,6 +181,8 @@ class _Report:
     replies: list[Reply] = field(default_factory=list)
     ttl: int | None = None
     stats: HopStats | None = None
+    facts: dict[str, Any] = field(default_factory=dict)  # version, command, screen host
+    titled: bool = False  # the curses title was the last line read
 
     def finish_hop(self) -> None:
         if self.ttl is not None:
@@ -170,7 +191,7 @@ class _Report:
 
     def build(self) -> Trace:
         self.finish_hop()
-        meta: dict[str, Any] = {}
+        meta: dict[str, Any] = dict(self.facts)
         if self.columns != DEFAULT_COLUMNS:
             meta["columns"] = list(self.columns)
         started = iso_to_utc(self.start) if self.start else None
@@ -266,32 +287,61 @@ def _read_follow_up(report: _Report, line: str) -> str | None:
     return None
 
 
+def _screen_host(report: _Report, match: re.Match[str]) -> None:
+    """The line under the curses title: the local host (and its address), the start."""
+    report.local_host = match["addr"] or match["host"]
+    if match["addr"]:
+        report.facts["src_host"] = match["host"]
+    report.start = match["when"]
+
+
 def parse(text: str, *, source: str) -> Iterator[ParseItem]:
     """Every report in ``text``; each unreadable line becomes a :class:`ParseError`."""
     report: _Report | None = None
     target: str | None = None  # what a "$ globalping mtr TARGET" line asked for
+    command: str | None = None  # the shell command that ran the next report
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        command = _COMMAND.match(line)
-        if command:
-            target = command["target"]
+        globalping = _COMMAND.match(line)
+        if globalping:
+            target = globalping["target"]
+            continue
+        screen_host = _SCREEN_HOST.match(line) if report is not None and report.titled else None
+        if report is not None:
+            report.titled = False
+        if screen_host and report is not None:
+            _screen_host(report, screen_host)
+            continue
+        typed = shell_command(line, ("mtr",)) if "mtr" in line else None
+        if typed is not None:
+            if report is not None and not report.empty:
+                yield report.build()
+                report = None
+            command = typed
+            continue
+        if _LEGEND.match(line) or is_bare_prompt(line):
             continue
         start, probe, row = _START.match(line), _PROBE.match(line), _ROW.match(line)
         header = _HEADER.match(line) or _table_header(line)
-        if start or probe or header:
+        title = _TITLE.match(line)
+        if start or probe or header or title:
             if report is not None and not report.empty:
                 yield report.build()
                 report = None
             if report is None:
-                report = _Report(source, number, target=target)
+                report = _new_report(source, number, target, command)
+                command = None
             if start:
                 report.start = start["when"]
             elif probe:
                 report.probe = probe["probe"]
+            elif title:
+                report.facts["mtr_version"] = title["version"]
+                report.titled = True
             elif header:
                 host, columns = _header_columns(header["rest"])
-                report.local_host = host
+                report.local_host = host or report.local_host
                 report.columns = columns or DEFAULT_COLUMNS
                 report.narrow = header.re is _HEADER and _is_narrow(line, report.columns)
             continue
@@ -301,7 +351,8 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
                 yield report.build()
                 report = None
             if report is None:
-                report = _Report(source, number, target=target)
+                report = _new_report(source, number, target, command)
+                command = None
             report.finish_hop()
             problem = _read_row(report, ttl, line, row["body"])
             if problem:
@@ -316,3 +367,12 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             yield ParseError(problem, path=source, line=number)
     if report is not None and not report.empty:
         yield report.build()
+
+
+def _new_report(source: str, number: int, target: str | None, command: str | None) -> _Report:
+    """A report starting at line ``number``; a shell command names its target."""
+    report = _Report(source, number, target=target)
+    if command is not None:
+        report.facts["command"] = command
+        report.target = command_target(command, takes_value=_MTR_VALUE_OPTIONS) or target
+    return report
