@@ -1,56 +1,101 @@
-"""Positions computed in Python: left to right by hop position, like the article's drawing.
+"""The region map: one box per region, bands between them, foreign networks outside.
 
-Columns are hop positions: the longest path from a vantage point (TTLs skipped count), so
-a hop shared by a short and a long trace sits after everything that leads to it. Traces of
-one region pair share a horizontal *lane*, so two region pairs never interleave; inside a
-lane and column, nodes are ordered by the mean row of their predecessors (a barycentre
-sweep), which spreads branches (load balancing) around the main path. Region boxes
-enclose the connected nodes of one region, and each interconnect segment gets a band over
-its reserved hops. Odd columns are shifted down a little (:data:`STAGGER`) so long address
-labels of neighbouring hops stay apart while the columns stay narrow enough to read a
-whole trace at once.
+A pure function of the graph (the same graph gives the same picture), in canvas units
+(y grows downwards). The rules, in order:
 
->>> from topo.inputs import read_traces
->>> from topo.inputs.manifest import manifests_for
->>> from topo.parsers import ParseResult
->>> from topo.topology.graph import build_graph
->>> from topo.topology.infer import infer_interconnects
->>> paths = ["samples/aws-osaka-tokyo"]
->>> traces = ParseResult.collect(read_traces(paths)).traces
->>> G = build_graph(traces, manifests=manifests_for(paths))
->>> _ = infer_interconnects(traces, manifests=manifests_for(paths), graph=G)
+1. **Boxes.** Every node belongs to exactly one top-level box:
+   a provider hop with a published region is in its *region* box (``region:<name>``; one
+   per region, whatever traces and region pairs touch it); a vantage point or destination
+   without a region of its own is in its trace end's region; a reserved or silent hop on an
+   interconnect segment is in that segment's *band* (``segment:<id>``); any other public hop
+   is in the *network* box of its owner family (``network:<family>``, else its AS), so a
+   transit carrier is a box of its own, outside the provider's regions. What is left
+   (reserved or silent hops outside segments, unowned public hops) joins the box on both
+   sides of it when they are the same, else forms a *gap* box between them.
+2. **Columns.** Regions and networks are ordered so that as few traces as possible run right
+   to left (a greedy feedback-arc ordering weighted by traces), then layered by the longest
+   path; a band or gap goes in a column strictly between the two boxes it joins. Boxes of a
+   column are ordered by the rows of what leads to them, columns too tall for the view are
+   split side by side, and unconnected parts of the map are stacked.
+3. **Inside a box**, routers go in columns by hop position and wrap to the box's shape; more
+   than :data:`~topo.render.packing.CHILD_MAX` of them are grouped by prefix first
+   (:mod:`topo.render.packing`), so no level shows a 1-px column. Big insides are scaled
+   down (``Box.scale``): the page shows them when the zoom makes them readable.
+4. **Titles** of the top-level boxes get one font (``Layout.font``) big enough to read at
+   11 px when the whole map fits a 1050 x 650 px view, if the map allows it.
+5. **Links** join boxes that a trace visits one after the other; an **exit** (the
+   provider's last hop to the first foreign one, from the inference) marks its edge and
+   its link.
+
+>>> from topo.topology.analyze import analyze
+>>> G = analyze(["samples/aws-osaka-tokyo"]).graph
 >>> layout = compute_layout(G)
 >>> [box.label for box in layout.boxes]
 ['Osaka ap-northeast-3', 'Tokyo ap-northeast-1']
->>> layout.bands[0].label
-'seg-1 inter-region: Osaka ap-northeast-3 → Tokyo ap-northeast-1'
->>> layout.positions["vantage:Osaka EC2 instance"][0] < layout.positions["15.230.154.163"][0]
+>>> title, words = layout.bands[0].sentence.split(": ")
+>>> title
+'Osaka → Tokyo region interconnect'
+>>> words.split(", +")
+['12 reserved hops (8 CGNAT, 4 Class E)', '6.1 ms, light in fibre needs 4.0 ms']
+>>> osaka, tokyo = layout.boxes
+>>> osaka.x1 < layout.bands[0].x0 < layout.bands[0].x1 < tokyo.x0
 True
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
+from topo.render.packing import (
+    ASPECT,
+    FONT,
+    GROUP_PAD,
+    GROUP_TITLE,
+    Group,
+    Packer,
+    local_columns,
+    place_block,
+    text_width,
+)
 from topo.topology.regions import load_regions
 
-DX = 100.0
-DY = 70.0
-#: Odd columns sit this share of ``DY`` lower than even ones, so the labels of
-#: neighbouring columns (wider than a column) never overlap.
-STAGGER = 0.3
-#: Vantage points and destinations are drawn as labelled boxes: give them room.
-ENDPOINT_SHIFT = {"vantage": -0.7, "destination": 0.7}
+#: The view the map's titles are sized for (px): the page's canvas at 1400 x 900.
+VIEW = (1050.0, 650.0)
+#: Title font of the top-level boxes at the fit view, px (the page's floor is 11).
+TITLE_PX = 12.5
+#: The widest a top-level box's inside is (content units) before it is scaled down.
+TOP_MAX = 1400.0
+#: A router's label is readable (11 px) at this zoom or less, however deep it sits.
+MAX_ZOOM = 8.0
+#: Summary lines are wrapped to this many characters, and drawn at this share of the title.
+LINE_CHARS = 32
+SUMMARY = 0.9
+CATEGORY_WORDS = {
+    "cgnat": "CGNAT",
+    "class-e": "Class E",
+    "private": "RFC 1918",
+    "unknown": "silent",
+    "documentation": "documentation",
+    "benchmarking": "benchmarking",
+    "loopback": "loopback",
+    "link-local": "link-local",
+}
 
 
 @dataclass(frozen=True)
 class Box:
-    """A rectangle drawn behind nodes: a region (``kind="region"``) or a segment band."""
+    """A rectangle of the map: a ``region``, ``network`` or ``gap`` box, a ``segment`` band,
+    or a ``group`` inside one of them (``parent``: the enclosing box's key).
+
+    ``font`` is the title's size and ``scale`` the size of what is directly inside
+    (a router's label is ``FONT * scale`` units high), both in canvas units.
+    """
 
     kind: str
     key: str
@@ -60,7 +105,13 @@ class Box:
     y0: float
     x1: float
     y1: float
-    members: tuple[str, ...]
+    members: tuple[str, ...] = field(repr=False)
+    parent: str | None = None
+    font: float = FONT
+    scale: float = 1.0
+    ends: tuple[str | None, str | None] = (None, None)
+    foreign: bool = False
+    sentence: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,20 +119,792 @@ class Box:
             "key": self.key,
             "label": self.label,
             "summary": list(self.summary),
+            "sentence": self.sentence,
             "x0": self.x0,
             "y0": self.y0,
             "x1": self.x1,
             "y1": self.y1,
+            "parent": self.parent,
+            "font": self.font,
+            "scale": self.scale,
+            "ends": list(self.ends),
+            "foreign": self.foreign,
+            "size": len(self.members),
+            "lines_font": self.font / GROUP_TITLE * FONT
+            if self.kind == "group"
+            else self.font * SUMMARY,
         }
+
+    def overlaps(self, other: Box) -> bool:
+        return (
+            self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+        )
+
+
+@dataclass(frozen=True)
+class Link:
+    """Traces going from one top-level box (or band) straight to another."""
+
+    source: str
+    target: str
+    traces: int
+    exit: bool = False
+
+
+@dataclass(frozen=True)
+class ExitMark:
+    """An exit: the provider's last hop and the first foreign one (nodes of the graph)."""
+
+    source: str
+    target: str
+    traces: int
+    text: str
 
 
 @dataclass(frozen=True)
 class Layout:
-    """Node positions (canvas units, y down), region boxes and interconnect bands."""
+    """Node positions, the boxes and bands around them, groups, links and exits.
+
+    ``boxes`` are the top-level region, network and gap boxes; ``bands`` the segment bands;
+    ``groups`` the groups inside either; ``parents`` the innermost box of every node and
+    ``scales`` its label's scale.
+    """
 
     positions: dict[str, tuple[float, float]]
     boxes: tuple[Box, ...]
     bands: tuple[Box, ...]
+    groups: tuple[Box, ...] = ()
+    parents: dict[str, str] = field(default_factory=dict, repr=False)
+    scales: dict[str, float] = field(default_factory=dict, repr=False)
+    links: tuple[Link, ...] = ()
+    exits: tuple[ExitMark, ...] = ()
+    font: float = FONT
+
+    def all_boxes(self) -> tuple[Box, ...]:
+        return (*self.boxes, *self.bands, *self.groups)
+
+
+# ---- words ---------------------------------------------------------------------------------
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else ('es' if word.endswith('s') else 's')}"
+
+
+def _ms(value: Any) -> str:
+    return f"{float(value):.1f} ms"
+
+
+def _short(region: str | None) -> str:
+    return load_regions().city(region) or region or "?"
+
+
+def segment_words(segment: Mapping[str, Any], provider: str = "the provider") -> tuple[str, ...]:
+    """A segment in slide words: title, then lines (hops, then time against light).
+
+    >>> segment_words({"kind": "inter-region", "from_region": "ap-northeast-3",
+    ...   "to_region": "ap-northeast-1", "ttls": list(range(5, 17)),
+    ...   "categories": {"cgnat": 8, "class-e": 4}, "addrs": ["x"] * 12,
+    ...   "traces": ["t"], "rtt_delta_ms": 6.109, "rtt_bound_ms": 3.963,
+    ...   "rtt_plausible": True})[1:]
+    ('12 reserved hops (8 CGNAT, 4 Class E)', '+6.1 ms, light in fibre needs 4.0 ms')
+    """
+    kind = segment.get("kind")
+    left, right = _short(segment.get("from_region")), _short(segment.get("to_region"))
+    if kind == "inter-region":
+        title = f"{left} → {right} region interconnect"
+    elif kind == "intra-region":
+        title = f"Within {left}: reserved hops"
+    elif kind == "open":
+        side = segment.get("from_region") or segment.get("to_region")
+        title = f"{_short(side) if side else provider} → past {provider}'s last answer"
+    else:
+        title = f"{left} → {right} interconnect"
+    cats = segment.get("categories") or {}
+    detail = ", ".join(f"{n} {CATEGORY_WORDS.get(c, c)}" for c, n in cats.items())
+    silent = len(segment.get("ttls") or []) - sum(cats.values())
+    if len(segment.get("traces") or []) <= 1:
+        hops = len(segment.get("ttls") or []) or sum(cats.values())
+        if silent > 0:
+            detail += f", {silent} silent"
+        first = f"{_plural(hops, 'reserved hop')} ({detail})"
+    else:
+        first = f"{_plural(sum(cats.values()), 'reserved address')} ({detail})"
+    if segment.get("segments"):
+        first = f"{segment['segments']} segments, {first}"
+    lines = [first]
+    delta, bound = segment.get("rtt_delta_ms"), segment.get("rtt_bound_ms")
+    if segment.get("rtt_range"):
+        low, high = segment["rtt_range"]
+        lines.append(f"{low:+.1f} to {high:+.1f} ms")
+    elif delta is not None:
+        time = f"{'+' if float(delta) >= 0 else ''}{_ms(delta)}"
+        if bound and segment.get("rtt_plausible") is False:
+            time += f", LESS than the {_ms(bound)} light in fibre needs"
+        elif bound:
+            time += f", light in fibre needs {_ms(bound)}"
+        elif kind == "open" and segment.get("fibre_km"):
+            time += f", at most {int(segment['fibre_km']):,} km of fibre"
+        lines.append(time)
+    if kind == "unknown-region":
+        lines.append("a side's region is unknown")
+    confidence = segment.get("confidence")
+    if confidence is not None and confidence < 1:
+        lines.append(f"seen in {confidence:.0%} of this pair's traces")
+    return (title, *lines)
+
+
+def segment_summary(segment: Mapping[str, Any]) -> tuple[str, str]:
+    """A segment's title and one-line summary (the page's header)."""
+    title, *lines = segment_words(segment)
+    return title, ", ".join(lines)
+
+
+def merge_segments(segments: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """Segments of one kind and region pair drawn as one band: one segment's fields, or
+    their union (addresses, categories, traces) with the RTT gains as a range."""
+    if len(segments) == 1:
+        return segments[0]
+    cats: Counter[str] = Counter()
+    for segment in segments:
+        cats.update(segment.get("categories") or {})
+    deltas = [float(s["rtt_delta_ms"]) for s in segments if s.get("rtt_delta_ms") is not None]
+    merged = dict(segments[0])
+    merged.update(
+        categories=dict(cats),
+        addrs=[a for s in segments for a in s.get("addrs") or []],
+        traces=sorted({t for s in segments for t in s.get("traces") or []}),
+        segments=len(segments),
+        rtt_range=(min(deltas), max(deltas)) if deltas else None,
+        confidence=None,
+    )
+    return merged
+
+
+def wrap_line(text: str, width: int = LINE_CHARS) -> list[str]:
+    """``text`` cut into lines of at most ``width`` characters at spaces (a longer word
+    stays whole); the page wraps a card's summary the same way."""
+    words, lines, line = text.split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return [*lines, line] if line else lines
+
+
+def census(G: nx.DiGraph, members: Iterable[str]) -> str:
+    """``12 routers, 8 reserved (CGNAT), 1 destination`` for some nodes of ``G``."""
+    kinds: Counter[str] = Counter()
+    reserved: Counter[str] = Counter()
+    for node in members:
+        attrs = G.nodes[node]
+        kind = attrs.get("kind")
+        size = int(attrs.get("members") or 1)
+        if kind == "vantage":
+            kinds["vantage point"] += 1
+        elif kind == "destination":
+            kinds["destination"] += 1
+        elif kind == "anonymous":
+            kinds["silent hop"] += 1
+        elif attrs.get("special") or kind == "segment":
+            kinds["reserved"] += size
+            for cat, n in (attrs.get("member_categories") or {attrs.get("category"): 1}).items():
+                reserved[CATEGORY_WORDS.get(str(cat), str(cat))] += int(n)
+        else:
+            kinds["router"] += size
+    words = []
+    for kind in ("vantage point", "router", "reserved", "silent hop", "destination"):
+        if not kinds[kind]:
+            continue
+        if kind == "reserved":
+            cats = ", ".join(f"{n} {c}" for c, n in reserved.most_common())
+            words.append(f"{kinds[kind]:,} reserved ({cats})")
+        else:
+            words.append(_plural(kinds[kind], kind))
+    return ", ".join(words) or "empty"
+
+
+# ---- rule 1: boxes -------------------------------------------------------------------------
+
+
+@dataclass
+class _Container:
+    key: str
+    kind: str
+    members: list[str] = field(default_factory=list)
+    ends: tuple[str | None, str | None] = (None, None)
+    segments: list[Mapping[str, Any]] = field(default_factory=list)
+    foreign: bool = False
+
+
+def _segment_members(G: nx.DiGraph) -> dict[str, str]:
+    found: dict[str, str] = {}
+    order = [s.get("segment_id") for s in (G.graph.get("inference") or {}).get("segments", [])]
+    rank = {sid: i for i, sid in enumerate(order)}
+    candidates: dict[str, list[str]] = defaultdict(list)
+    for u, v, segment in G.edges(data="segment"):
+        if not segment:
+            continue
+        for node in (u, v):
+            attrs = G.nodes[node]
+            if attrs.get("special") or attrs.get("kind") in ("anonymous", "segment"):
+                candidates[node].append(str(segment))
+    for node, attrs in G.nodes(data=True):
+        if attrs.get("kind") == "segment" and attrs.get("segment"):
+            candidates[node].insert(0, str(attrs["segment"]))
+    for node, segments in candidates.items():
+        found[node] = min(segments, key=lambda s: (rank.get(s, len(rank)), s))
+    return found
+
+
+def _anchor(
+    attrs: Mapping[str, Any], end_region: str | None, provider: str | None
+) -> tuple[str, str] | None:
+    """(key, kind) of the box a node belongs to by its own attributes, or None."""
+    regions = load_regions()
+    kind = attrs.get("kind")
+    if kind == "anonymous" or attrs.get("special") or kind == "segment":
+        return None
+    region = attrs.get("region")
+    if region and regions.get(str(region)) is not None:
+        return f"region:{region}", "region"
+    family = attrs.get("family")
+    if kind in ("vantage", "destination") and end_region and family in (None, provider):
+        return f"region:{end_region}", "region"
+    if family:
+        return f"network:{family}", "network"
+    if attrs.get("asn") is not None:
+        return f"network:AS{attrs['asn']}", "network"
+    if kind == "vantage" and end_region:
+        return f"region:{end_region}", "region"
+    return None
+
+
+def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, _Container]]:
+    """Rule 1: the top-level box of every node, and the boxes in the order first seen."""
+    inference = G.graph.get("inference") or {}
+    ends = {t["origin"]: t for t in inference.get("traces", [])}
+    providers = {str(t["provider"]) for t in inference.get("traces", []) if t.get("provider")}
+    segments: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    band_of: dict[str, str] = {}
+    first: dict[tuple[Any, ...], str] = {}
+    for segment in inference.get("segments", []):
+        sid = str(segment.get("segment_id"))
+        pair = (segment.get("kind"), segment.get("from_region"), segment.get("to_region"))
+        band_of[sid] = first.setdefault(pair, sid)
+        segments[band_of[sid]].append(segment)
+    on_segment = {n: band_of.get(s, s) for n, s in _segment_members(G).items()}
+    box_of: dict[str, str] = {}
+    boxes: dict[str, _Container] = {}
+
+    def put(node: str, key: str, kind: str) -> None:
+        if node in box_of:
+            return
+        box_of[node] = key
+        if key not in boxes:
+            boxes[key] = _Container(key, kind)
+            if kind == "segment":
+                boxes[key].segments = segments.get(key.split(":", 1)[1], [])
+        boxes[key].members.append(node)
+
+    for trace, info in G.graph.get("trace_paths", {}).items():
+        path = info.get("path", [])
+        end = ends.get(trace, {})
+        provider = info.get("provider") or end.get("provider")
+        keys: list[str | None] = []
+        for i, node in enumerate(path):
+            if node in box_of:
+                keys.append(box_of[node])
+                continue
+            if node in on_segment:
+                put(node, f"segment:{on_segment[node]}", "segment")
+                keys.append(box_of[node])
+                continue
+            attrs = G.nodes[node]
+            end_region = end.get("src_region") if i == 0 else None
+            if i == len(path) - 1 and attrs.get("kind") == "destination":
+                end_region = end.get("dst_region")
+            found = _anchor(attrs, end_region, provider)
+            if found is not None:
+                put(node, *found)
+            keys.append(box_of.get(node))
+        _fill_runs(path, keys, put)
+    for node in G:  # nodes on no trace path (none in graphs topo builds)
+        found = _anchor(G.nodes[node], None, None)
+        put(node, *(found or ("gap:-", "gap")))
+    for container in boxes.values():
+        if container.kind == "network":
+            family = container.key.split(":", 1)[1]
+            container.foreign = family not in providers
+    return box_of, boxes
+
+
+def _fill_runs(path: Sequence[str], keys: list[str | None], put: Any) -> None:
+    """Rule 1's last sentence: a run of nodes with no box of their own."""
+    i = 0
+    while i < len(path):
+        if keys[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(path) and keys[j + 1] is None:
+            j += 1
+        before = keys[i - 1] if i > 0 else None
+        after = keys[j + 1] if j + 1 < len(path) else None
+        if before is not None and (before.startswith("segment:") or after in (None, before)):
+            key = before
+        elif after is not None and (after.startswith("segment:") or before is None):
+            key = after
+        else:
+            key = f"gap:{before or ''}>{after or ''}"
+        kind = key.split(":", 1)[0]
+        for k in range(i, j + 1):
+            put(path[k], key, kind)
+            keys[k] = key
+        i = j + 1
+
+
+# ---- rule 2: columns -----------------------------------------------------------------------
+
+
+def _sequences(G: nx.DiGraph, box_of: Mapping[str, str]) -> list[list[str]]:
+    found = []
+    for info in G.graph.get("trace_paths", {}).values():
+        seq: list[str] = []
+        for node in info.get("path", []):
+            key = box_of[node]
+            if not seq or seq[-1] != key:
+                seq.append(key)
+        found.append(seq)
+    return found
+
+
+def _is_connector(key: str) -> bool:
+    return key.startswith(("segment:", "gap:"))
+
+
+def _greedy_order(nodes: Sequence[str], weight: Mapping[tuple[str, str], int]) -> list[str]:
+    """Eades, Lin and Smyth's greedy feedback-arc ordering, weighted, ties by first seen."""
+    rank = {n: i for i, n in enumerate(nodes)}
+    out_w: dict[str, dict[str, int]] = defaultdict(dict)
+    in_w: dict[str, dict[str, int]] = defaultdict(dict)
+    for (u, v), w in weight.items():
+        if u != v:
+            out_w[u][v] = w
+            in_w[v][u] = w
+    left = set(nodes)
+    head: list[str] = []
+    tail: list[str] = []
+
+    def remove(n: str) -> None:
+        left.discard(n)
+        for v in out_w[n]:
+            in_w[v].pop(n, None)
+        for u in in_w[n]:
+            out_w[u].pop(n, None)
+
+    while left:
+        changed = True
+        while changed:
+            changed = False
+            for n in sorted(left, key=rank.__getitem__):
+                if not out_w[n]:
+                    tail.insert(0, n)
+                    remove(n)
+                    changed = True
+                elif not in_w[n]:
+                    head.append(n)
+                    remove(n)
+                    changed = True
+        if left:
+            best = max(
+                sorted(left, key=rank.__getitem__),
+                key=lambda n: sum(out_w[n].values()) - sum(in_w[n].values()),
+            )
+            head.append(best)
+            remove(best)
+    return head + tail
+
+
+def _columns(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> dict[str, int]:
+    """Rule 2's columns: anchors on even columns by layer, connectors between their ends."""
+    anchors = [b for b in boxes if not _is_connector(b)]
+    weight: Counter[tuple[str, str]] = Counter()
+    before: dict[str, Counter[str]] = defaultdict(Counter)
+    after: dict[str, Counter[str]] = defaultdict(Counter)
+    for seq in sequences:
+        last: str | None = None
+        pending: list[str] = []
+        for key in seq:
+            if _is_connector(key):
+                pending.append(key)
+                if last is not None:
+                    before[key][last] += 1
+                continue
+            if last is not None and last != key:
+                weight[(last, key)] += 1
+            for c in pending:
+                after[c][key] += 1
+            pending, last = [], key
+    order = _greedy_order(anchors, weight)
+    place = {n: i for i, n in enumerate(order)}
+    layer: dict[str, int] = {}
+    for n in order:
+        layer[n] = max(
+            (layer[u] + 1 for (u, v) in weight if v == n and place[u] < place[n]), default=0
+        )
+    column = {n: 2 * layer[n] for n in anchors}
+    for key in boxes:
+        if key in column:
+            continue
+        p = before[key].most_common(1)[0][0] if before[key] else None
+        q = after[key].most_common(1)[0][0] if after[key] else None
+        if p is not None and q is not None:
+            column[key] = layer[p] + layer[q] if layer[p] != layer[q] else 2 * layer[p] + 1
+        elif p is not None:
+            column[key] = 2 * layer[p] + 1
+        elif q is not None:
+            column[key] = 2 * layer[q] - 1
+        else:
+            column[key] = 0
+    return column
+
+
+def _components(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> list[list[str]]:
+    parent = {b: b for b in boxes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for seq in sequences:
+        for a, b in itertools.pairwise(seq):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb, key=boxes.index)] = min(ra, rb, key=boxes.index)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for b in boxes:
+        groups[find(b)].append(b)
+    return list(groups.values())
+
+
+def place_boxes(
+    cards: Mapping[str, tuple[float, float]],
+    sequences: Sequence[Sequence[str]],
+    font: float,
+) -> dict[str, tuple[float, float]]:
+    """Rule 2: the centre of every top-level box (cards: its width and height)."""
+    boxes = list(cards)
+    column = _columns(boxes, sequences)
+    edges: Counter[tuple[str, str]] = Counter()
+    for seq in sequences:
+        for a, b in itertools.pairwise(seq):
+            edges[(a, b)] += 1
+    blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
+    for part in _components(boxes, sequences):
+        index = {b: i for i, b in enumerate(part)}
+        pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+        w, h, centres = place_block(
+            [cards[b] for b in part],
+            [column[b] for b in part],
+            pairs,
+            aspect=VIEW[0] / VIEW[1],
+            wrap=False,
+            col_gap=font * 2.4,
+            row_gap=font * 1.0,
+        )
+        blocks.append((w, h, dict(zip(part, centres, strict=True))))
+    if len(blocks) == 1:
+        return blocks[0][2]
+    _, _, spots = place_block(
+        [(w, h) for w, h, _ in blocks],
+        [0] * len(blocks),
+        [],
+        aspect=VIEW[0] / VIEW[1],
+        wrap=False,
+        col_gap=font * 3,
+        row_gap=font * 1.5,
+    )
+    found: dict[str, tuple[float, float]] = {}
+    for (w, h, inside), (cx, cy) in zip(blocks, spots, strict=True):
+        for key, (x, y) in inside.items():
+            found[key] = (cx - w / 2 + x, cy - h / 2 + y)
+    return found
+
+
+# ---- rule 3 and 4: insides, titles, and the whole ---------------------------------------
+
+
+def _title(G: nx.DiGraph, box: _Container, provider: str) -> tuple[str, tuple[str, ...]]:
+    """A top-level box's title and summary lines."""
+    regions = load_regions()
+    name = box.key.split(":", 1)[1]
+    counts = census(G, box.members)
+    if box.kind == "region":
+        families = Counter(
+            G.nodes[m].get("family") for m in box.members if G.nodes[m].get("family")
+        )
+        owner = families.most_common(1)[0][0] if families else provider
+        return regions.label(None, name) or name, (f"{owner}: {counts}",)
+    if box.kind == "network":
+        asns = sorted({int(a) for m in box.members if (a := G.nodes[m].get("asn")) is not None})
+        where = f"outside {provider}" if box.foreign else f"{provider}, no region published"
+        lines = [counts, where]
+        if asns and not name.startswith("AS"):
+            more = f" and {len(asns) - 3} more" if len(asns) > 3 else ""
+            lines.insert(0, ", ".join(f"AS{a}" for a in asns[:3]) + more)
+        return name, tuple(lines)
+    if box.kind == "segment" and box.segments:
+        title, *lines = segment_words(merge_segments(box.segments), provider)
+        return title, tuple(lines)
+    left, _, right = name.partition(">")
+    sides = [_box_name(s) for s in (left, right) if s]
+    where = " and ".join(sides)
+    title = {2: f"Between {where}", 1: f"{'After' if left else 'Before'} {where}"}.get(
+        len(sides), "Unplaced hops"
+    )
+    return title, (counts,)
+
+
+def _box_name(key: str) -> str:
+    kind, _, name = key.partition(":")
+    if kind == "region":
+        return _short(name)
+    if kind == "segment":
+        return f"segment {name}"
+    return name
+
+
+def _card(
+    label: str, summary: Sequence[str], inner: tuple[float, float], font: float
+) -> tuple[float, float, float]:
+    """A top-level box's width and height for its inside (``inner``, already scaled) and
+    its words at ``font``, and the height of its title strip."""
+    pad = font * 0.6
+    strip = font * 1.7
+    lines = [line for text in summary for line in wrap_line(text)]
+    text_w = max([text_width(label, font)] + [text_width(s, font * SUMMARY) for s in lines])
+    text_h = strip + len(lines) * font * SUMMARY * 1.3
+    return (
+        max(inner[0], text_w) + 2 * pad,
+        max(inner[1] + strip, text_h) + 2 * pad,
+        strip,
+    )
+
+
+def compute_layout(G: nx.DiGraph) -> Layout:
+    """The region map of ``G`` (rules 1 to 5 of the module's docstring)."""
+    box_of, containers = assign_boxes(G)
+    if not containers:
+        return Layout({}, (), ())
+    inference = G.graph.get("inference") or {}
+    providers = Counter(t.get("provider") for t in inference.get("traces", []) if t.get("provider"))
+    provider = str(providers.most_common(1)[0][0]) if providers else "the provider"
+    succ = {n: list(G.successors(n)) for n in G}
+    order = {n: i for i, n in enumerate(G)}
+    column: dict[str, int] = {}
+    for box in containers.values():
+        column.update(local_columns(box.members, succ.__getitem__))
+    packer = Packer(
+        label_of=lambda n: str(G.nodes[n].get("label", n)),
+        attrs_of=lambda n: G.nodes[n],
+        successors=succ.__getitem__,
+        column=column,
+        order=order,
+        describe=lambda ms: census(G, ms),
+    )
+    roots = {key: packer.pack(key, key, box.members) for key, box in containers.items()}
+    words = {key: _title(G, box, provider) for key, box in containers.items()}
+    sequences = _sequences(G, box_of)
+    scale = {
+        key: min(1.0, TOP_MAX / max(root.width, root.height * ASPECT, 1.0))
+        for key, root in roots.items()
+    }
+    font = 18.0
+    for _ in range(10):
+        cards = {
+            key: _card(words[key][0], words[key][1],
+                       (root.width * scale[key], root.height * scale[key]), font)
+            for key, root in roots.items()
+        }  # fmt: skip
+        centres = place_boxes({k: (c[0], c[1]) for k, c in cards.items()}, sequences, font)
+        x0 = min(centres[k][0] - cards[k][0] / 2 for k in cards)
+        x1 = max(centres[k][0] + cards[k][0] / 2 for k in cards)
+        y0 = min(centres[k][1] - cards[k][1] / 2 for k in cards)
+        y1 = max(centres[k][1] + cards[k][1] / 2 for k in cards)
+        fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
+        if font * fit >= TITLE_PX * 0.98:
+            break
+        wanted = TITLE_PX / fit * 1.03
+        if wanted <= font * 1.01:
+            break
+        font = wanted
+    builder = _Builder(G, packer)
+    for key, box in containers.items():
+        w, h, strip = cards[key]
+        cx, cy = centres[key]
+        root = roots[key]
+        pad = font * 0.6
+        inner_w, inner_h = root.width * scale[key], root.height * scale[key]
+        rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        origin = (
+            rect[0] + (w - inner_w) / 2,
+            rect[1] + pad + strip + (h - 2 * pad - strip - inner_h) / 2,
+        )
+        label, summary = words[key]
+        sentence = f"{label}: {', '.join(summary)}"
+        builder.top(box, label, summary, sentence, rect, font, scale[key], root, origin, containers)
+    layout = builder.finish(font, sequences, containers)
+    least = min(layout.scales.values(), default=1.0)
+    unit = max(1.0, 11.0 / (MAX_ZOOM * FONT * least))
+    return _scaled(layout, unit) if unit > 1.0 else layout
+
+
+class _Builder:
+    """Rule 3's absolute placement: boxes, groups, positions, then links and exits."""
+
+    def __init__(self, G: nx.DiGraph, packer: Packer) -> None:
+        self.G = G
+        self.packer = packer
+        self.positions: dict[str, tuple[float, float]] = {}
+        self.parents: dict[str, str] = {}
+        self.scales: dict[str, float] = {}
+        self.boxes: list[Box] = []
+        self.bands: list[Box] = []
+        self.groups: list[Box] = []
+
+    def top(
+        self,
+        box: _Container,
+        label: str,
+        lines: tuple[str, ...],
+        sentence: str,
+        rect: tuple[float, float, float, float],
+        font: float,
+        scale: float,
+        root: Group,
+        origin: tuple[float, float],
+        containers: Mapping[str, _Container],
+    ) -> None:
+        ends: tuple[str | None, str | None] = (None, None)
+        if box.kind in ("segment", "gap"):
+            ends = _ends(box, containers)
+        made = Box(box.kind, box.key, label, lines, *rect, tuple(root.members), None, font,
+                   scale, ends, box.foreign, sentence)  # fmt: skip
+        (self.bands if box.kind == "segment" else self.boxes).append(made)
+        self.inside(root, box.key, origin, scale)
+
+    def inside(self, group: Group, key: str, origin: tuple[float, float], scale: float) -> None:
+        for item, (cx, cy) in zip(group.items, group.centres, strict=True):
+            x, y = origin[0] + cx * scale, origin[1] + cy * scale
+            if not isinstance(item, Group):
+                self.positions[item] = (x, y)
+                self.parents[item] = key
+                self.scales[item] = scale
+                continue
+            w, h = item.card[0] * scale, item.card[1] * scale
+            x0, y0 = x - w / 2, y - h / 2
+            self.groups.append(
+                Box("group", item.key, item.label, (item.summary,), x0, y0, x0 + w, y0 + h,
+                    tuple(item.members), key, GROUP_TITLE * scale, scale * item.scale)
+            )  # fmt: skip
+            ox = (item.card[0] - item.width * item.scale) / 2
+            oy = GROUP_PAD + GROUP_TITLE * 1.6
+            self.inside(item, item.key, (x0 + ox * scale, y0 + oy * scale), scale * item.scale)
+
+    def finish(
+        self, font: float, sequences: Sequence[Sequence[str]], containers: Mapping[str, Any]
+    ) -> Layout:
+        exits = _exit_marks(self.G)
+        box_of = {m: b.key for b in (*self.boxes, *self.bands) for m in b.members}
+        exit_links = {(box_of[e.source], box_of[e.target]) for e in exits}
+        counts: Counter[tuple[str, str]] = Counter()
+        for seq in sequences:
+            for pair in set(itertools.pairwise(seq)):
+                counts[pair] += 1
+        links = tuple(Link(a, b, n, (a, b) in exit_links) for (a, b), n in counts.items())
+        return Layout(
+            self.positions,
+            tuple(self.boxes),
+            tuple(self.bands),
+            tuple(self.groups),
+            self.parents,
+            self.scales,
+            links,
+            exits,
+            font,
+        )
+
+
+def _ends(box: _Container, containers: Mapping[str, _Container]) -> tuple[str | None, str | None]:
+    if box.kind == "gap":
+        left, _, right = box.key.split(":", 1)[1].partition(">")
+        return (left or None, right or None)
+    segment = box.segments[0] if box.segments else {}
+    regions = [f"region:{segment.get(k)}" for k in ("from_region", "to_region")]
+    return (
+        regions[0] if regions[0] in containers else None,
+        regions[1] if regions[1] in containers else None,
+    )
+
+
+def _exit_marks(G: nx.DiGraph) -> tuple[ExitMark, ...]:
+    """Rule 5: every exit of the inference, on the nodes that hold its two addresses."""
+    holder: dict[str, str] = {}
+    for node, attrs in G.nodes(data=True):
+        if attrs.get("addr"):
+            holder.setdefault(str(attrs["addr"]), node)
+        for addr in attrs.get("member_addrs") or ():
+            holder.setdefault(str(addr), node)
+    found: dict[tuple[str, str], list[Any]] = {}
+    for trace in (G.graph.get("inference") or {}).get("traces", []):
+        info = trace.get("exit")
+        if not info:
+            continue
+        ends = [
+            a if a in G else holder.get(str(a))
+            for a in (info.get("from_addr"), info.get("to_addr"))
+        ]
+        if None in ends or ends[0] == ends[1]:
+            continue
+        owner = info.get("to_owner") or "owner unknown"
+        if info.get("to_asn") is not None:
+            owner = f"{owner}, AS{info['to_asn']}"
+        entry = found.setdefault((str(ends[0]), str(ends[1])),
+                                 [trace.get("provider") or "the provider", owner, 0])  # fmt: skip
+        entry[2] += 1
+    return tuple(
+        ExitMark(a, b, n, f"exit: {prov} → {owner} ({_plural(n, 'trace')})")
+        for (a, b), (prov, owner, n) in found.items()
+    )
+
+
+def _scaled(layout: Layout, unit: float) -> Layout:
+    def box(b: Box) -> Box:
+        return Box(b.kind, b.key, b.label, b.summary, b.x0 * unit, b.y0 * unit, b.x1 * unit,
+                   b.y1 * unit, b.members, b.parent, b.font * unit, b.scale * unit, b.ends,
+                   b.foreign, b.sentence)  # fmt: skip
+
+    return Layout(
+        {n: (x * unit, y * unit) for n, (x, y) in layout.positions.items()},
+        tuple(map(box, layout.boxes)),
+        tuple(map(box, layout.bands)),
+        tuple(map(box, layout.groups)),
+        layout.parents,
+        {n: s * unit for n, s in layout.scales.items()},
+        layout.links,
+        layout.exits,
+        layout.font * unit,
+    )
+
+
+def box_rects(layout: Layout) -> dict[str, tuple[float, float, float, float]]:
+    """Every box's rectangle by key (top-level boxes, bands and groups)."""
+    return {b.key: (b.x0, b.y0, b.x1, b.y1) for b in layout.all_boxes()}
 
 
 def trace_regions(G: nx.DiGraph) -> dict[str, tuple[str | None, str | None]]:
@@ -90,237 +913,3 @@ def trace_regions(G: nx.DiGraph) -> dict[str, tuple[str | None, str | None]]:
     return {
         t["origin"]: (t.get("src_region"), t.get("dst_region")) for t in inference.get("traces", [])
     }
-
-
-def back_edges(G: nx.DiGraph) -> set[tuple[str, str]]:
-    """Edges that close a cycle (found by an iterative depth-first search), to be ignored."""
-    state: dict[str, int] = {}
-    back: set[tuple[str, str]] = set()
-    for root in G:
-        if root in state:
-            continue
-        state[root] = 1
-        stack = [(root, iter(G.successors(root)))]
-        while stack:
-            node, successors = stack[-1]
-            step = next(successors, None)
-            if step is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(step) == 1:
-                back.add((node, step))
-            elif step not in state:
-                state[step] = 1
-                stack.append((step, iter(G.successors(step))))
-    return back
-
-
-def columns(G: nx.DiGraph) -> dict[str, int]:
-    """The column (hop position) of every node: the longest path to it, counting the TTLs
-    skipped, so a hop shared by traces of different lengths sits after all its predecessors;
-    a vantage point sits just before its first hop."""
-    skip = back_edges(G)
-    dag = nx.DiGraph()
-    dag.add_nodes_from(G)
-    dag.add_edges_from((u, v) for u, v in G.edges if (u, v) not in skip)
-    column: dict[str, int] = {}
-    for node in nx.topological_sort(dag):
-        preds = [
-            column[p] + 1 + int(G.edges[p, node].get("gap", 0)) for p in dag.predecessors(node)
-        ]
-        column[node] = max(preds, default=0)
-    for node, attrs in G.nodes(data=True):
-        if attrs.get("kind") == "vantage" and not any(True for _ in dag.predecessors(node)):
-            after = [column[s] for s in dag.successors(node)]
-            column[node] = max(min(after, default=1) - 1, 0)
-    return column
-
-
-def lanes(G: nx.DiGraph) -> tuple[dict[str, int], dict[str, int]]:
-    """Lane of each node (by the region pair of the first trace through it) and order seen."""
-    pairs = trace_regions(G)
-    lane_of_pair: dict[tuple[str | None, str | None], int] = {}
-    lane: dict[str, int] = {}
-    seen: dict[str, int] = {}
-    for trace, info in G.graph.get("trace_paths", {}).items():
-        pair = pairs.get(trace, (None, None))
-        number = lane_of_pair.setdefault(pair, len(lane_of_pair))
-        for node in info.get("path", []):
-            if node not in lane:
-                lane[node] = number
-                seen[node] = len(seen)
-    for node in G:
-        if node not in lane:
-            lane[node] = 0
-            seen[node] = len(seen)
-    return lane, seen
-
-
-def _order(
-    G: nx.DiGraph, column: Mapping[str, int], lane: Mapping[str, int], seen: Mapping[str, int]
-) -> dict[tuple[int, int], list[str]]:
-    cells: dict[tuple[int, int], list[str]] = defaultdict(list)
-    for node in sorted(G, key=lambda n: seen[n]):
-        cells[(lane[node], column[node])].append(node)
-    row = {n: float(i) for cell in cells.values() for i, n in enumerate(cell)}
-    for _ in range(2):
-        for key in sorted(cells, key=lambda k: (k[1], k[0])):
-            cell = cells[key]
-            bary = {}
-            for node in cell:
-                preds = [row[p] for p in G.predecessors(node) if column[p] < key[1]]
-                bary[node] = sum(preds) / len(preds) if preds else row[node]
-            cell.sort(key=lambda n: (bary[n], seen[n]))
-            for i, node in enumerate(cell):
-                row[node] = i - (len(cell) - 1) / 2
-    return cells
-
-
-def positions(G: nx.DiGraph, dx: float = DX, dy: float = DY) -> dict[str, tuple[float, float]]:
-    """``{node: (x, y)}`` in canvas units (vis-network's y grows downwards)."""
-    column = columns(G)
-    lane, seen = lanes(G)
-    cells = _order(G, column, lane, seen)
-    height: dict[int, int] = defaultdict(int)
-    for (lane_no, _), cell in cells.items():
-        height[lane_no] = max(height[lane_no], len(cell))
-    base: dict[int, float] = {}
-    offset = 0.0
-    for lane_no in sorted(height):
-        base[lane_no] = offset + (height[lane_no] - 1) * dy / 2
-        offset += (height[lane_no] + 2) * dy
-    pos: dict[str, tuple[float, float]] = {}
-    for (lane_no, col), cell in cells.items():
-        for i, node in enumerate(cell):
-            shift = (col % 2 - 0.5) * STAGGER * dy
-            x = col * dx + ENDPOINT_SHIFT.get(G.nodes[node].get("kind"), 0.0) * dx
-            pos[node] = (x, base[lane_no] + (i - (len(cell) - 1) / 2) * dy + shift)
-    return pos
-
-
-def node_regions(G: nx.DiGraph) -> dict[str, str]:
-    """The region each node is drawn in: its published region, or its trace end's."""
-    ends = trace_regions(G)
-    region: dict[str, str] = {}
-    for trace, info in G.graph.get("trace_paths", {}).items():
-        path = info.get("path", [])
-        src, dst = ends.get(trace, (None, None))
-        if path and src and G.nodes[path[0]].get("kind") == "vantage":
-            region.setdefault(path[0], src)
-        if path and dst and G.nodes[path[-1]].get("kind") == "destination":
-            region.setdefault(path[-1], dst)
-    for node, attrs in G.nodes(data=True):
-        if attrs.get("region") and not attrs.get("special"):
-            region[node] = str(attrs["region"])
-    return region
-
-
-def _bounds(
-    members: Iterable[str], pos: Mapping[str, tuple[float, float]], px: float, py: float
-) -> tuple[float, float, float, float]:
-    xs = [pos[m][0] for m in members]
-    ys = [pos[m][1] for m in members]
-    return min(xs) - px, min(ys) - py, max(xs) + px, max(ys) + py
-
-
-#: A region's nodes in one lane farther apart than this many columns get two boxes.
-BOX_GAP_COLUMNS = 3
-
-
-def region_boxes(
-    G: nx.DiGraph, pos: Mapping[str, tuple[float, float]], dx: float = DX, dy: float = DY
-) -> list[Box]:
-    """One box per region per lane (region pair), split where its nodes are more than
-    :data:`BOX_GAP_COLUMNS` columns apart: a box never reaches into another pair's lane, so
-    the boxes of a multi-pair page do not overlap (a region on several pairs, Tokyo as a
-    source and as a destination, is drawn once per lane)."""
-    regions = load_regions()
-    region = node_regions(G)
-    lane, _ = lanes(G)
-    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for node, name in region.items():
-        groups[(name, lane.get(node, 0))].append(node)
-    parts: list[tuple[str, tuple[str, ...]]] = []
-    for (name, _), in_lane in groups.items():
-        ordered = sorted(in_lane, key=lambda n: pos[n])
-        part = [ordered[0]]
-        for node in ordered[1:]:
-            if pos[node][0] - pos[part[-1]][0] > BOX_GAP_COLUMNS * dx:
-                parts.append((name, tuple(part)))
-                part = []
-            part.append(node)
-        parts.append((name, tuple(part)))
-    parts.sort(key=lambda item: (min(pos[n][0] for n in item[1]), min(pos[n][1] for n in item[1])))
-    count: dict[str, int] = defaultdict(int)
-    for name, _ in parts:
-        count[name] += 1
-    seen: dict[str, int] = defaultdict(int)
-    boxes = []
-    for name, members in parts:
-        seen[name] += 1
-        label = regions.label(None, name) or name
-        x0, y0, x1, y1 = _bounds(members, pos, dx * 0.45, dy * 0.75)
-        key = name if count[name] == 1 else f"{name}#{seen[name]}"
-        boxes.append(Box("region", key, label, (), x0, y0 - dy * 0.35, x1, y1, members))
-    return boxes
-
-
-def _fmt_ms(value: Any) -> str:
-    return "?" if value is None else f"{float(value):.2f} ms"
-
-
-def segment_summary(segment: Mapping[str, Any]) -> tuple[str, str]:
-    """The band's title and one-line summary of a merged segment."""
-    regions = load_regions()
-    left = regions.label(None, segment.get("from_region")) or "?"
-    right = regions.label(None, segment.get("to_region")) or "?"
-    title = f"{segment.get('segment_id')} {segment.get('kind')}: {left} → {right}"
-    names = {"cgnat": "CGNAT", "class-e": "Class E"}
-    cats = ", ".join(f"{n} {names.get(c, c)}" for c, n in (segment.get("categories") or {}).items())
-    hops = len(segment.get("addrs") or [])
-    plausible = {True: "plausible", False: "BELOW the bound", None: "not checked"}[
-        segment.get("rtt_plausible")
-    ]
-    rtt = (
-        f"RTT +{_fmt_ms(segment.get('rtt_delta_ms'))} vs bound "
-        f"{_fmt_ms(segment.get('rtt_bound_ms'))} ({plausible}"
-    )
-    if segment.get("directness") is not None:
-        rtt += f", directness {segment['directness']}"
-    rtt += ")"
-    confidence = segment.get("confidence")
-    extra = f" · in {confidence:.0%} of traces" if confidence is not None else ""
-    return title, f"{hops} reserved hops ({cats}) · {rtt}{extra}"
-
-
-def segment_bands(
-    G: nx.DiGraph, pos: Mapping[str, tuple[float, float]], dx: float = DX, dy: float = DY
-) -> list[Box]:
-    """One band per merged interconnect segment, over its reserved hops."""
-    members: dict[str, set[str]] = defaultdict(set)
-    for u, v, attrs in G.edges(data=True):
-        segment = attrs.get("segment")
-        if segment:
-            for node in (u, v):
-                node_attrs = G.nodes[node]
-                if node_attrs.get("special") or node_attrs.get("kind") in ("anonymous", "segment"):
-                    members[str(segment)].add(node)
-    for node, attrs in G.nodes(data=True):
-        if attrs.get("kind") == "segment" and attrs.get("segment"):
-            members[str(attrs["segment"])].add(node)
-    bands = []
-    for segment in (G.graph.get("inference") or {}).get("segments", []):
-        sid = segment.get("segment_id")
-        if not sid or not members.get(sid):
-            continue
-        title, summary = segment_summary(segment)
-        nodes = tuple(sorted(members[sid], key=lambda n: pos[n]))
-        x0, y0, x1, y1 = _bounds(nodes, pos, dx * 0.4, dy * 0.55)
-        bands.append(Box("segment", sid, title, (summary,), x0, y0 - dy * 0.5, x1, y1, nodes))
-    return bands
-
-
-def compute_layout(G: nx.DiGraph, dx: float = DX, dy: float = DY) -> Layout:
-    """Positions, region boxes and segment bands of ``G``."""
-    pos = positions(G, dx, dy)
-    return Layout(pos, tuple(region_boxes(G, pos, dx, dy)), tuple(segment_bands(G, pos, dx, dy)))

@@ -1,4 +1,13 @@
-/* topo's page: builds the vis network from the JSON data and wires the controls.
+/* topo's page: the region map, one readable level at a time.
+
+   The layout comes from Python (topo/render/layout.py): every router has a fixed place
+   inside its box, boxes and groups nest, and nothing here moves them (no physics, nodes
+   cannot be dragged). What is drawn depends on the zoom: a box whose inside would be
+   readable (labels >= 11 px) and that is on screen is *open* (its routers or groups are
+   vis nodes, its frame is painted); any other box is a *card* (one vis node for clicks and
+   edge ends, painted with its title and summary). Edges between what is shown are the
+   routers' edges gathered per pair of shown things.
+
    Text from the data goes into the DOM through textContent only, never innerHTML. */
 var network; // global, as on pyvis pages: scripts and tests drive it
 var topo = (window.topo = { drawn: false, drawTime: null });
@@ -9,7 +18,13 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   marks.parsed = performance.now();
   topo.data = data;
   var styles = data.styles;
+  var leaves = data.nodes;
+  var links = data.edges;
+  var boxes = data.boxes;
+  var FONT = data.base_font || 17;
+  var READ = 11; // px: the smallest label the page draws
   var fixedShapes = { dot: 1, diamond: 1, triangle: 1, square: 1, hexagon: 1, box: 1 };
+  var container = document.getElementById("mynetwork");
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -17,14 +32,34 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     if (cls) node.className = cls;
     return node;
   }
-
   function darker(hex) {
     var n = parseInt(hex.slice(1), 16);
     var r = Math.round(((n >> 16) & 255) * 0.65), g = Math.round(((n >> 8) & 255) * 0.65), b = Math.round((n & 255) * 0.65);
     return "#" + ((1 << 24) | (r << 16) | (g << 8) | b).toString(16).slice(1);
   }
+  function isBoxId(id) { return typeof id === "string" && id.charAt(0) === "b"; }
+  function boxOf(id) { return Number(id.slice(1)); }
 
-  /* one vis group per style key: per-node colour and font objects cost seconds at 10k+ */
+  /* ---- the tree of boxes (parents come before their children in data.boxes) ---- */
+  var nb = boxes.length;
+  var childBoxes = boxes.map(function () { return []; });
+  var boxLeaves = boxes.map(function () { return []; });
+  var roots = [], loose = [];
+  boxes.forEach(function (b, i) { if (b.parent >= 0) childBoxes[b.parent].push(i); else roots.push(i); });
+  leaves.forEach(function (n, i) { if (n.b >= 0) boxLeaves[n.b].push(i); else loose.push(i); });
+  var open = new Uint8Array(nb);
+  var cover = new Int32Array(nb); // the outermost closed box among a box and its ancestors, or -1
+  function lineFont(b) { var B = boxes[b]; return B.lines_font || B.font * (data.summary_share || 0.9); }
+  function ancestorOf(a, b) { for (var p = b; p >= 0; p = boxes[p].parent) if (p === a) return true; return false; }
+
+  function rep(i) {
+    var b = leaves[i].b;
+    if (b < 0 || cover[b] < 0) return i;
+    return "b" + cover[b];
+  }
+  topo.rep = rep;
+
+  /* ---- vis nodes and edges of what is shown ---- */
   function groupOptions(key) {
     var style = styles[key] || { colour: "#999999", shape: "dot" };
     var shape = fixedShapes[style.shape] ? style.shape : "dot";
@@ -35,28 +70,56 @@ var topo = (window.topo = { drawn: false, drawTime: null });
                hover: { background: style.colour, border: "#000000" } },
     };
     if (shape === "box") group.font = { color: key === "endpoint" ? "#ffffff" : "#1b2631" };
-    if (shape === "box") group.margin = 8;
     if (key === "unknown") group.size = 7;
     return group;
   }
-  function visNode(n) {
-    var node = { id: n.id, x: n.x, y: n.y, label: n.label, group: n.k };
+  var hiddenLeaf = new Uint8Array(leaves.length);
+  function leafNode(i) {
+    var n = leaves[i], s = n.s || 1;
+    var style = styles[n.k] || {};
+    var node = { id: i, x: n.x, y: n.y, label: n.label, group: n.k, font: { size: FONT * s },
+                 size: (n.k === "unknown" ? 7 : 13) * s, borderWidth: 1.5 * s, borderWidthSelected: 3 * s };
+    if (style.shape === "box") node.margin = 8 * s;
     if (n.shape && fixedShapes[n.shape]) node.shape = n.shape;
-    if (n.dashed) { node.shapeProperties = { borderDashes: [5, 4] }; node.borderWidth = 2; }
+    if (n.dashed) node.shapeProperties = { borderDashes: [5 * s, 4 * s] };
+    if (hiddenLeaf[i]) node.hidden = true;
     return node;
   }
-
-  function visEdge(e) {
-    var edge = { id: e.id, from: e.from, to: e.to };
-    if (e.seg) { edge.color = { color: "#8e44ad", highlight: "#4a235a" }; edge.width = 3; }
-    if (e.dashes) edge.dashes = [6, 5];
+  var clear = "rgba(0,0,0,0)";
+  function cardNode(b) {
+    var B = boxes[b], w = B.x1 - B.x0, h = B.y1 - B.y0;
+    return { id: "b" + b, x: (B.x0 + B.x1) / 2, y: (B.y0 + B.y1) / 2, shape: "box", label: " ",
+             font: { size: 1 }, margin: 0.01, borderWidth: 0, borderWidthSelected: 0, chosen: false,
+             widthConstraint: { minimum: w, maximum: w }, heightConstraint: { minimum: h },
+             color: { background: clear, border: clear, highlight: { background: clear, border: clear },
+                      hover: { background: clear, border: clear } } };
+  }
+  function unitOf(id) {
+    if (!isBoxId(id)) return leaves[id].s || 1;
+    return (boxes[boxOf(id)].font / FONT) * 1.6;
+  }
+  function labelUnit(id) { return isBoxId(id) ? lineFont(boxOf(id)) / FONT : leaves[id].s || 1; }
+  function visEdge(g) {
+    var unit = Math.min(unitOf(g.from), unitOf(g.to));
+    var width = unit * (1.5 + Math.min(3, Math.log(g.n || 1) / Math.LN2 * 0.5));
+    var edge = { id: g.id, from: g.from, to: g.to, width: width, selectionWidth: width * 0.6 };
+    if (g.seg) edge.color = { color: "#8e44ad", highlight: "#4a235a", hover: "#4a235a" };
+    if (g.dashes) edge.dashes = [6 * unit, 5 * unit];
+    if (g.exit) {
+      edge.color = { color: "#c0392b", highlight: "#7b241c", hover: "#7b241c" };
+      edge.width = width * 1.8;
+      var size = FONT * Math.min(labelUnit(g.from), labelUnit(g.to));
+      edge.label = g.exitCount > 1 ? "exit (" + g.exitCount + ")" : "exit";
+      edge.font = { size: size, color: "#922b21", strokeWidth: size / 5, strokeColor: "#ffffff", align: "top", bold: true };
+    }
     return edge;
   }
+  topo.styleOfEdge = visEdge;
 
-  var nodes = new vis.DataSet(data.nodes.map(visNode));
-  var edges = new vis.DataSet(data.edges.map(visEdge));
-  marks.datasets = performance.now();
-  var container = document.getElementById("mynetwork");
+  var nodes = new vis.DataSet([]);
+  var edges = new vis.DataSet([]);
+  var shown = new Map(); // vis node id -> true
+  var shownEdges = new Map(); // edge key -> gathered edge
   var options = data.options;
   options.groups = {};
   Object.keys(styles).forEach(function (key) { options.groups[key] = groupOptions(key); });
@@ -65,74 +128,232 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   topo.network = network;
   topo.nodes = nodes;
   topo.edges = edges;
-  /* fit the nodes and the boxes, bands and their labels (vis's fit() sees nodes only) */
-  topo.fitAll = function () {
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    function take(a, b, c, d) { x0 = Math.min(x0, a); y0 = Math.min(y0, b); x1 = Math.max(x1, c); y1 = Math.max(y1, d); }
-    data.nodes.forEach(function (n) { take(n.x - 60, n.y - 30, n.x + 60, n.y + 40); });
-    data.boxes.forEach(function (b) { take(b.x0, b.y0, b.x1, b.y1); });
-    data.bands.forEach(function (b) { take(b.x0, b.y0 - 60, Math.max(b.x1, b.x0 + 11 * (b.summary[0] || "").length), b.y1); });
-    if (x0 === Infinity) return;
-    network.setSize("100%", "100%"); // vis re-reads the container's size (the header may have changed it)
-    var w = container.clientWidth || 800, h = container.clientHeight || 600;
-    var scale = Math.min(w / (x1 - x0), h / (y1 - y0)) * 0.96;
-    network.moveTo({ position: { x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, scale: Math.min(scale, 1.5), animation: false });
-  };
-  if (!(options.physics && options.physics.enabled)) topo.fitAll();
-  network.once("afterDrawing", function () {
-    topo.drawn = true;
-    topo.drawTime = marks.drawn = performance.now();
-    document.body.setAttribute("data-drawn", "1");
-  });
 
-  /* ---- region boxes and segment bands, drawn behind the nodes ---- */
-  var physicsOn = !!(options.physics && options.physics.enabled);
-  function boxBounds(box, px, py) {
-    if (!physicsOn || !box.members) return box;
-    var pos = network.getPositions(box.members), x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    Object.keys(pos).forEach(function (k) {
-      x0 = Math.min(x0, pos[k].x); y0 = Math.min(y0, pos[k].y);
-      x1 = Math.max(x1, pos[k].x); y1 = Math.max(y1, pos[k].y);
-    });
-    if (x0 === Infinity) return box;
-    return { x0: x0 - px, y0: y0 - py * 1.5, x1: x1 + px, y1: y1 + py };
+  function viewRect(margin) {
+    var s = network.getScale(), c = network.getViewPosition();
+    var w = (container.clientWidth || 800) / s, h = (container.clientHeight || 600) / s;
+    var m = margin || 0;
+    return { x0: c.x - w * (0.5 + m), x1: c.x + w * (0.5 + m), y0: c.y - h * (0.5 + m), y1: c.y + h * (0.5 + m) };
   }
+  function meets(B, v) { return B.x0 < v.x1 && v.x0 < B.x1 && B.y0 < v.y1 && v.y0 < B.y1; }
+
+  /* which boxes are open: readable and on screen (with a margin), parents first */
+  function decide() {
+    var s = network.getScale(), view = viewRect(0.3);
+    for (var b = 0; b < nb; b++) {
+      var B = boxes[b], p = B.parent;
+      open[b] = (p < 0 || open[p]) && FONT * B.scale * s >= READ && meets(B, view) ? 1 : 0;
+      cover[b] = p >= 0 && cover[p] >= 0 ? cover[p] : open[b] ? -1 : b;
+    }
+  }
+  function gather() {
+    var found = new Map();
+    for (var j = 0; j < links.length; j++) {
+      var e = links[j], a = rep(e.from), c = rep(e.to);
+      if (a === c) continue;
+      var key = a + ">" + c, g = found.get(key);
+      if (!g) { g = { id: key, from: a, to: c, n: 0, seg: false, exit: null, exitCount: 0, dashes: true, members: [] }; found.set(key, g); }
+      g.n += e.n || 1;
+      if (e.seg) g.seg = true;
+      if (e.exit) { g.exit = e.exit; g.exitCount += 1; }
+      if (!e.dashes) g.dashes = false;
+      if (g.members.length < 200) g.members.push(j);
+    }
+    return found;
+  }
+  topo.relevel = function () {
+    var t0 = performance.now();
+    decide();
+    var want = new Map(), add = [], remove = [];
+    function walk(b) {
+      if (!open[b]) { want.set("b" + b, true); return; }
+      var ls = boxLeaves[b];
+      for (var k = 0; k < ls.length; k++) want.set(ls[k], true);
+      childBoxes[b].forEach(walk);
+    }
+    roots.forEach(walk);
+    loose.forEach(function (i) { want.set(i, true); });
+    shown.forEach(function (_, id) { if (!want.has(id)) remove.push(id); });
+    want.forEach(function (_, id) { if (!shown.has(id)) add.push(isBoxId(id) ? cardNode(boxOf(id)) : leafNode(id)); });
+    var found = gather(), addEdges = [], removeEdges = [];
+    shownEdges.forEach(function (_, key) { if (!found.has(key)) removeEdges.push(key); });
+    found.forEach(function (g, key) { if (!shownEdges.has(key)) addEdges.push(visEdge(g)); });
+    if (removeEdges.length) edges.remove(removeEdges);
+    if (remove.length) nodes.remove(remove);
+    if (add.length) nodes.add(add);
+    if (addEdges.length) edges.add(addEdges);
+    shown = want;
+    shownEdges = found;
+    applyHighlight();
+    topo.lastRelevel = performance.now() - t0;
+    return { nodes: want.size, edges: found.size, added: add.length, removed: remove.length };
+  };
+  topo.isOpen = function (b) { return !!open[b]; };
+  topo.shownIds = function () { return Array.from(shown.keys()); };
+
+  /* ---- painting boxes, bands, groups and cards behind the graph ---- */
+  var KIND = {
+    region: { fill: "rgba(52,152,219,0.07)", card: "#ddebf7", line: "#5dade2", text: "#1a5276", dash: false },
+    network: { fill: "rgba(52,152,219,0.05)", card: "#e6eff7", line: "#5dade2", text: "#1a5276", dash: true },
+    foreign: { fill: "rgba(230,126,34,0.07)", card: "#fbe6d3", line: "#e67e22", text: "#784212", dash: false },
+    segment: { fill: "rgba(142,68,173,0.09)", card: "#ecdff2", line: "#8e44ad", text: "#4a235a", dash: true },
+    gap: { fill: "rgba(127,140,141,0.06)", card: "#e8ebeb", line: "#95a5a6", text: "#34495e", dash: true },
+    group: { fill: "rgba(255,255,255,0.55)", card: "#eef1f1", line: "#aab7b8", text: "#34495e", dash: false },
+  };
+  function kindOf(B) { return B.kind === "network" && B.foreign ? KIND.foreign : KIND[B.kind] || KIND.gap; }
   function roundRect(ctx, x0, y0, x1, y1, r) {
+    r = Math.min(r, (x1 - x0) / 2, (y1 - y0) / 2);
     ctx.beginPath();
     ctx.moveTo(x0 + r, y0); ctx.lineTo(x1 - r, y0); ctx.quadraticCurveTo(x1, y0, x1, y0 + r);
     ctx.lineTo(x1, y1 - r); ctx.quadraticCurveTo(x1, y1, x1 - r, y1); ctx.lineTo(x0 + r, y1);
     ctx.quadraticCurveTo(x0, y1, x0, y1 - r); ctx.lineTo(x0, y0 + r); ctx.quadraticCurveTo(x0, y0, x0 + r, y0);
     ctx.closePath();
   }
+  var drawnText = { titles: Infinity, lines: Infinity };
+  var selectedBox = -1, dimBox = null;
+  /* write a line at `size`, shrunk only if it would leave the box (never below READ px) */
+  function text(ctx, line, x, y, size, bold, room, s) {
+    ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
+    var width = ctx.measureText(line).width;
+    if (width > room && room > 0) {
+      size = Math.max(size * room / width, READ / s);
+      ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
+    }
+    var fill = ctx.fillStyle;
+    ctx.lineWidth = size * 0.25;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.lineJoin = "round";
+    ctx.strokeText(line, x, y);
+    ctx.fillStyle = fill;
+    ctx.fillText(line, x, y);
+    return size;
+  }
+  /* open boxes are painted under the edges; cards (opaque, so the line of an edge that
+     starts at a card's centre or passes behind it is hidden) and all words over them */
+  function shape(ctx, B, b, fill, s) {
+    var style = kindOf(B), px = 1 / s;
+    roundRect(ctx, B.x0, B.y0, B.x1, B.y1, Math.min(14 * px, B.font * 0.5));
+    ctx.fillStyle = fill;
+    ctx.fill();
+    ctx.lineWidth = (b === selectedBox ? 3.5 : 1.5) * px;
+    ctx.strokeStyle = b === selectedBox ? "#1b2631" : style.line;
+    ctx.setLineDash(style.dash ? [8 * px, 6 * px] : []);
+    ctx.stroke();
+    ctx.setLineDash([]);
+  }
+  function words(ctx, B, b, s) {
+    var style = kindOf(B);
+    ctx.fillStyle = style.text;
+    ctx.textBaseline = "top";
+    var pad = B.kind === "group" ? B.font * 0.7 : B.font * 0.6, room = B.x1 - B.x0 - 2 * pad;
+    if (B.font * s >= 4) {
+      var size = text(ctx, B.label, B.x0 + pad, B.y0 + pad, B.font, true, room, s);
+      drawnText.titles = Math.min(drawnText.titles, size * s);
+    }
+    var lf = lineFont(b), y = B.y0 + pad + B.font * 1.5;
+    if (!open[b] && lf * s >= 4) {
+      (B.lines || []).forEach(function (line) {
+        ctx.fillStyle = style.text;
+        var used = text(ctx, line, B.x0 + pad, y, lf, false, room, s);
+        drawnText.lines = Math.min(drawnText.lines, used * s);
+        y += lf * 1.3;
+      });
+    }
+  }
+  function paint(ctx, b, s, view, over) {
+    var B = boxes[b];
+    if (!meets(B, view)) return;
+    ctx.globalAlpha = dimBox && !dimBox[b] ? 0.4 : 1;
+    if (open[b]) {
+      if (!over) shape(ctx, B, b, kindOf(B).fill, s);
+      else words(ctx, B, b, s);
+      ctx.globalAlpha = 1;
+      childBoxes[b].forEach(function (c) { paint(ctx, c, s, view, over); });
+    } else if (over) {
+      shape(ctx, B, b, kindOf(B).card, s);
+      words(ctx, B, b, s);
+    }
+    ctx.globalAlpha = 1;
+  }
   network.on("beforeDrawing", function (ctx) {
+    var s = network.getScale(), view = viewRect(0.02);
     ctx.save();
-    data.boxes.forEach(function (box) {
-      var b = boxBounds(box, 60, 45);
-      roundRect(ctx, b.x0, b.y0, b.x1, b.y1, 14);
-      ctx.fillStyle = "rgba(52, 152, 219, 0.08)"; ctx.fill();
-      ctx.lineWidth = 2; ctx.strokeStyle = "#5dade2"; ctx.setLineDash([]); ctx.stroke();
-      ctx.fillStyle = "#1a5276"; ctx.font = "bold 24px sans-serif"; ctx.textBaseline = "top";
-      ctx.fillText(box.label, b.x0 + 12, b.y0 + 8);
-    });
-    data.bands.forEach(function (band) {
-      var b = boxBounds(band, 50, 40);
-      roundRect(ctx, b.x0, b.y0, b.x1, b.y1, 10);
-      ctx.fillStyle = "rgba(142, 68, 173, 0.12)"; ctx.fill();
-      ctx.lineWidth = 2; ctx.strokeStyle = "#8e44ad"; ctx.setLineDash([8, 6]); ctx.stroke();
-      ctx.setLineDash([]);
-      ctx.fillStyle = "#4a235a"; ctx.textBaseline = "bottom";
-      ctx.font = "bold 22px sans-serif";
-      ctx.fillText(band.label, b.x0 + 8, b.y0 - 30);
-      ctx.font = "19px sans-serif";
-      (band.summary || []).forEach(function (line, i) { ctx.fillText(line, b.x0 + 8, b.y0 - 6 + 24 * i); });
-    });
+    roots.forEach(function (b) { paint(ctx, b, s, view, false); });
     ctx.restore();
   });
+  network.on("afterDrawing", function (ctx) {
+    var s = network.getScale(), view = viewRect(0.02);
+    drawnText = { titles: Infinity, lines: Infinity };
+    ctx.save();
+    roots.forEach(function (b) { paint(ctx, b, s, view, true); });
+    ctx.restore();
+  });
+  network.once("afterDrawing", function () {
+    topo.drawn = true;
+    topo.drawTime = marks.drawn = performance.now();
+    document.body.setAttribute("data-drawn", "1");
+  });
 
-  /* ---- tooltips: DOM text built from the data ---- */
-  var tooltip = document.getElementById("tooltip");
+  /* ---- the view: fit, reset, zoom, pan (buttons, keys, wheel) ---- */
+  function mapBounds() {
+    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    roots.forEach(function (b) { var B = boxes[b]; x0 = Math.min(x0, B.x0); y0 = Math.min(y0, B.y0); x1 = Math.max(x1, B.x1); y1 = Math.max(y1, B.y1); });
+    loose.forEach(function (i) { var n = leaves[i]; x0 = Math.min(x0, n.x - 60); y0 = Math.min(y0, n.y - 30); x1 = Math.max(x1, n.x + 60); y1 = Math.max(y1, n.y + 40); });
+    return { x0: x0, y0: y0, x1: x1, y1: y1 };
+  }
+  function leastScale() { // below this zoom a top-level card's words would be under READ px
+    var least = Infinity;
+    roots.forEach(function (b) { least = Math.min(least, lineFont(b)); });
+    return least === Infinity ? 0 : READ / least * 1.001;
+  }
+  function moveTo(x, y, scale) {
+    network.moveTo({ position: { x: x, y: y }, scale: scale, animation: false });
+    topo.relevel();
+  }
+  topo.fit = function () {
+    var m = mapBounds();
+    if (m.x0 === Infinity) return;
+    network.setSize("100%", "100%"); // vis re-reads the container's size (the header may have changed it)
+    var w = container.clientWidth || 800, h = container.clientHeight || 600;
+    var scale = Math.min(w / (m.x1 - m.x0), h / (m.y1 - m.y0)) * 0.96;
+    var least = leastScale(), x = (m.x0 + m.x1) / 2, y = (m.y0 + m.y1) / 2;
+    var ceiling = READ * 2.2 / (FONT * Math.min.apply(null, leaves.map(function (n) { return n.s || 1; }).concat([1])));
+    scale = Math.min(scale, ceiling);
+    if (scale < least) { // the map is wider than readable words allow: start at its source end
+      scale = least;
+      if ((m.x1 - m.x0) * scale > w) x = m.x0 + w / 2 / scale;
+      if ((m.y1 - m.y0) * scale > h) y = m.y0 + h / 2 / scale;
+    }
+    moveTo(x, y, scale);
+  };
+  topo.zoomBy = function (factor) {
+    var c = network.getViewPosition();
+    moveTo(c.x, c.y, network.getScale() * factor);
+  };
+  topo.panBy = function (dx, dy) { // in screen pixels
+    var c = network.getViewPosition(), s = network.getScale();
+    moveTo(c.x + dx / s, c.y + dy / s, s);
+  };
+  topo.zoomToBox = function (b) {
+    var B = boxes[b], w = container.clientWidth || 800, h = container.clientHeight || 600;
+    var scale = Math.min(w / (B.x1 - B.x0), h / (B.y1 - B.y0)) * 0.92;
+    scale = Math.max(scale, (READ + 1) / (FONT * B.scale));
+    moveTo((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
+  };
+  topo.zoomToNode = function (i) {
+    var n = leaves[i], scale = Math.max(network.getScale(), 15 / (FONT * (n.s || 1)));
+    moveTo(n.x, n.y, scale);
+  };
+  var relevelTimer = null;
+  function later() { clearTimeout(relevelTimer); relevelTimer = setTimeout(topo.relevel, 120); }
+  network.on("zoom", later);
+  network.on("dragEnd", later);
+  window.addEventListener("resize", later);
+
+  /* ---- details: a side panel with everything known, selectable and copyable ---- */
+  var details = document.getElementById("details");
   function table(rows) {
-    var t = el("table");
+    var t = el("table", null, "rows");
     rows.forEach(function (row) {
       var tr = el("tr");
       tr.appendChild(el("th", row[0]));
@@ -143,149 +364,316 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   }
   topo.tooltipFor = function (id) { return table(data.info[id] || []); };
   topo.edgeTooltipFor = function (id) { return table(data.edge_info[id] || []); };
+  var nodeTraces = null;
+  function tracesOf(i) {
+    if (nodeTraces === null) {
+      nodeTraces = leaves.map(function () { return []; });
+      data.traces.forEach(function (trace, t) {
+        trace.path.forEach(function (n) { var list = nodeTraces[n]; if (list[list.length - 1] !== t) list.push(t); });
+      });
+    }
+    return nodeTraces[i] || [];
+  }
+  topo.tracesOf = tracesOf;
+  function tracesOfBox(b) {
+    var found = [];
+    data.traces.forEach(function (trace, t) {
+      for (var k = 0; k < trace.path.length; k++) {
+        var own = leaves[trace.path[k]].b;
+        if (own >= 0 && ancestorOf(b, own)) { found.push(t); return; }
+      }
+    });
+    return found;
+  }
+  function traceList(list) {
+    var wrap = el("div", null, "trace-list");
+    wrap.appendChild(el("h3", list.length + " trace" + (list.length === 1 ? "" : "s") + " through it"));
+    var ul = el("ul");
+    list.slice(0, 200).forEach(function (t) {
+      var trace = data.traces[t], li = el("li");
+      var link = el("button", trace.id, "link");
+      link.type = "button";
+      link.title = "highlight this trace";
+      link.addEventListener("click", function () { topo.highlightTrace(t); });
+      li.appendChild(link);
+      if (trace.verdict) li.appendChild(el("span", trace.verdict, "verdict v-" + trace.verdict));
+      ul.appendChild(li);
+    });
+    if (list.length > 200) ul.appendChild(el("li", "… and " + (list.length - 200) + " more", "muted"));
+    wrap.appendChild(ul);
+    if (list.length > 1) {
+      var all = el("button", "highlight all " + list.length, "link");
+      all.type = "button";
+      all.addEventListener("click", function () { highlight(list, list.length + " traces"); });
+      wrap.appendChild(all);
+    }
+    return wrap;
+  }
+  function copyButton() {
+    var button = el("button", "Copy", "small");
+    button.type = "button";
+    button.title = "copy these details as text";
+    button.addEventListener("click", function () {
+      var body = details.querySelector(".details-body");
+      var textValue = body ? body.innerText : "";
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(textValue).catch(function () {});
+      var range = document.createRange();
+      if (body) { range.selectNodeContents(body); var sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(range); }
+    });
+    return button;
+  }
+  function showDetails(kind, title, parts) {
+    details.textContent = "";
+    var head = el("div", null, "details-head");
+    head.appendChild(el("span", kind, "details-kind"));
+    head.appendChild(copyButton());
+    details.appendChild(head);
+    var body = el("div", null, "details-body");
+    body.appendChild(el("h3", title, "details-title"));
+    parts.forEach(function (p) { body.appendChild(p); });
+    details.appendChild(body);
+    details.setAttribute("data-kind", kind);
+    openPanel();
+  }
+  topo.showNode = function (i) {
+    showDetails("router", leaves[i].label, [topo.tooltipFor(i), traceList(tracesOf(i))]);
+  };
+  topo.showBox = function (b) {
+    var B = boxes[b], parts = [];
+    (B.summary || []).forEach(function (line) { parts.push(el("div", line, "summary-line")); });
+    parts.push(table(B.info || []));
+    parts.push(traceList(tracesOfBox(b)));
+    var names = { region: "region box", network: B.foreign ? "foreign network" : "network box",
+                  segment: "interconnect band", gap: "hops between boxes", group: "group" };
+    showDetails(names[B.kind] || B.kind, B.label, parts);
+    selectedBox = b;
+    network.redraw();
+  };
+  function nameOf(id) { return isBoxId(id) ? boxes[boxOf(id)].label : leaves[id].label; }
+  topo.showEdge = function (key) {
+    var g = shownEdges.get(key);
+    if (!g) return;
+    var parts = [], traces = {};
+    if (g.exit) parts.push(el("div", g.exit, "exit-line"));
+    if (g.members.length === 1) parts.push(topo.edgeTooltipFor(g.members[0]));
+    else parts.push(table([["router edges", String(g.members.length)], ["traces", String(g.n)]]));
+    g.members.forEach(function (j) { links[j].t.forEach(function (t) { traces[t] = true; }); });
+    parts.push(traceList(Object.keys(traces).map(Number).sort(function (a, b) { return a - b; })));
+    showDetails(g.exit ? "exit edge" : "edge", nameOf(g.from) + " → " + nameOf(g.to), parts);
+  };
+  topo.clearDetails = function () {
+    details.textContent = "";
+    details.appendChild(el("div", "Click a router, a box or a band for everything known about it.", "muted"));
+    details.removeAttribute("data-kind");
+    selectedBox = -1;
+  };
+
+  /* ---- highlight: traces through a node or box, or one trace ---- */
+  var highlightState = null;
+  topo.highlighted = null;
+  function applyHighlight() {
+    if (!highlightState) return;
+    var onPath = {}, ids = [], leafIds = [], edgeKeys = [], edgeIds = {}, chosen = {};
+    dimBox = {};
+    highlightState.traces.forEach(function (t) {
+      chosen[t] = true;
+      var path = data.traces[t].path;
+      for (var k = 0; k < path.length; k++) {
+        var r = rep(path[k]);
+        leafIds.push(path[k]);
+        if (!onPath[r]) { onPath[r] = true; ids.push(r); }
+        for (var b = leaves[path[k]].b; b >= 0; b = boxes[b].parent) dimBox[b] = true;
+        if (k > 0) { var key = rep(path[k - 1]) + ">" + r; if (shownEdges.has(key) && !edgeIds[key]) { edgeIds[key] = true; edgeKeys.push(key); } }
+      }
+    });
+    network.setSelection({ nodes: ids, edges: edgeKeys }, { unselectAll: true, highlightEdges: false });
+    var changes = [];
+    shown.forEach(function (_, id) { if (!isBoxId(id)) changes.push({ id: id, opacity: onPath[id] ? 1 : 0.25 }); });
+    nodes.update(changes);
+    var edgeChanges = [];
+    shownEdges.forEach(function (g, key) {
+      edgeChanges.push({ id: key, color: edgeIds[key] ? visEdge(g).color || { color: "#1f3a93" } : { color: "#e5e8e8" } });
+    });
+    edges.update(edgeChanges);
+    var dataEdges = [];
+    links.forEach(function (e, j) { if (e.t.some(function (t) { return chosen[t]; })) dataEdges.push(j); });
+    topo.highlighted = { traces: highlightState.traces.slice(), nodes: Array.from(new Set(leafIds)), edges: dataEdges, shown: ids };
+    document.querySelectorAll(".trace-row").forEach(function (row) {
+      row.classList.toggle("active", !!chosen[Number(row.getAttribute("data-trace"))]);
+    });
+    network.redraw();
+  }
+  function highlight(list, title) {
+    highlightState = { traces: list.slice(), title: title };
+    document.getElementById("highlight-note").textContent = "Highlighted: " + title;
+    document.getElementById("highlight-bar").hidden = false;
+    applyHighlight();
+    return topo.highlighted;
+  }
+  topo.highlightNode = function (i) {
+    var ts = tracesOf(i);
+    return highlight(ts, ts.length + " trace" + (ts.length === 1 ? "" : "s") + " through " + leaves[i].label);
+  };
+  topo.highlightTrace = function (t) { return highlight([t], "path of " + data.traces[t].id); };
+  topo.clearHighlight = function () {
+    highlightState = null;
+    dimBox = null;
+    network.unselectAll();
+    nodes.update(Array.from(shown.keys()).filter(function (id) { return !isBoxId(id); }).map(function (id) { return { id: id, opacity: 1 }; }));
+    var restore = [];
+    shownEdges.forEach(function (g, key) { restore.push({ id: key, color: visEdge(g).color || null }); });
+    edges.update(restore);
+    topo.highlighted = null;
+    document.getElementById("highlight-bar").hidden = true;
+    document.querySelectorAll(".trace-row.active").forEach(function (row) { row.classList.remove("active"); });
+    network.redraw();
+  };
+  document.getElementById("highlight-clear").addEventListener("click", function () { topo.clearHighlight(); });
+
+  function openBoxAt(point) {
+    var found = -1;
+    function visit(b) {
+      var B = boxes[b];
+      if (point.x < B.x0 || point.x > B.x1 || point.y < B.y0 || point.y > B.y1) return;
+      found = b;
+      if (open[b]) childBoxes[b].forEach(visit);
+    }
+    roots.forEach(visit);
+    return found;
+  }
+  network.on("click", function (params) {
+    if (params.nodes.length) {
+      var id = params.nodes[0];
+      if (isBoxId(id)) { topo.showBox(boxOf(id)); topo.zoomToBox(boxOf(id)); }
+      else { selectedBox = -1; topo.showNode(id); topo.highlightNode(id); }
+      return;
+    }
+    if (params.edges.length) { topo.showEdge(params.edges[0]); return; }
+    var b = openBoxAt(params.pointer.canvas);
+    if (b >= 0) topo.showBox(b);
+    else { topo.clearDetails(); topo.clearHighlight(); }
+  });
+
+  /* ---- hover: a short table (the panel has everything) ---- */
+  var tooltip = document.getElementById("tooltip");
   function showTip(content, params) {
     tooltip.textContent = "";
     tooltip.appendChild(content);
     var rect = container.getBoundingClientRect();
     var p = params.pointer && params.pointer.DOM ? params.pointer.DOM : { x: 0, y: 0 };
-    tooltip.style.left = Math.min(rect.left + p.x + 14, window.innerWidth - 470) + "px";
-    tooltip.style.top = (rect.top + p.y + 14) + "px";
     tooltip.style.display = "block";
+    var left = Math.min(rect.left + p.x + 14, window.innerWidth - tooltip.offsetWidth - 8);
+    var top = rect.top + p.y + 14;
+    if (top + tooltip.offsetHeight > window.innerHeight - 8) top = Math.max(8, rect.top + p.y - tooltip.offsetHeight - 14);
+    tooltip.style.left = Math.max(8, left) + "px";
+    tooltip.style.top = top + "px";
   }
   function hideTip() { tooltip.style.display = "none"; }
-  network.on("hoverNode", function (p) { showTip(topo.tooltipFor(p.node), p); });
-  network.on("hoverEdge", function (p) { showTip(topo.edgeTooltipFor(p.edge), p); });
+  network.on("hoverNode", function (p) {
+    if (!isBoxId(p.node)) { showTip(topo.tooltipFor(p.node), p); return; }
+    var B = boxes[boxOf(p.node)], box = el("div");
+    box.appendChild(el("b", B.label));
+    (B.summary || []).forEach(function (line) { box.appendChild(el("div", line)); });
+    box.appendChild(el("div", "click to open", "muted"));
+    showTip(box, p);
+  });
+  network.on("hoverEdge", function (p) {
+    var g = shownEdges.get(p.edge);
+    if (!g) return;
+    var box = el("div");
+    box.appendChild(el("div", nameOf(g.from) + " → " + nameOf(g.to)));
+    box.appendChild(el("div", g.n + " trace" + (g.n === 1 ? "" : "s")));
+    if (g.exit) box.appendChild(el("b", g.exit));
+    showTip(box, p);
+  });
   network.on("blurNode", hideTip);
   network.on("blurEdge", hideTip);
   network.on("dragStart", hideTip);
   network.on("zoom", hideTip);
 
-  /* ---- which traces pass each node ---- */
-  var nodeTraces = null;
-  function tracesOf(id) {
-    if (nodeTraces === null) {
-      nodeTraces = data.nodes.map(function () { return []; });
-      data.traces.forEach(function (trace, t) {
-        trace.path.forEach(function (n) { var list = nodeTraces[n]; if (list[list.length - 1] !== t) list.push(t); });
-      });
-    }
-    return nodeTraces[id] || [];
-  }
-  topo.tracesOf = tracesOf;
-
-  /* ---- visibility: category toggles and trace toggles ---- */
+  /* ---- filters: category toggles and trace toggles ---- */
   var categoryOn = {};
   data.legend.forEach(function (e) { categoryOn[e.key] = true; });
   var traceOn = data.traces.map(function () { return true; });
-  var hidden = data.nodes.map(function () { return false; });
   function applyVisibility() {
-    var changes = [];
-    var anyTraceOff = traceOn.indexOf(false) >= 0;
-    data.nodes.forEach(function (n, i) {
-      var visible = categoryOn[n.k] !== false;
+    var anyTraceOff = traceOn.indexOf(false) >= 0, changes = [];
+    for (var i = 0; i < leaves.length; i++) {
+      var visible = categoryOn[leaves[i].k] !== false;
       if (visible && anyTraceOff) {
         var ts = tracesOf(i);
         visible = ts.length === 0 || ts.some(function (t) { return traceOn[t]; });
       }
-      if (hidden[i] === visible) { hidden[i] = !visible; changes.push({ id: i, hidden: !visible }); }
-    });
+      if (hiddenLeaf[i] === (visible ? 1 : 0)) {
+        hiddenLeaf[i] = visible ? 0 : 1;
+        if (shown.has(i)) changes.push({ id: i, hidden: !visible });
+      }
+    }
     if (changes.length) nodes.update(changes);
   }
   topo.setCategory = function (key, on) { categoryOn[key] = !!on; applyVisibility(); };
   topo.setTrace = function (index, on) { traceOn[index] = !!on; applyVisibility(); };
-  topo.hiddenNodes = function () { return hidden.reduce(function (a, h, i) { if (h) a.push(i); return a; }, []); };
+  topo.hiddenNodes = function () { var out = []; for (var i = 0; i < hiddenLeaf.length; i++) if (hiddenLeaf[i]) out.push(i); return out; };
 
-  /* ---- highlight: traces through a node, or one trace's path ---- */
-  var dimmed = false;
-  var selectionBox = document.getElementById("selection");
-  topo.highlighted = null;
-  function highlight(traceList, title) {
-    var inSet = {}, nodeIds = [], edgeIds = [], chosen = {};
-    traceList.forEach(function (t) {
-      chosen[t] = true;
-      data.traces[t].path.forEach(function (n) { if (!inSet[n]) { inSet[n] = true; nodeIds.push(n); } });
-    });
-    data.edges.forEach(function (e) {
-      if (!inSet[e.from] || !inSet[e.to]) return;
-      if (!e.all || e.t.some(function (t) { return chosen[t]; })) edgeIds.push(e.id);
-    });
-    network.setSelection({ nodes: nodeIds, edges: edgeIds }, { unselectAll: true, highlightEdges: false });
-    if (data.nodes.length <= 5000) {
-      var edgeSet = {};
-      edgeIds.forEach(function (id) { edgeSet[id] = true; });
-      nodes.update(data.nodes.map(function (n) { return { id: n.id, opacity: inSet[n.id] ? 1 : 0.2 }; }));
-      edges.update(data.edges.map(function (e) {
-        return { id: e.id, color: edgeSet[e.id] ? visEdge(e).color || { color: "#1f3a93" } : { color: "#e5e8e8" } };
-      }));
-      dimmed = true;
-    }
-    topo.highlighted = { traces: traceList.slice(), nodes: nodeIds, edges: edgeIds };
-    selectionBox.textContent = "";
-    selectionBox.appendChild(el("div", title));
-    var list = el("ul");
-    traceList.slice(0, 200).forEach(function (t) {
-      var li = el("li");
-      var button = el("button", data.traces[t].id + " (" + data.traces[t].verdict + ")");
-      button.type = "button";
-      button.addEventListener("click", function () { topo.highlightTrace(t); });
-      li.appendChild(button);
-      list.appendChild(li);
-    });
-    selectionBox.appendChild(list);
-    document.querySelectorAll(".trace-row").forEach(function (row) {
-      row.classList.toggle("active", !!chosen[Number(row.getAttribute("data-trace"))]);
-    });
-    return topo.highlighted;
-  }
-  topo.highlightNode = function (id) {
-    var ts = tracesOf(id);
-    var label = data.nodes[id] ? data.nodes[id].label : String(id);
-    return highlight(ts, ts.length + " trace" + (ts.length === 1 ? "" : "s") + " through " + label + ":");
-  };
-  topo.highlightTrace = function (t) { return highlight([t], "Path of " + data.traces[t].id + ":"); };
-  topo.clearHighlight = function () {
-    network.unselectAll();
-    if (dimmed) {
-      nodes.update(data.nodes.map(function (n) { return { id: n.id, opacity: 1 }; }));
-      edges.update(data.edges.map(function (e) { return { id: e.id, color: visEdge(e).color || null }; }));
-      dimmed = false;
-    }
-    topo.highlighted = null;
-    selectionBox.textContent = "Click a node to highlight every trace through it.";
-    document.querySelectorAll(".trace-row.active").forEach(function (row) { row.classList.remove("active"); });
-  };
-  network.on("click", function (params) {
-    if (params.nodes.length) topo.highlightNode(params.nodes[0]);
-    else if (!params.edges.length) topo.clearHighlight();
-  });
-
-  /* ---- search ---- */
+  /* ---- search: address, name, org, AS, region, category, RFC; a hit inside a closed box opens it ---- */
   var searchBox = document.getElementById("search");
   var searchResult = document.getElementById("search-result");
+  var searchList = document.getElementById("search-list");
   topo.search = function (query) {
-    var q = String(query || "").trim().toLowerCase();
-    if (!q) { searchResult.textContent = ""; network.unselectAll(); return []; }
-    var found = [];
-    data.search.forEach(function (text, i) { if (text.indexOf(q) >= 0 && !hidden[i]) found.push(i); });
-    searchResult.textContent = found.length ? found.length + " found" + (found.length > 500 ? " (first 500 selected)" : "") : "nothing found";
+    var q = String(query || "").trim().toLowerCase().replace(/\s+/g, " ");
+    searchList.textContent = "";
+    if (!q) { searchResult.textContent = ""; return []; }
+    var found = [], foundBoxes = [];
+    data.search.forEach(function (textValue, i) { if (textValue.indexOf(q) >= 0 && !hiddenLeaf[i]) found.push(i); });
+    boxes.forEach(function (B, b) { if (B.kind !== "group" && B.search && B.search.indexOf(q) >= 0) foundBoxes.push(b); });
+    var words = [];
+    if (found.length) words.push(found.length + " found");
+    if (foundBoxes.length) words.push(foundBoxes.length + " box" + (foundBoxes.length === 1 ? "" : "es"));
+    searchResult.textContent = words.length ? words.join(", ") : "nothing found";
+    foundBoxes.slice(0, 20).forEach(function (b) {
+      var li = el("li"), link = el("button", boxes[b].label, "link");
+      link.type = "button";
+      link.addEventListener("click", function () { topo.showBox(b); topo.zoomToBox(b); });
+      li.appendChild(link);
+      li.appendChild(el("span", " box", "muted"));
+      searchList.appendChild(li);
+    });
+    found.slice(0, 50).forEach(function (i) {
+      var li = el("li"), link = el("button", leaves[i].label, "link");
+      link.type = "button";
+      link.addEventListener("click", function () { topo.goTo(i); });
+      li.appendChild(link);
+      var b = leaves[i].b;
+      while (b >= 0 && boxes[b].parent >= 0) b = boxes[b].parent;
+      if (b >= 0) li.appendChild(el("span", " in " + boxes[b].label, "muted"));
+      searchList.appendChild(li);
+    });
+    if (found.length > 50) searchList.appendChild(el("li", "… and " + (found.length - 50) + " more", "muted"));
     if (found.length) {
-      network.selectNodes(found.slice(0, 500), false);
-      network.focus(found[0], { scale: Math.max(network.getScale(), 0.9), animation: false });
-    } else {
-      network.unselectAll();
+      topo.goTo(found[0], true);
+      var reps = {}, ids = [];
+      found.slice(0, 2000).forEach(function (i) { var r = rep(i); if (!reps[r]) { reps[r] = true; ids.push(r); } });
+      network.selectNodes(ids, false);
+    } else if (foundBoxes.length) {
+      topo.showBox(foundBoxes[0]);
+      topo.zoomToBox(foundBoxes[0]);
     }
     return found;
+  };
+  topo.goTo = function (i, quiet) {
+    topo.zoomToNode(i);
+    network.selectNodes([rep(i)], false);
+    if (!quiet || !details.getAttribute("data-kind")) topo.showNode(i);
   };
   var searchTimer = null;
   searchBox.addEventListener("input", function () {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(function () { topo.search(searchBox.value); }, 200);
+    searchTimer = setTimeout(function () { topo.search(searchBox.value); }, 250);
   });
   searchBox.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") { clearTimeout(searchTimer); topo.search(searchBox.value); }
   });
 
-  /* ---- legend with category toggles ---- */
+  /* ---- legend with category toggles, and what the boxes and marks mean ---- */
   var legendBox = document.getElementById("legend");
   data.legend.forEach(function (entry) {
     var row = el("label", null, "legend-row");
@@ -298,29 +686,24 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     row.appendChild(el("span", entry.count, "count"));
     legendBox.appendChild(row);
   });
-  if (data.boxes.length) {
-    var regionRow = el("div", null, "legend-row");
-    regionRow.appendChild(el("span", null, "swatch region-swatch"));
-    regionRow.appendChild(el("span", "region (published ranges, manifest)"));
-    legendBox.appendChild(regionRow);
-  }
-  if (data.bands.length) {
-    var bandRow = el("div", null, "legend-row");
-    bandRow.appendChild(el("span", null, "swatch band-swatch"));
-    bandRow.appendChild(el("span", "interconnect segment"));
-    legendBox.appendChild(bandRow);
-  }
-
-  /* ---- physics toggle (small graphs only) ---- */
-  var physicsBox = document.getElementById("physics");
-  document.getElementById("physics-max").textContent = String(data.physics_max);
-  physicsBox.checked = physicsOn;
-  physicsBox.disabled = data.nodes.length > data.physics_max;
-  physicsBox.addEventListener("change", function () {
-    physicsOn = physicsBox.checked;
-    network.setOptions({ physics: { enabled: physicsOn } });
-    if (!physicsOn) network.redraw();
+  var present = {};
+  boxes.forEach(function (B) { present[B.kind === "network" && B.foreign ? "foreign" : B.kind] = true; });
+  [["region", "region (published ranges, manifest)"], ["network", "provider, no region published"],
+   ["foreign", "network outside the provider"], ["segment", "interconnect band"],
+   ["gap", "hops between two boxes"], ["group", "group of addresses (zoom in)"]].forEach(function (pair) {
+    if (!present[pair[0]]) return;
+    var row = el("div", null, "legend-row");
+    var swatch = el("span", null, "swatch area-swatch area-" + pair[0]);
+    row.appendChild(swatch);
+    row.appendChild(el("span", pair[1]));
+    legendBox.appendChild(row);
   });
+  if (data.exits.length) {
+    var exitRow = el("div", null, "legend-row");
+    exitRow.appendChild(el("span", null, "swatch exit-swatch"));
+    exitRow.appendChild(el("span", "exit: the provider's last hop → the first foreign one"));
+    legendBox.appendChild(exitRow);
+  }
 
   /* ---- the trace list ---- */
   var traceBox = document.getElementById("traces");
@@ -328,12 +711,88 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var row = el("div", null, "trace-row");
     row.setAttribute("data-trace", String(t));
     var box = el("input"); box.type = "checkbox"; box.checked = true;
+    box.title = "show or hide this trace's own routers";
     box.addEventListener("change", function () { topo.setTrace(t, box.checked); });
-    var button = el("button", trace.id + (trace.verdict ? " · " + trace.verdict : ""));
+    var button = el("button", trace.id, "link");
     button.type = "button";
     button.addEventListener("click", function () { topo.highlightTrace(t); });
     row.appendChild(box); row.appendChild(button);
+    if (trace.verdict) row.appendChild(el("span", trace.verdict, "verdict v-" + trace.verdict));
     traceBox.appendChild(row);
   });
   if (data.traces.length > 500) traceBox.appendChild(el("div", "… first 500 of " + data.traces.length + " traces listed", "muted"));
+
+  /* ---- controls and keys ---- */
+  topo.reset = function () {
+    topo.clearHighlight();
+    topo.clearDetails();
+    searchBox.value = "";
+    searchResult.textContent = "";
+    searchList.textContent = "";
+    document.querySelectorAll("#legend input[type=checkbox]").forEach(function (box) { box.checked = true; });
+    document.querySelectorAll(".trace-row input[type=checkbox]").forEach(function (box) { box.checked = true; });
+    Object.keys(categoryOn).forEach(function (k) { categoryOn[k] = true; });
+    traceOn = traceOn.map(function () { return true; });
+    applyVisibility();
+    topo.fit();
+  };
+  function on(id, handler) { document.getElementById(id).addEventListener("click", handler); }
+  on("fit", function () { topo.fit(); });
+  on("reset", function () { topo.reset(); });
+  on("zoom-in", function () { topo.zoomBy(1.4); });
+  on("zoom-out", function () { topo.zoomBy(1 / 1.4); });
+  var panel = document.getElementById("panel");
+  function openPanel() { panel.classList.add("open"); }
+  on("panel-toggle", function () { panel.classList.toggle("open"); });
+  window.addEventListener("keydown", function (ev) {
+    var tag = ev.target && ev.target.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var step = 120, handled = true;
+    switch (ev.key) {
+      case "ArrowLeft": topo.panBy(-step, 0); break;
+      case "ArrowRight": topo.panBy(step, 0); break;
+      case "ArrowUp": topo.panBy(0, -step); break;
+      case "ArrowDown": topo.panBy(0, step); break;
+      case "+": case "=": topo.zoomBy(1.4); break;
+      case "-": case "_": topo.zoomBy(1 / 1.4); break;
+      case "0": case "f": topo.fit(); break;
+      case "r": topo.reset(); break;
+      case "Escape": topo.clearHighlight(); topo.clearDetails(); network.redraw(); break;
+      case "/": searchBox.focus(); break;
+      default: handled = false;
+    }
+    if (handled) ev.preventDefault();
+  });
+
+  /* ---- for tests and scripts: the layout as drawn ---- */
+  topo.layout = function () {
+    var s = network.getScale(), view = viewRect(0), out = { scale: s, font: data.font, boxes: [], bands: [], groups: [], exits: [] };
+    boxes.forEach(function (B, b) {
+      var drawn = B.parent < 0 || (open[B.parent] && cover[B.parent] < 0);
+      var record = { index: b, key: B.key, kind: B.kind, label: B.label, x0: B.x0, y0: B.y0, x1: B.x1, y1: B.y1,
+                     parent: B.parent >= 0 ? boxes[B.parent].key : null, open: !!open[b], drawn: drawn,
+                     inView: meets(B, view), foreign: !!B.foreign, size: B.size };
+      (B.kind === "segment" ? out.bands : B.kind === "group" ? out.groups : out.boxes).push(record);
+    });
+    var nodePx = Infinity, edgePx = Infinity;
+    shown.forEach(function (_, id) {
+      if (isBoxId(id) || hiddenLeaf[id]) return;
+      var n = leaves[id];
+      if (n.x > view.x0 && n.x < view.x1 && n.y > view.y0 && n.y < view.y1) nodePx = Math.min(nodePx, FONT * (n.s || 1) * s);
+    });
+    shownEdges.forEach(function (g) { if (g.exit) { var e = visEdge(g); edgePx = Math.min(edgePx, e.font.size * s); } });
+    var labels = { titles: drawnText.titles, lines: drawnText.lines, nodes: nodePx, edges: edgePx };
+    labels.min = Math.min(labels.titles, labels.lines, labels.nodes, labels.edges);
+    out.labels = labels;
+    out.exits = data.exits.map(function (e) {
+      var key = rep(e.from) + ">" + rep(e.to), g = shownEdges.get(key), style = g ? visEdge(g) : null;
+      return { from: e.from, to: e.to, text: e.text, drawn: !!g, marked: !!(g && g.exit && style.label), label: style && style.label, colour: style && style.color && style.color.color };
+    });
+    out.shown = { nodes: shown.size, edges: shownEdges.size };
+    return out;
+  };
+
+  topo.clearDetails();
+  topo.fit();
+  marks.fitted = performance.now();
 })();

@@ -18,6 +18,7 @@ later written into the page as JSON data or escaped text, never as markup.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,13 +26,21 @@ from typing import Any
 import networkx as nx
 
 from topo.owners.origin import credits_for
-from topo.render.layout import Layout, compute_layout, segment_summary
+from topo.render.layout import (
+    LINE_CHARS,
+    SUMMARY,
+    Box,
+    Layout,
+    census,
+    compute_layout,
+    segment_summary,
+    wrap_line,
+)
+from topo.render.packing import FONT
 from topo.render.style import legend, style_key
 from topo.render.text import terminal_safe
 from topo.topology.regions import load_regions
 
-#: Above this many nodes the physics toggle is disabled (it never settles).
-PHYSICS_MAX_NODES = 1000
 #: How many traces and sources the header and the trace list show.
 LIST_CAP = 500
 HEADER_CAP = 40
@@ -121,14 +130,25 @@ def edge_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _search_text(attrs: Mapping[str, Any]) -> str:
-    parts = [attrs.get("addr"), attrs.get("label"), attrs.get("org"), attrs.get("prefix")]
+    """What search matches for a node: address, names, owner, AS, region, category, RFC."""
+    regions = load_regions()
+    parts: list[Any] = [attrs.get(k) for k in ("addr", "label", "org", "family", "prefix")]
+    parts += [attrs.get(k) for k in ("asn_name", "provider", "category", "reg_name", "kind")]
+    if attrs.get("asn") is not None:
+        parts.append(f"AS{attrs['asn']}")
+    if attrs.get("region"):
+        parts += [attrs["region"], regions.label(None, str(attrs["region"]))]
+    rfc = attrs.get("rfc")
+    if rfc:
+        parts += [rfc, str(rfc).replace("RFC", "RFC ")]
     parts += list(attrs.get("names") or []) + list(attrs.get("member_addrs") or [])
     return " ".join(safe(p) for p in parts if p).lower()
 
 
 @dataclass
 class PageData:
-    """The page's vis nodes and edges and everything drawn around them."""
+    """The page's nodes and edges (every router: the page shows a level at a time) and
+    everything drawn around them: boxes, bands and groups, links, exits, legend, traces."""
 
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
@@ -140,6 +160,10 @@ class PageData:
     boxes: list[dict[str, Any]]
     bands: list[dict[str, Any]]
     header: dict[str, Any] = field(default_factory=dict)
+    groups: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    exits: list[dict[str, Any]] = field(default_factory=list)
+    font: float = 17.0
 
     def script_data(self) -> dict[str, Any]:
         """What the page's script reads (everything but vis's own nodes and edges)."""
@@ -152,9 +176,13 @@ class PageData:
             "trace_count": self.header.get("trace_count", len(self.traces)),
             "legend": self.legend,
             "styles": styles,
-            "boxes": self.boxes,
-            "bands": self.bands,
-            "physics_max": PHYSICS_MAX_NODES,
+            "boxes": [*self.boxes, *self.bands, *self.groups],
+            "links": self.links,
+            "exits": self.exits,
+            "font": self.font,
+            "base_font": FONT,
+            "summary_share": SUMMARY,
+            "line_chars": LINE_CHARS,
         }
 
 
@@ -213,14 +241,19 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
     """Page data for ``G`` (already aggregated to its budget), laid out by ``layout``."""
     layout = layout or compute_layout(G)
     index = {node: i for i, node in enumerate(G)}
+    all_boxes = layout.all_boxes()
+    box_index = {b.key: i for i, b in enumerate(all_boxes)}
     keys: list[str] = []
     nodes, info, search = [], [], []
     for i, (node, attrs) in enumerate(G.nodes(data=True)):
         key = style_key(attrs)
         keys.append(key)
         x, y = layout.positions[node]
-        vis: dict[str, Any] = {"id": i, "x": x, "y": y, "label": safe(attrs.get("label", node))}
+        vis: dict[str, Any] = {"id": i, "x": round(x, 2), "y": round(y, 2)}
+        vis["label"] = safe(attrs.get("label", node))
         vis["k"] = key
+        vis["s"] = round(layout.scales.get(node, 1.0), 5)
+        vis["b"] = box_index.get(layout.parents.get(node, ""), -1)
         if attrs.get("kind") == "prefix":
             vis["shape"] = "hexagon"
         if attrs.get("kind") == "destination" and not attrs.get("reached"):
@@ -229,6 +262,7 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
         info.append(node_info(attrs))
         search.append(_search_text(attrs))
     trace_index = {t: i for i, t in enumerate(G.graph.get("trace_paths", {}))}
+    exits = {(e.source, e.target): e for e in layout.exits}
     edges, einfo = [], []
     for j, (u, v, attrs) in enumerate(G.edges(data=True)):
         edge: dict[str, Any] = {"id": j, "from": index[u], "to": index[v]}
@@ -236,11 +270,17 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
             edge["seg"] = str(attrs["segment"])
         if attrs.get("unreached"):
             edge["dashes"] = True
+        if (u, v) in exits:
+            edge["exit"] = safe(exits[(u, v)].text)
         ids = [trace_index[t] for t in attrs.get("trace_ids", []) if t in trace_index]
         edge["t"] = ids
+        edge["n"] = int(attrs.get("traces", len(ids)))
         edge["all"] = len(ids) >= int(attrs.get("traces", 0))
         edges.append(edge)
-        einfo.append(edge_info(attrs))
+        rows = edge_info(attrs)
+        if (u, v) in exits:
+            rows.insert(0, ("exit", safe(exits[(u, v)].text)))
+        einfo.append(rows)
     verdicts = {
         t["origin"]: t.get("verdict") for t in (G.graph.get("inference") or {}).get("traces", [])
     }
@@ -252,26 +292,150 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
         }
         for t, p in G.graph.get("trace_paths", {}).items()
     ]
-    counts = {k: keys.count(k) for k in set(keys)}
+    counts = Counter(keys)
     entries = [
         {"key": e.key, "label": safe(e.label), "colour": e.colour, "shape": e.shape}
         | {"count": counts[e.key]}
         for e in legend(keys)
     ]
-    boxes = [_box(b, index, len(nodes)) for b in layout.boxes]
-    bands = [_box(b, index, len(nodes)) for b in layout.bands]
+    described = [_box(G, b, box_index) for b in all_boxes]
+    top, bands = len(layout.boxes), len(layout.bands)
+    links = [
+        {"from": box_index[k.source], "to": box_index[k.target], "traces": k.traces}
+        | {"exit": k.exit}
+        for k in layout.links
+    ]
+    exit_list = [
+        {"from": index[e.source], "to": index[e.target], "traces": e.traces, "text": safe(e.text)}
+        for e in layout.exits
+    ]
     header = _header(G)
     header["notice"] = _notice(G)
-    return PageData(nodes, edges, info, einfo, search, traces, entries, boxes, bands, header)
+    return PageData(
+        nodes, edges, info, einfo, search, traces, entries, described[:top],
+        described[top : top + bands], header, described[top + bands :], links, exit_list,
+        layout.font,
+    )  # fmt: skip
 
 
-def _box(box: Any, index: Mapping[str, int], total: int) -> dict[str, Any]:
+def _box(G: nx.DiGraph, box: Box, index: Mapping[str, int]) -> dict[str, Any]:
+    """A box for the page: its rectangle, words (escaped), details and search text."""
     data: dict[str, Any] = box.to_dict()
     data["label"] = safe(data["label"])
     data["summary"] = [safe(s) for s in data["summary"]]
-    if total <= PHYSICS_MAX_NODES:
-        data["members"] = [index[m] for m in box.members]
+    data["sentence"] = safe(data["sentence"])
+    data["lines"] = (
+        data["summary"]
+        if box.kind == "group"
+        else [line for text in data["summary"] for line in wrap_line(text)]
+    )
+    data["parent"] = index.get(box.parent, -1) if box.parent else -1
+    data["ends"] = [index.get(k, -1) if k else -1 for k in box.ends]
+    for name in ("x0", "y0", "x1", "y1"):
+        data[name] = round(data[name], 2)
+    data["info"] = box_info(G, box)
+    words = [box.label, box.key.split(":", 1)[-1], *box.summary, box.kind]
+    if box.kind == "region":
+        words.append(load_regions().label(None, box.key.split(":", 1)[1]) or "")
+    data["search"] = " ".join(safe(w) for w in words).lower()
     return data
+
+
+def box_info(G: nx.DiGraph, box: Box) -> list[tuple[str, str]]:
+    """Everything known about a box, band or group, as (name, text) rows."""
+    name = box.key.partition(":")[2]
+    names = {"region": "region box", "network": "network box", "gap": "hops between boxes",
+             "segment": "interconnect band", "group": "group of addresses"}  # fmt: skip
+    rows: list[tuple[str, str]] = [("kind", names.get(box.kind, box.kind))]
+    members = [G.nodes[m] for m in box.members]
+    if box.kind == "region":
+        rows.append(("region", safe(name)))
+        city = load_regions().city(name)
+        if city:
+            rows.append(("city", safe(city)))
+    if box.kind == "network":
+        rows.append(("owner", safe(name)))
+        rows.append(("outside the provider", "yes" if box.foreign else "no"))
+    if box.kind == "group":
+        rows.append(("prefix or part", safe(box.label)))
+    rows.append(("contains", safe(census(G, box.members))))
+    asns: dict[int, str] = {}
+    for attrs in members:
+        if attrs.get("asn") is not None:
+            asns.setdefault(int(attrs["asn"]), str(attrs.get("asn_name") or ""))
+    if asns:
+        shown = [f"AS{a} {n}".strip() for a, n in sorted(asns.items())]
+        rows.append(("ASNs", _join(shown[:20]) + (" …" if len(shown) > 20 else "")))
+    for label, attr in (("orgs", "org"), ("owner families", "family"), ("providers", "provider")):
+        values = sorted({str(a[attr]) for a in members if a.get(attr)})
+        if values:
+            rows.append((label, _join(values[:12]) + (" …" if len(values) > 12 else "")))
+    cats = Counter(str(a.get("category")) for a in members if a.get("category"))
+    if cats:
+        rows.append(("categories", ", ".join(f"{safe(c)} {n}" for c, n in cats.most_common())))
+    rfcs = sorted({str(a["rfc"]) for a in members if a.get("rfc")})
+    if rfcs:
+        rows.append(("RFCs", _join(rfcs)))
+    if box.kind == "segment":
+        segments = _segments_of(G, box)
+        for segment in segments:
+            prefix = f"{segment.get('segment_id')} " if len(segments) > 1 else ""
+            rows += [(prefix + k, v) for k, v in segment_rows(segment)]
+    if box.sentence:
+        rows.append(("in words", safe(box.sentence)))
+    return rows
+
+
+def _segments_of(G: nx.DiGraph, box: Box) -> list[Mapping[str, Any]]:
+    segments = (G.graph.get("inference") or {}).get("segments", [])
+    sid = box.key.split(":", 1)[1]
+    first = next((s for s in segments if s.get("segment_id") == sid), None)
+    if first is None:
+        return []
+    pair = (first.get("kind"), first.get("from_region"), first.get("to_region"))
+    return [
+        s for s in segments if (s.get("kind"), s.get("from_region"), s.get("to_region")) == pair
+    ]
+
+
+def segment_rows(segment: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every field of an inferred segment, as (name, text) rows."""
+    regions = load_regions()
+    rows: list[tuple[str, str]] = []
+
+    def add(name: str, value: Any) -> None:
+        if value is None or value == [] or value == {}:
+            return
+        if isinstance(value, list | tuple):
+            rows.append((name, _join(value)))
+        elif isinstance(value, dict):
+            rows.append((name, ", ".join(f"{safe(k)} {safe(v)}" for k, v in value.items())))
+        else:
+            rows.append((name, safe(value)))
+
+    add("segment", segment.get("segment_id"))
+    add("segment kind", segment.get("kind"))
+    for end in ("from_region", "to_region"):
+        if segment.get(end):
+            add(end.replace("_", " "), regions.label(None, str(segment[end])))
+    add("TTLs", segment.get("ttls"))
+    add("addresses", segment.get("addrs"))
+    add("categories", segment.get("categories"))
+    for key, name in (("rtt_delta_ms", "RTT gained"), ("rtt_bound_ms", "light in fibre needs")):
+        if segment.get(key) is not None:
+            add(name, _ms(segment[key]))
+    add("directness", segment.get("directness"))
+    plausible = segment.get("rtt_plausible")
+    if plausible is not None:
+        add("RTT plausible", "yes" if plausible else "no: below the bound")
+    if segment.get("fibre_km") is not None:
+        add("fibre reach", f"{int(segment['fibre_km']):,} km")
+    if segment.get("confidence") is not None:
+        add("confidence", f"{float(segment['confidence']):.0%}")
+    add("evidence", segment.get("evidence"))
+    add("rule", segment.get("rule"))
+    add("traces", segment.get("traces"))
+    return rows
 
 
 def default_title(G: nx.DiGraph, name: str | None = None) -> str:

@@ -33,7 +33,7 @@ from markupsafe import Markup
 from topo.atomic import write_atomically
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
 from topo.render.layout import compute_layout
-from topo.render.pagedata import PHYSICS_MAX_NODES, PageData, default_title, page_data
+from topo.render.pagedata import PageData, default_title, page_data
 
 VIS_VERSION = "9.1.2"
 _ESCAPES = {
@@ -68,42 +68,39 @@ def _asset(name: str) -> str:
     return resources.files("topo.render").joinpath(name).read_text("utf-8")
 
 
-def vis_options(node_count: int, physics: bool) -> dict[str, Any]:
-    """vis-network options: precomputed positions, physics off unless asked (small graphs)."""
-    big = node_count > PHYSICS_MAX_NODES
+def vis_options() -> dict[str, Any]:
+    """vis-network options: positions from the layout, nothing moves them (no physics, no
+    dragging of nodes); the page's script handles the keys."""
     return {
         "autoResize": True,
         "layout": {"improvedLayout": False, "hierarchical": False},
-        "physics": {
-            "enabled": bool(physics and not big),
-            "solver": "forceAtlas2Based",
-            "stabilization": {"enabled": True, "iterations": 200},
-        },
+        "physics": {"enabled": False},
         "interaction": {
-            "hover": not big,
-            "hideEdgesOnDrag": big,
-            "hideEdgesOnZoom": big,
+            "hover": True,
+            "dragNodes": False,
+            "keyboard": False,
             "tooltipDelay": 120,
             "multiselect": True,
             "navigationButtons": False,
+            "zoomSpeed": 0.7,
         },
         "nodes": {
             "size": 13,
             "borderWidth": 1.5,
             "font": {"size": 17, "face": "sans-serif", "color": "#1b2631"},
-            "scaling": {"label": {"drawThreshold": 4}},
+            "scaling": {"label": {"drawThreshold": 3, "maxVisible": 400}},
         },
         "edges": {
             "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
             "smooth": False,
             "color": {"color": "#9aa5b1", "highlight": "#1f3a93", "hover": "#34495e"},
             "width": 1.5,
-            "selectionWidth": 2.5,
+            "selectionWidth": 1.5,
         },
     }
 
 
-def network(data: PageData, *, physics: bool = False) -> Any:
+def network(data: PageData) -> Any:
     """A pyvis ``Network`` holding the page's nodes, edges and options."""
     from pyvis.network import Network
 
@@ -112,7 +109,7 @@ def network(data: PageData, *, physics: bool = False) -> Any:
     net.edges = data.edges
     net.node_ids = [n["id"] for n in data.nodes]
     net.node_map = {n["id"]: n for n in data.nodes}
-    net.options = vis_options(len(data.nodes), physics)
+    net.options = vis_options()
     return net
 
 
@@ -124,12 +121,17 @@ def render_page(
     physics: bool = False,
     generated: datetime | None = None,
 ) -> str:
-    """The whole page for ``G`` as one HTML string (aggregated to ``max_nodes`` first)."""
+    """The whole page for ``G`` as one HTML string (aggregated to ``max_nodes`` first).
+
+    ``physics`` is accepted and ignored: the page keeps the computed layout (nodes are not
+    dragged and nothing moves them), which physics could only scatter.
+    """
+    del physics
     from topo import __version__
 
     H = aggregate(G, max_nodes)
     data = page_data(H, compute_layout(H))
-    net = network(data, physics=physics)
+    net = network(data)
     nodes, edges, _, _, _, options = net.get_network_data()
     script = data.script_data()
     script.update({"nodes": nodes, "edges": edges, "options": json.loads(options)})

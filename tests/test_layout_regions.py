@@ -1,0 +1,226 @@
+"""The region map layout (topo.render.layout) on the samples and on real traces.
+
+What a reader of the page relies on: one box per region, however many traces and region
+pairs touch it; bands between the two boxes they join; foreign networks in boxes of their
+own; the exit marked; nothing overlapping; every node inside its own box and no other;
+the same input giving the same picture; no level showing more than a screenful.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from topo.model import Hop, Reply, Trace
+from topo.render.layout import VIEW, Box, Layout, compute_layout
+from topo.render.packing import CHILD_MAX
+from topo.topology import analyze
+from topo.topology.graph import build_graph
+from topo.topology.infer import infer_interconnects
+from topo.topology.regions import load_regions
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = {
+    "all-samples": [str(ROOT / "samples")],
+    "article": [str(ROOT / "samples" / "aws-osaka-tokyo")],
+    "counter-example": [str(ROOT / "samples" / "example-leaves-provider")],
+    "cloud": [str(ROOT / "tests" / "data" / "cloud")],
+    "besttrace": [str(ROOT / "tests" / "data" / "besttrace")],
+}
+
+
+@pytest.fixture(scope="module")
+def graphs() -> dict[str, nx.DiGraph]:
+    return {name: analyze(paths).graph for name, paths in SETS.items()}
+
+
+def inside(box: Box, point: tuple[float, float]) -> bool:
+    return box.x0 < point[0] < box.x1 and box.y0 < point[1] < box.y1
+
+
+def regions_touched(G: nx.DiGraph) -> set[str]:
+    """Every published region of a provider hop, and every trace end's region."""
+    regions = load_regions()
+    found = {
+        str(a["region"])
+        for _, a in G.nodes(data=True)
+        if a.get("region") and not a.get("special") and regions.get(str(a["region"])) is not None
+    }
+    for trace in G.graph["inference"]["traces"]:
+        for end in ("src_region", "dst_region"):
+            if trace.get(end) and regions.get(trace[end]) is not None:
+                found.add(trace[end])
+    return found
+
+
+def check_map(G: nx.DiGraph, layout: Layout) -> None:
+    """The invariants every region map keeps."""
+    top = [*layout.boxes, *layout.bands]
+    overlapping = [(a.key, b.key) for i, a in enumerate(top) for b in top[i + 1 :] if a.overlaps(b)]
+    assert overlapping == []
+    owner: dict[str, str] = {}
+    for box in top:
+        for node in box.members:
+            assert node not in owner, f"{node} in {owner[node]} and {box.key}"
+            owner[node] = box.key
+    assert set(owner) == set(G)  # every node in exactly one top-level box or band
+    for node, point in layout.positions.items():
+        holders = [b.key for b in top if inside(b, point)]
+        assert holders == [owner[node]], (node, holders)
+    groups = {g.key: g for g in layout.groups}
+    rects = {b.key: b for b in (*top, *layout.groups)}
+    for group in layout.groups:
+        parent = rects[group.parent or ""]
+        assert parent.x0 <= group.x0 and group.x1 <= parent.x1
+        assert parent.y0 <= group.y0 and group.y1 <= parent.y1
+    siblings: dict[str | None, list[Box]] = {}
+    for group in layout.groups:
+        siblings.setdefault(group.parent, []).append(group)
+    for family in siblings.values():
+        assert not [(a, b) for i, a in enumerate(family) for b in family[i + 1 :] if a.overlaps(b)]
+    for node, key in layout.parents.items():  # each node inside its innermost group too
+        if key in groups:
+            assert inside(groups[key], layout.positions[node]), (node, key)
+    children = Counter([*layout.parents.values(), *(g.parent for g in layout.groups)])
+    assert max(children.values()) <= CHILD_MAX  # no level shows more than a screenful
+
+
+def check_bands_between(layout: Layout) -> None:
+    boxes = {b.key: b for b in layout.boxes}
+    for band in layout.bands:
+        ends = [boxes[k] for k in band.ends if k in boxes]
+        if len(ends) < 2 or ends[0].key == ends[1].key:
+            continue
+        left, right = sorted(ends, key=lambda b: b.x0)
+        if left.x1 < right.x0:  # the two boxes are in different columns
+            assert left.x1 < band.x0 and band.x1 < right.x0, (band.key, left.key, right.key)
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_every_set_gives_a_clean_map(graphs: dict[str, nx.DiGraph], name: str) -> None:
+    G = graphs[name]
+    layout = compute_layout(G)
+    check_map(G, layout)
+    check_bands_between(layout)
+    region_keys = [b.key for b in layout.boxes if b.kind == "region"]
+    assert len(region_keys) == len(set(region_keys))  # never drawn twice
+    assert {k.split(":", 1)[1] for k in region_keys} == regions_touched(G)
+
+
+def test_all_samples_one_box_per_region(graphs: dict[str, nx.DiGraph]) -> None:
+    layout = compute_layout(graphs["all-samples"])
+    labels = sorted(b.label for b in layout.boxes if b.kind == "region")
+    assert labels == [
+        "N. Virginia us-east-1",
+        "Oregon us-west-2",
+        "Osaka ap-northeast-3",
+        "Seoul ap-northeast-2",
+        "Singapore ap-southeast-1",
+        "Tokyo ap-northeast-1",
+    ]
+    tokyo = next(b for b in layout.boxes if b.key == "region:ap-northeast-1")
+    # Tokyo is a source (three pairs and the counter-example) and a destination (the article)
+    assert "vantage:Tokyo EC2 instance" in tokyo.members and "52.95.31.166" in tokyo.members
+    bands = {b.label for b in layout.bands}
+    assert {"Osaka → Tokyo region interconnect", "Tokyo → Osaka region interconnect"} <= bands
+    assert "N. Virginia → Oregon region interconnect" in bands
+
+
+def test_band_words_fit_a_slide(graphs: dict[str, nx.DiGraph]) -> None:
+    (band,) = compute_layout(graphs["article"]).bands
+    assert band.sentence == (
+        "Osaka → Tokyo region interconnect: 12 reserved hops (8 CGNAT, 4 Class E), +6.1 ms, "
+        "light in fibre needs 4.0 ms"
+    )
+    assert band.ends == ("region:ap-northeast-3", "region:ap-northeast-1")
+
+
+def test_article_reads_left_to_right(graphs: dict[str, nx.DiGraph]) -> None:
+    layout = compute_layout(graphs["article"])
+    osaka, tokyo = layout.boxes
+    (band,) = layout.bands
+    assert osaka.x1 < band.x0 < band.x1 < tokyo.x0
+    assert "vantage:Osaka EC2 instance" in osaka.members
+    assert "dst:13.115.231.114" in tokyo.members
+    x = {n: p[0] for n, p in layout.positions.items()}
+    assert x["vantage:Osaka EC2 instance"] < x["15.230.26.193"] < x["15.230.154.163"]
+
+
+def test_counter_example_transit_is_its_own_box_and_the_exit_is_marked(
+    graphs: dict[str, nx.DiGraph],
+) -> None:
+    G = graphs["counter-example"]
+    layout = compute_layout(G)
+    transit = next(b for b in layout.boxes if b.kind == "network")
+    assert transit.label == "Example Transit (constructed)" and transit.foreign
+    assert "AS64500" in transit.summary[0]
+    assert {"5.6.7.9", "5.6.7.34", "5.6.7.130", "5.6.7.145"} <= set(transit.members)
+    assert "10.201.4.1@Amazon" in transit.members  # a private run inside the carrier
+    for band in layout.bands:  # no transit hop is drawn in the Amazon interconnect band
+        assert not [n for n in transit.members if inside(band, layout.positions[n])]
+    exits = {(e.source, e.target) for e in layout.exits}
+    assert exits == {("15.230.152.77", "5.6.7.9"), ("54.239.52.9", "5.6.7.9")}
+    assert all("Amazon → Example Transit (constructed), AS64500" in e.text for e in layout.exits)
+    marked = [(k.source, k.target) for k in layout.links if k.exit]
+    assert marked == [("region:ap-northeast-1", "network:Example Transit (constructed)")]
+
+
+def test_real_traces_name_foreign_networks_by_owner(graphs: dict[str, nx.DiGraph]) -> None:
+    layout = compute_layout(graphs["besttrace"])
+    foreign = {b.label for b in layout.boxes if b.kind == "network" and b.foreign}
+    assert {"China Telecom", "China Unicom", "China Mobile", "Cogent", "PCCW"} <= foreign
+    targets = {layout.parents.get(e.target, "") for e in layout.exits}
+    assert all(t.startswith("network:") or "/" in t for t in targets)
+    cloud = compute_layout(graphs["cloud"])
+    assert {"Cloudflare", "Google"} <= {b.label for b in cloud.boxes if b.foreign}
+    assert len({(e.source, e.target) for e in cloud.exits}) == 3
+
+
+def test_same_input_same_picture() -> None:
+    first = compute_layout(analyze(SETS["all-samples"]).graph)
+    second = compute_layout(analyze(SETS["all-samples"]).graph)
+    assert first.positions == second.positions
+    assert [b.to_dict() for b in first.all_boxes()] == [b.to_dict() for b in second.all_boxes()]
+
+
+def test_titles_read_at_fit(graphs: dict[str, nx.DiGraph]) -> None:
+    """Top-level titles are at least 11 px when the whole map fits the reference view."""
+    for name in ("all-samples", "article", "counter-example", "besttrace"):
+        layout = compute_layout(graphs[name])
+        top = [*layout.boxes, *layout.bands]
+        width = max(b.x1 for b in top) - min(b.x0 for b in top)
+        height = max(b.y1 for b in top) - min(b.y0 for b in top)
+        fit = min(VIEW[0] / width, VIEW[1] / height)
+        assert layout.font * 0.9 * fit >= 11, name
+
+
+def crowded(traces: int) -> nx.DiGraph:
+    """Many traces from Osaka to their own Tokyo destinations over one interconnect."""
+    trace_list = []
+    for t in range(traces):
+        hops = [Hop(1, (Reply(f"13.208.0.{t % 50}", 0.4),))]
+        hops += [
+            Hop(2 + k, (Reply(f"100.65.{t // 200}.{(t % 200) + k}", 2.0 + k),)) for k in range(3)
+        ]
+        hops += [Hop(5, (Reply(f"52.95.{30 + t // 250}.{t % 250 + 1}", 9.0),))]
+        trace_list.append(Trace(dst=f"52.95.{30 + t // 250}.{t % 250 + 1}", hops=tuple(hops)))
+    G = build_graph(trace_list)
+    infer_interconnects(trace_list, graph=G)
+    return G
+
+
+def test_a_crowded_set_is_grouped_not_a_column() -> None:
+    G = crowded(1500)
+    layout = compute_layout(G)
+    check_map(G, layout)
+    assert layout.groups  # destinations grouped by prefix
+    tokyo = next(b for b in layout.boxes if b.key == "region:ap-northeast-1")
+    assert 0.3 < (tokyo.x1 - tokyo.x0) / (tokyo.y1 - tokyo.y0) < 6  # a box, not a line
+    labels = [g.label for g in layout.groups if g.parent == tokyo.key]
+    published = ipaddress.ip_network("52.95.0.0/16")
+    assert len(labels) > 10
+    assert all(ipaddress.ip_network(label).subnet_of(published) for label in labels)
