@@ -257,3 +257,29 @@ def test_pages_and_reports_credit_the_origin_as_data_they_show(tmp_path: Path) -
         owners=ResolverConfig(use_cache=False, origin_as=False),
     )
     assert "DB-IP" not in topo.write_html(bare, tmp_path / "bare.html").read_text("utf-8")
+
+
+def test_a_private_destination_is_the_end_of_the_path_and_a_table_may_own_it(
+    tmp_path: Path,
+) -> None:
+    """OCI Osaka to a Jeddah instance's private address over the backbone: the answering
+    private destination is not an open segment; silent, it is the provider's only when the
+    user's table says whose the private space is."""
+    hops = (
+        topo.Hop(1, (topo.Reply("140.91.218.2", 0.5),)),
+        topo.Hop(2, (topo.Reply("140.91.220.13", 336.0),)),
+    )
+    answered = topo.Trace(
+        dst="10.3.1.2", hops=(*hops, topo.Hop(3, (topo.Reply("10.3.1.2", 337.0),)))
+    )
+    [verdict] = topo.analyze([answered]).traces
+    assert verdict.verdict == "on-provider" and verdict.segments == ()
+    assert not any(r.code == "unbracketed-reserved" for r in verdict.reasons)
+    silent = topo.Trace(dst="10.3.1.2", hops=hops)
+    [unsure] = topo.analyze([silent]).traces
+    assert unsure.verdict == "incomplete"
+    table = tmp_path / "vcn.csv"
+    table.write_text("prefix,org\n10.3.0.0/16,Oracle Corporation\n")
+    config = ResolverConfig(use_cache=False, owner_tables=(table,))
+    [owned] = topo.analyze([silent], owners=config).traces
+    assert owned.verdict == "on-provider", owned.reasons

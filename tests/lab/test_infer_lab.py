@@ -75,18 +75,31 @@ def traced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]
     table = folder / "owners.csv"
     table.write_text(f"prefix,org,asn\n{FOREIGN_PUBLIC}/24,Example Transit Ltd,64500\n")
     files["table"] = table
+    # the silent destinations are the provider's instances: the user says so
+    ours = folder / "ours.csv"
+    ours.write_text("prefix,org,asn,region\n198.51.100.0/24,Amazon Data Services Japan,,"
+                    "ap-northeast-1\n")  # fmt: skip
+    files["ours"] = ours
     yield files
 
 
-def infer(files: dict[str, Path], dst: str) -> Inference:
+def infer(files: dict[str, Path], dst: str, *, ours: bool = True) -> Inference:
+    """Offline, without the origin-AS table: the lab's public addresses stand in for
+    routers of the regions they are published for, and are not their holders' routers."""
     traces = ParseResult.collect(read_traces([files[dst]])).traces
-    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=(files["table"],)))
-    return infer_interconnects(traces, resolver)
+    tables = (files["table"], files["ours"]) if ours else (files["table"],)
+    config = ResolverConfig(use_cache=False, owner_tables=tables, origin_as=False)
+    return infer_interconnects(traces, OwnerResolver(config))
 
 
 def test_clean_inter_region_path_with_ecmp_and_silent_router(traced: dict[str, Path]) -> None:
     result = infer(traced, "198.51.100.1")
     assert result.verdict == "on-provider"
+    # without the user's word that the silent destination is the provider's, the last
+    # answer being Amazon's proves nothing
+    unsure = infer(traced, "198.51.100.1", ours=False)
+    assert unsure.verdict == "incomplete"
+    assert unsure.traces[0].reasons[0].code == "unreached-destination"
     [segment] = result.segments
     assert (segment.kind, segment.from_region, segment.to_region) == (
         "inter-region",
@@ -105,7 +118,7 @@ def test_foreign_hop_means_left_provider_and_names_the_exit(traced: dict[str, Pa
     [trace] = result.traces
     assert trace.exit == {"from_ttl": 2, "from_addr": "15.230.24.168", "to_ttl": 3,
                           "to_addr": FOREIGN_PUBLIC, "to_owner": "Example Transit Ltd",
-                          "to_asn": 64500}  # fmt: skip
+                          "to_asn": 64500, "unowned_before": []}  # fmt: skip
     assert trace.reasons[0].code == "left-provider"
     assert "Example Transit Ltd" in str(trace.reasons[0])
 

@@ -164,7 +164,11 @@ def test_tool_against_simulator(tool: Tool, simulator: SimulatedPath, tmp_path: 
             if not tool.per_probe_rtts and hop.stats is not None and hop.stats.best is not None:
                 measured.append(hop.stats.best)
             assert measured, f"{tool.key}: TTL {hop.ttl} has no RTT"
-            assert all(rtt - 0.5 <= value < rtt + 50 for value in measured), (hop.ttl, measured)
+            # every probe well under the delay plus 50 ms of load; at least one probe at the
+            # delay (a tool that reads its clock after sendto() returns reads a probe short
+            # by the time it was descheduled in between, as inetutils did under load)
+            assert all(value < rtt + 50 for value in measured), (hop.ttl, measured)
+            assert max(measured) >= rtt - 0.5, (hop.ttl, measured)
             if tool.decodes_mpls:
                 seen = {tuple(m.label for m in r.mpls) for r in hop.replies if r.addr}
                 assert seen == {tuple(labels)}, f"TTL {hop.ttl}: labels {seen}, want {labels}"

@@ -7,7 +7,8 @@ installed by ``topo data update``), the providers' published ranges (provider, r
 services), the persistent cache of earlier online answers, an
 online RDAP/whois lookup when asked (``online=True``), and the user's owner tables, which
 always win. The owner family is then normalised from the organisation, the AS number or
-the provider. Special-purpose addresses (the IANA registries) are never looked up.
+the provider. Special-purpose addresses (the IANA registries) are never looked up; only
+the user's owner tables may name their owner (a VPC's private space).
 
 Offline is the default: nothing leaves the machine unless ``online=True``.
 
@@ -297,6 +298,12 @@ class OwnerResolver:
                 self.report.unresolved.append(addr)
             else:
                 self.report.resolved += 1
+        if len(self.tables):  # the user's word on special space (a VPC's 10/8): tables only
+            for addr in distinct:
+                if classes[addr].special:
+                    user = self.tables.lookup(addr)
+                    if user is not None:
+                        owners[addr] = self._with_family(user)
         return [OwnerAnswer(a, classes[a], owners.get(a), errors.get(a)) for a in order]
 
     def _resolve_online(

@@ -364,9 +364,14 @@ def trace_segments(view: TraceView, regions: Regions, ends: Ends | None = None) 
         )
         right_ok = right is not None and right.kind == "provider"
         if left_ok and not right_ok and left is not None and left is last_provider:
-            found = _open_segment(view, run, left, src_region, after=True)
-            if found is not None:
-                segments.append(found)
+            # the destination answering from special space (a VPC address) ends the path;
+            # it is not a hop of an interconnect
+            dst = view.digest.dst
+            inner = [s for s in run if dst is None or dst not in s.addrs]
+            if any(s.kind == "reserved" for s in inner):
+                found = _open_segment(view, inner, left, src_region, after=True)
+                if found is not None:
+                    segments.append(found)
             continue
         if right_ok and not left_ok and right is not None and right is first_provider:
             found = _open_segment(view, run, right, src_region, after=False)
@@ -561,7 +566,12 @@ def trace_verdict(view: TraceView, regions: Regions, *, profile: bool = True) ->
     vantage = _vantage_network(view)
     reasons.extend(_vantage_reasons(view, ends, vantage))
     in_segments = {t for seg in segments for t in seg.ttls} | {s.ttl for s in vantage}
-    loose = sum(1 for s in steps if s.kind == "reserved" and s.ttl not in in_segments)
+    dst = view.digest.dst
+    loose = sum(
+        1
+        for s in steps
+        if s.kind == "reserved" and s.ttl not in in_segments and (dst is None or dst not in s.addrs)
+    )
     if loose and verdict != "left-provider":
         reasons.append(Reason.of("unbracketed-reserved", count=loose, provider=view.provider))
     return TraceVerdict(
