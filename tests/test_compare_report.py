@@ -63,6 +63,25 @@ def test_metrics_shared_unique_and_both_directions() -> None:
     assert result.shared["13.208.0.67"] == [first.label, second.label]
 
 
+def test_traced_both_ways_only_when_the_manifests_say_so() -> None:
+    """The article's set and the lab's way back name each other; the constructed
+    counter-example has the same regions and provider but is not the way back."""
+    names = ["aws-osaka-tokyo", "aws-tokyo-osaka", "example-leaves-provider", "aws-tokyo-seoul"]
+    result = compare([analyze([ROOT / "samples" / name]) for name in names])
+    assert [(d.forward.split(" (")[0], d.backward.split(" (")[0]) for d in result.directions] == [
+        ("AWS Osaka to Tokyo", "AWS Tokyo to Osaka")
+    ]
+    assert compare([analyze([ROOT / "samples" / n]) for n in names[::2]]).directions == ()
+    words = result.directions[0].differences
+    assert words[0].startswith("Median hop count: ") and " hops Osaka → Tokyo, " in words[0]
+    assert any(w.startswith("End-to-end RTT: ") and " ms Osaka → Tokyo" in w for w in words)
+    runner = CliRunner()
+    sets = [str(ROOT / "samples" / name) for name in names[:3]]
+    data = json.loads(runner.invoke(cli, ["compare", *sets, "--json", "--no-cache"]).stdout)
+    [both] = data["directions"]  # (the CLI's sets share their owner tables: other prefixes)
+    assert both["differences"][:4] == list(words[:4])
+
+
 def test_split_by_region_pair() -> None:
     mixed = analyze([trace("f", OSAKA_TOKYO, [0.5, 1, 2, 5, 9]),
                      trace("b", TOKYO_OSAKA, [0.4, 3, 7, 8])], name="mixed")  # fmt: skip

@@ -192,7 +192,16 @@ def infer(
     "--figure",
     "figure_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write a static figure (.svg, .png or .pdf; needs matplotlib).",
+    help="Also write a static figure (.svg, .png or .pdf; needs matplotlib): the region map, "
+    "its text kept as text.",
+)
+@click.option(
+    "--figure-size",
+    default="16:9",
+    show_default=True,
+    metavar="WxH|W:H",
+    help="The figure's size: WxH in inches (10x5.625) or a ratio W:H at a 13.33 in slide's "
+    "width (4:3); its text is at least 9 pt when it is shown full-width on a 16:9 slide.",
 )
 @click.option(
     "--max-nodes",
@@ -220,6 +229,7 @@ def build(
     force: bool,
     output: Path | None,
     figure_path: Path | None,
+    figure_size: str,
     max_nodes: int,
     physics: bool,
     title: str | None,
@@ -244,6 +254,7 @@ def build(
     page = output
     if page is None and not (graphml or gexf or graph_json):
         page = render.default_output(covering_name(paths), list(paths))
+    size = render.parse_figure_size(figure_size)  # a bad size fails before the reading
     refuse_existing([page, figure_path, graphml, gexf, graph_json], force=force)
     topology = analyze_paths(
         ctx, paths, format_name, encoding, owner,
@@ -266,7 +277,7 @@ def build(
         click.echo(terminal_safe(f"{page}: {_drawn(G, budget)}"))
     if figure_path is not None:
         try:
-            render.write_figure(topology, figure_path, title=shown, max_nodes=budget)
+            render.write_figure(topology, figure_path, title=shown, size=size)
         except ImportError as err:
             raise TopoError(str(err)) from err
         click.echo(terminal_safe(f"{figure_path}: figure"))

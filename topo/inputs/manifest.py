@@ -11,7 +11,13 @@ dst_region = "ap-northeast-1"
 src_label = "Osaka"           # how the vantage point is drawn when it has no address
 dst_label = "Tokyo"
 owner_tables = ["owners.csv"] # relative to the manifest
+reverse_of = "../aws-tokyo-osaka"  # the set traced the other way (a folder, relative)
 ```
+
+Two sets are *traced both ways* (``topo compare``) when their manifests say so: the same
+provider, ``src_region`` and ``dst_region`` swapped, and, when either names a
+``reverse_of``, the other is that folder (:func:`reverse_pair`). A set without a manifest
+is never paired, and one whose manifest names its reverse is paired with that set only.
 
 >>> import tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -34,7 +40,10 @@ from topo.model import Trace
 from topo.owners.families import load_families
 
 MANIFEST_NAME = "topo.toml"
-_KEYS = {"name", "provider", "src_region", "dst_region", "src_label", "dst_label", "owner_tables"}
+_KEYS = {
+    "name", "provider", "src_region", "dst_region", "src_label", "dst_label", "owner_tables",
+    "reverse_of",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Manifest:
     src_label: str | None = None
     dst_label: str | None = None
     owner_tables: tuple[Path, ...] = ()
+    reverse_of: Path | None = None
 
     @property
     def folder(self) -> Path | None:
@@ -90,6 +100,7 @@ def load_manifest(path: Path) -> Manifest:
     tables = data.get("owner_tables") or []
     if not isinstance(tables, list) or not all(isinstance(t, str) for t in tables):
         raise ParseError("owner_tables must be a list of file names", path=str(path))
+    reverse_of = _text(data, "reverse_of", path)
     return Manifest(
         path=path,
         name=_text(data, "name", path),
@@ -99,7 +110,36 @@ def load_manifest(path: Path) -> Manifest:
         src_label=_text(data, "src_label", path),
         dst_label=_text(data, "dst_label", path),
         owner_tables=tuple(path.parent / t for t in tables),
+        reverse_of=None if reverse_of is None else path.parent / reverse_of,
     )
+
+
+def reverse_pair(a: Manifest | None, b: Manifest | None) -> bool:
+    """Whether the manifests say their sets are the same pair traced both ways (see the
+    module's docstring).
+
+    >>> tokyo_osaka = Manifest(provider="aws", src_region="ap-northeast-1",
+    ...                        dst_region="ap-northeast-3")
+    >>> osaka_tokyo = Manifest(provider="Amazon", src_region="ap-northeast-3",
+    ...                        dst_region="ap-northeast-1")
+    >>> reverse_pair(tokyo_osaka, osaka_tokyo), reverse_pair(tokyo_osaka, None)
+    (True, False)
+    >>> reverse_pair(tokyo_osaka, Manifest(provider="aws", src_region="ap-northeast-3",
+    ...     dst_region="ap-northeast-1", reverse_of=Path("elsewhere")))
+    False
+    """
+    if a is None or b is None or not (a.provider_family and a.src_region and a.dst_region):
+        return False
+    if a.provider_family != b.provider_family:
+        return False
+    if (a.src_region, a.dst_region) != (b.dst_region, b.src_region):
+        return False
+    for one, other in ((a, b), (b, a)):
+        if one.reverse_of is not None and (
+            other.folder is None or one.reverse_of.resolve() != other.folder.resolve()
+        ):
+            return False
+    return True
 
 
 def find_manifest(path: str | Path) -> Manifest | None:

@@ -28,7 +28,7 @@ import networkx as nx
 
 from topo.errors import UsageError
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
-from topo.render.figure import figure
+from topo.render.figure import figure, parse_figure_size
 from topo.render.graph_files import write_gexf, write_graph_json, write_graphml
 from topo.render.layout import Layout, compute_layout
 from topo.render.report import write_report
@@ -57,8 +57,9 @@ def write_html(source: Topology | nx.DiGraph, path: str | Path, **options: Any) 
 
 
 def write_figure(source: Topology | nx.DiGraph, path: str | Path, **options: Any) -> Path:
-    """Write the static figure (``.svg``, ``.png`` or ``.pdf``; matplotlib) to ``path``;
-    ``options``: ``title``, ``max_nodes``."""
+    """Write the static figure (``.svg``, ``.png`` or ``.pdf``; matplotlib): the region map
+    at 16:9 (:mod:`topo.render.figure`); ``options``: ``title``, ``size`` (inches, see
+    :func:`parse_figure_size`), ``slide_width``, ``max_nodes``."""
     return figure(_graph(source), path, **options)
 
 
@@ -87,6 +88,7 @@ __all__ = [
     "figure",
     "html",
     "inline",
+    "parse_figure_size",
     "render_page",
     "set_title",
     "slugify",

@@ -1,10 +1,12 @@
 """The side-by-side comparison page of ``topo compare -o``: one self-contained HTML file.
 
-Pairs are laid out side by side: each card has the pair's metrics, its interconnect segments,
-and its RTT profile (hop against least RTT, reserved runs shaded, the propagation bound
-drawn); below come the pairs traced both ways and the nodes sets share or hold alone. No
-request leaves the page (a Content-Security-Policy forbids it), figures are data URIs, and
-every text is escaped.
+First a table of every pair that fits a 1400 px window (the verdict first and coloured,
+related numbers in one column, long names wrapped), then the pairs side by side: each card has
+the pair's metrics, its interconnect segments, and its RTT profile (hop against least RTT,
+reserved runs shaded, the propagation bound drawn); below come the pairs traced both ways
+(their differences in words with units) and the nodes sets share or hold alone. No request
+leaves the page (a Content-Security-Policy forbids it), figures are data URIs, and every
+text is escaped. It has a viewport for phones and prints with its colours.
 
 >>> from topo.topology.compare import Comparison
 >>> page = render_comparison_html(Comparison((), {}, {}, ()))
@@ -18,12 +20,22 @@ import html
 
 from topo import __version__
 from topo.render.plots import rtt_profile_svg
-from topo.render.report import STYLE, html_table, svg_data_uri
+from topo.render.report import HEAD, STYLE, svg_data_uri
 from topo.render.text import terminal_safe
-from topo.topology.compare import COLUMNS, Comparison, PairMetrics
+from topo.topology.compare import Comparison, PairMetrics
 
 _CARDS = """
 .scroll{overflow-x:auto}.pairs{display:flex;flex-wrap:wrap;gap:1rem}
+table.pairs-table{width:100%;font-size:.92rem}table.pairs-table :is(th,td){padding:.3rem .45rem}
+table.pairs-table th{overflow-wrap:normal;vertical-align:bottom}
+table.pairs-table td.set{min-width:11rem}
+table.pairs-table td{overflow-wrap:break-word;vertical-align:top}
+table.pairs-table td.n{white-space:nowrap}table.pairs-table td small{display:block;color:#667}
+.pill{display:inline-block;padding:.1rem .45rem;border-radius:.8rem;font-weight:600;
+white-space:nowrap;background:#eef1f7}
+.pill.on-provider{background:#e3f4e6}.pill.left-provider{background:#fbe3e3}
+.pill.undetermined,.pill.incomplete{background:#fdf1dc}
+ul.words{margin:.2rem 0 1rem}
 .card{flex:1 1 30rem;border:1px solid #ccd;
 border-radius:.5rem;padding:.5rem 1rem;background:#fbfcfe}.card h3{margin:.3rem 0}
 dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dt{color:#556}dd{margin:0}
@@ -65,36 +77,85 @@ def _card(pair: PairMetrics) -> str:
     )
 
 
+def _cells(pair: PairMetrics) -> list[tuple[str, str]]:
+    """A pair's cells under :data:`HEADINGS`: each a text and a smaller second line."""
+    row = pair.row()
+    special = f"{pair.cgnat} CGNAT, {pair.class_e} Class E"
+    if pair.other_special:
+        special += f", {pair.other_special} other"
+    gained, bound = row["rtt_gained_ms"], row["rtt_bound_ms"]
+    rtt = "-" if gained is None else f"+{gained:.1f} ms"
+    return [
+        (pair.verdict, ""),
+        (pair.set, pair.pair),
+        (str(pair.traces), ""),
+        (_value("median_hops", pair.median_hops), ""),
+        (_value("reserved_share", pair.reserved_share), special),
+        (row["segments"], ""),
+        (rtt, "" if bound is None else f"bound {bound:.1f}"),
+        (_value("directness", pair.directness), ""),
+        ("-" if pair.end_to_end_rtt_ms is None else f"{pair.end_to_end_rtt_ms:.1f} ms", ""),
+        (row["families"], ""),
+        (str(pair.ecmp_width), ""),
+    ]
+
+
+#: The table's headings; the cells of the ``NUMERIC`` ones never wrap.
+HEADINGS = ("Verdict", "Set and region pair", "Traces", "Hops (median)", "Reserved hops",
+            "Segments", "RTT gained (bound)", "Direct\u00adness", "End-to-end RTT",
+            "Owner families", "ECMP")  # fmt: skip
+NUMERIC = frozenset({2, 3, 6, 7, 8, 10})
+
+
+def pairs_table(pairs: tuple[PairMetrics, ...]) -> str:
+    """The table of every pair, verdict first (a coloured label), two-line cells."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in HEADINGS)
+    rows = []
+    for pair in pairs:
+        cells = []
+        for number, (text, small) in enumerate(_cells(pair)):
+            if number == 0:
+                cells.append(f'<td><span class="pill {esc(text)}">{esc(text)}</span></td>')
+            else:
+                extra = f"<small>{esc(small)}</small>" if small else ""
+                kind = {1: ' class="set"'}.get(number, ' class="n"' if number in NUMERIC else "")
+                cells.append(f"<td{kind}>{esc(text)}{extra}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return (f'<table class="pairs-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(rows)}</tbody></table>")  # fmt: skip
+
+
 def render_comparison_html(comparison: Comparison, *, title: str | None = None) -> str:
     """The whole comparison page, titled ``title`` (default: ``Region pairs compared``)."""
     esc = html.escape
     heading = esc(terminal_safe(title or "Region pairs compared"))
-    rows = [[_value(c, p.row()[c]) for c in COLUMNS] for p in comparison.pairs]
     parts = [
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">",
-        f"<title>{heading}</title><style>{STYLE}{_CARDS}</style></head><body>",
+        HEAD.format(lang="en", title=heading, style=STYLE + _CARDS),
         f"<h1>{heading}</h1><small>topo {esc(__version__)}</small>",
         '<div class="scroll">',
-        html_table([_LABELS.get(c, c.replace("_", " ").capitalize()) for c in COLUMNS], rows),
+        pairs_table(comparison.pairs),
         "</div>",
         '<div class="pairs">',
         *(_card(pair) for pair in comparison.pairs),
         "</div>",
     ]
+    parts.append("<h2>Traced both ways</h2>")
     if comparison.directions:
-        parts.append("<h2>Traced both ways</h2><ul>")
         for direction in comparison.directions:
-            diffs = ", ".join(
-                f"{k}: {v:+g}" for k, v in direction.asymmetry.items() if v is not None
-            )
             parts.append(
-                f"<li>{esc(direction.forward)} vs {esc(direction.backward)}: {esc(diffs)}; "
-                f"{len(direction.shared_nodes)} nodes on both directions</li>"
+                f"<h3>{esc(direction.forward)} and {esc(direction.backward)}</h3>"
+                '<ul class="words">'
+                + "".join(f"<li>{esc(line)}</li>" for line in direction.differences)
+                + "</ul>"
             )
-        parts.append("</ul>")
-    parts.append(f"<h2>Shared nodes ({len(comparison.shared)})</h2><details><ul>")
+    else:
+        parts.append(
+            "<p>No two sets here are the same region pair traced both ways (their manifests, "
+            "<code>topo.toml</code>, would say so: the same provider, the regions swapped).</p>"
+        )
+    parts.append(f"<h2>Shared nodes ({len(comparison.shared)})</h2>")
+    parts.append("<details><summary>Each node and the pairs that hold it</summary><ul>")
     parts += [
         f"<li>{esc(node)}: {esc(', '.join(labels))}</li>"
         for node, labels in comparison.shared.items()

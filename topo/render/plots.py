@@ -4,7 +4,8 @@ People read a plot faster than a column of numbers. One figure per region pair: 
 trace (TTL → least RTT at that TTL), the reserved runs shaded, and for each interconnect
 segment the propagation bound drawn as the least RTT possible after it (RTT before the
 segment + the bound for its region pair). Rendered with matplotlib's object API (no pyplot,
-no display needed) to SVG text with the glyphs as paths, so the file needs no font to show.
+no display needed) to SVG whose text stays ``<text>`` (editable; the viewer's fonts draw it,
+:mod:`topo.render.fonts`).
 
 >>> from topo.topology.compare import PairMetrics
 >>> svg = rtt_profile_svg([[(1, 0.5, "provider"), (2, 2.0, "reserved"), (3, 7.0, "provider")]],
@@ -18,9 +19,9 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from topo.render.fonts import font_family, missing_glyphs, quiet_glyphs, text_settings, warn_missing
+
 Profile = Sequence[tuple[int, float | None, str]]
-#: Fonts tried in order; the CJK one renders Japanese labels (Debian: fonts-noto-cjk).
-FONT_FAMILY = ["DejaVu Sans", "Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic"]
 RESERVED_COLOUR = "#f4b942"
 BOUND_COLOUR = "#c0392b"
 
@@ -53,15 +54,27 @@ def rtt_profile_svg(
     height_in: float = 3.2,
 ) -> str:
     """The RTT profile of one pair's traces as SVG text."""
-    from matplotlib import font_manager, rcParams
+    from matplotlib import rc_context
+
+    with rc_context(text_settings()), quiet_glyphs():
+        svg, texts = _draw(profiles, bound_ms, title, labels, width_in, height_in)
+    warn_missing("RTT profile", missing_glyphs(texts, font_family()))
+    return svg
+
+
+def _draw(
+    profiles: Sequence[Profile],
+    bound_ms: float | None,
+    title: str,
+    labels: dict[str, str] | None,
+    width_in: float,
+    height_in: float,
+) -> tuple[str, list[str]]:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     text = {"x": "TTL (hop)", "y": "least RTT (ms)", "reserved": "reserved run",
             "bound": "propagation bound", **(labels or {})}  # fmt: skip
-    rcParams["svg.fonttype"] = "path"
-    available = {font.name for font in font_manager.fontManager.ttflist}
-    rcParams["font.family"] = [f for f in FONT_FAMILY if f in available] or ["sans-serif"]
     figure = Figure(figsize=(width_in, height_in))
     axes = figure.add_subplot()
     shaded = bound_drawn = False
@@ -89,5 +102,5 @@ def rtt_profile_svg(
         axes.legend(loc="upper left", fontsize="small")
     figure.tight_layout()
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    return buffer.getvalue()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue(), [*text.values(), title]

@@ -198,7 +198,7 @@ def build_report(
     if redacted:
         method.append(words["method.redacted"])
     return Report(
-        name=name or topology.name or set_title(topology.graph),
+        name=report_name(topology, name),
         lang=lang,
         verdict=result.verdict,
         summary=tuple(summary),
@@ -268,12 +268,29 @@ STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK JP",sans-serif;
 margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1d2330}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}
-th,td{border:1px solid #ccd;padding:.25rem .6rem;text-align:left;
+th,td{border:1px solid #ccd;padding:.25rem .6rem;text-align:left;overflow-wrap:anywhere;
 font-variant-numeric:tabular-nums}th{background:#eef1f7}
 .verdict{font-size:1.2rem;padding:.6rem 1rem;border-radius:.4rem;background:#eef7ee}
 .verdict.left-provider{background:#fbeaea}.verdict.undetermined,.verdict.incomplete{background:#fdf5e6}
-img{max-width:100%}small{color:#667}
+img{max-width:100%;height:auto}small{color:#667}
+@media (max-width:700px){body{margin:1rem auto;padding:0 .6rem}th,td{padding:.2rem .35rem;
+font-size:.85rem}h1{font-size:1.4rem}}
+@media print{*{-webkit-print-color-adjust:exact;print-color-adjust:exact}
+body{margin:0;max-width:none;padding:0;font-size:10pt}
+button,input,select,nav,.controls{display:none!important}summary{list-style:none}
+summary::-webkit-details-marker{display:none}.scroll{overflow:visible}
+table,img,.card,li{break-inside:avoid}h1,h2,h3{break-after:avoid}}
 """
+#: The head of every HTML file topo writes besides the topology page: a viewport for phones,
+#: a Content-Security-Policy that lets no request leave it, and ``style`` (``lang``,
+#: ``title`` escaped by the caller).
+HEAD = (
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+    "img-src data:; style-src 'unsafe-inline'\">"
+    "<title>{title}</title><style>{style}</style></head><body>"
+)
 
 
 def html_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -290,11 +307,9 @@ def render_html(report: Report) -> str:
     heads = _headers(words)
     esc = html.escape
     parts = [
-        f'<!doctype html><html lang="{report.lang}"><head><meta charset="utf-8">',
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">",
-        f"<title>{esc(words['title'].format(name=report.name))}</title><style>{STYLE}</style>",
-        "</head><body>",
+        HEAD.format(
+            lang=report.lang, title=esc(words["title"].format(name=report.name)), style=STYLE
+        ),
         f"<h1>{esc(words['title'].format(name=report.name))}</h1><small>{esc(report.generated)}</small>",
         f"<h2>{esc(words['h.verdict'])}</h2>",
         f'<p class="verdict {esc(report.verdict)}">{esc(words[f"verdict.{report.verdict}"])}</p>',
@@ -318,16 +333,31 @@ def render_html(report: Report) -> str:
     return "\n".join(parts)
 
 
-def report_figures(topology: Topology, lang: str = "en") -> dict[str, str]:
-    """The report's figures as SVG text: the topology figure and the RTT profile (of the
-    set's last region pair), keyed by their heading."""
+#: The report's topology figure: 10 x 5.625 in (16:9), its smallest text 9 pt at that
+#: width, so 12 px where a browser shows it at its own size and 11 px in a 880 px column.
+REPORT_FIGURE_SIZE = (10.0, 5.625)
+
+
+def report_name(topology: Topology, name: str | None = None) -> str:
+    """What a report calls the set: ``name``, the topology's (its manifest's), else its
+    contents (:func:`topo.render.titles.set_title`)."""
+    return name or topology.name or set_title(topology.graph)
+
+
+def report_figures(topology: Topology, lang: str = "en", name: str | None = None) -> dict[str, str]:
+    """The report's figures as SVG text: the topology figure (the region map, titled with
+    the set's name, :data:`REPORT_FIGURE_SIZE`) and the RTT profile (of the set's last
+    region pair), keyed by their heading."""
     from topo.render.figure import figure
     from topo.render.plots import rtt_profile_svg
     from topo.topology.compare import compare
 
     figures: dict[str, str] = {}
+    size = REPORT_FIGURE_SIZE
     with tempfile.TemporaryDirectory(prefix="topo-report-") as folder:
-        path = figure(topology.graph, Path(folder) / "topology.svg")
+        title = report_name(topology, name)
+        target = Path(folder) / "topology.svg"
+        path = figure(topology.graph, target, title=title, size=size, slide_width=size[0])
         figures["h.figure"] = path.read_text(encoding="utf-8")
     labels = {"x": "TTL", "y": "RTT (ms)"}
     if lang == "ja":
@@ -358,9 +388,9 @@ def write_report(
     target = Path(path)
     if target.suffix.lower() not in (".md", ".html", ".htm"):
         raise UsageError(f"{target}: the report is .md or .html")
-    report = build_report(
-        topology, name=name, lang=lang, redacted=redacted, figures=report_figures(topology, lang)
-    )
+    name = report_name(topology, name)
+    figures = report_figures(topology, lang, name)
+    report = build_report(topology, name=name, lang=lang, redacted=redacted, figures=figures)
     rendered = render_markdown(report) if target.suffix.lower() == ".md" else render_html(report)
     write_atomically(target, rendered)
     return report

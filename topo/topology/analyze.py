@@ -182,4 +182,6 @@ def analyze(
         partial.errors = errors
         online = resolver.config.online if resolver is not None else False
         dates = dict(resolver.cloud.dates) if resolver is not None else {}
-        return finish(partial, name=name, online=online, data_dates=dates, profiles=profiles)
+        topology = finish(partial, name=name, online=online, data_dates=dates, profiles=profiles)
+    topology.manifest = covering_manifest(paths, manifests) if paths else None
+    return topology

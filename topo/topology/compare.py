@@ -31,7 +31,9 @@ from typing import Any
 import networkx as nx
 
 from topo.errors import UsageError
+from topo.inputs.manifest import Manifest, reverse_pair
 from topo.topology.infer import Inference, TraceVerdict, summarize
+from topo.topology.regions import load_regions
 from topo.topology.result import Topology
 
 #: Columns of the terminal table and the CSV, in order.
@@ -68,6 +70,7 @@ class PairMetrics:
     rtt_profiles: tuple[tuple[tuple[int, float | None, str], ...], ...] = field(
         default=(), repr=False
     )
+    manifest: Manifest | None = field(default=None, repr=False, compare=False)
 
     @property
     def pair(self) -> str:
@@ -103,6 +106,7 @@ class PairMetrics:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("nodes")
+        data.pop("manifest")
         data["pair"] = self.pair
         data["segments"] = list(self.segments)
         data["families"] = list(self.families)
@@ -112,18 +116,21 @@ class PairMetrics:
 
 @dataclass(frozen=True)
 class Direction:
-    """A pair traced both ways, side by side."""
+    """A pair traced both ways, side by side: ``asymmetry`` is forward minus backward;
+    ``differences`` says the same in words, with units."""
 
     forward: str
     backward: str
     asymmetry: dict[str, float | None]
     shared_nodes: tuple[str, ...]
+    differences: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "forward": self.forward,
             "backward": self.backward,
             "asymmetry": self.asymmetry,
+            "differences": list(self.differences),
             "shared_nodes": list(self.shared_nodes),
         }
 
@@ -166,7 +173,11 @@ def _hop_nodes(G: nx.DiGraph, verdicts: Sequence[TraceVerdict]) -> list[dict[str
 
 
 def pair_metrics(
-    name: str, verdicts: Sequence[TraceVerdict], inference: Inference, G: nx.DiGraph
+    name: str,
+    verdicts: Sequence[TraceVerdict],
+    inference: Inference,
+    G: nx.DiGraph,
+    manifest: Manifest | None = None,
 ) -> PairMetrics:
     """Metrics of one pair from its trace verdicts, their inference and the graph."""
     steps = [s for v in verdicts for s in v.steps if s.width]
@@ -217,30 +228,93 @@ def pair_metrics(
         verdict_counts=inference.verdict_counts,
         nodes=frozenset(nodes),
         rtt_profiles=tuple(tuple((s.ttl, s.rtt_min, s.kind) for s in v.steps) for v in verdicts),
+        manifest=manifest,
+    )
+
+
+#: What a direction compares: (key, words, unit, more-word), the value formatted by unit.
+ASYMMETRY = (
+    ("median_hops", "Median hop count", "hops", "more"),
+    ("reserved_share", "Share of reserved hops", "%", "more"),
+    ("end_to_end_rtt_ms", "End-to-end RTT", "ms", "longer"),
+    ("rtt_gained_ms", "RTT gained across the interconnect", "ms", "more"),
+)
+
+
+def _way(pair: PairMetrics) -> str:
+    regions = load_regions()
+    ends = [regions.city(r) or r or "?" for r in (pair.src_region, pair.dst_region)]
+    return " → ".join(ends)
+
+
+def _amount(value: float, unit: str) -> str:
+    if unit == "%":
+        return f"{value:.0%}"
+    if unit == "hops":
+        return f"{value:g} hop{'' if value == 1 else 's'}"
+    return f"{value:.1f} ms"
+
+
+def differences(a: PairMetrics, b: PairMetrics, shared: int) -> tuple[str, ...]:
+    """The asymmetry of ``a`` and ``b`` (the same pair both ways) in words with units:
+    ``Median hop count: 24 hops Osaka → Tokyo, 16 hops Tokyo → Osaka (8 hops more Osaka →
+    Tokyo)``."""
+    there, back = _way(a), _way(b)
+    lines = []
+    for key, words, unit, more in ASYMMETRY:
+        x, y = getattr(a, key), getattr(b, key)
+        if x is None and y is None:
+            continue
+        if x is None or y is None:
+            known, way = (y, back) if x is None else (x, there)
+            lines.append(f"{words}: {_amount(known, unit)} {way}, not measured the other way")
+            continue
+        digits = {"%": ".0f", "ms": ".1f"}.get(unit, "g")  # the gap of the values as printed
+        scale = 100 if unit == "%" else 1
+        gap = abs(float(f"{x * scale:{digits}}") - float(f"{y * scale:{digits}}")) / scale
+        if unit == "%":
+            said = f"{gap * 100:.0f} percentage points {more}"
+        else:
+            said = f"{_amount(gap, unit)} {more}"
+        tail = "the same both ways" if gap < 1e-9 else f"{said} {there if x > y else back}"
+        lines.append(f"{words}: {_amount(x, unit)} {there}, {_amount(y, unit)} {back} ({tail})")
+    nodes = f"{shared} node{'' if shared == 1 else 's'}"
+    lines.append(f"Seen both ways: {nodes} (addresses and prefixes)")
+    return tuple(lines)
+
+
+def _own_pair(pair: PairMetrics) -> bool:
+    """Whether the row is the pair its set's manifest names (a split set has others)."""
+    m = pair.manifest
+    return m is not None and (pair.src_region, pair.dst_region) in (
+        (m.src_region, m.dst_region),
+        (None, None),
     )
 
 
 def _directions(pairs: Sequence[PairMetrics]) -> list[Direction]:
+    """Pairs traced both ways: only those whose sets' manifests say they are reverses."""
     out = []
     for i, a in enumerate(pairs):
         for b in pairs[i + 1 :]:
-            if a.src_region and a.src_region == b.dst_region and a.dst_region == b.src_region:
-                keys = ("median_hops", "reserved_share", "end_to_end_rtt_ms", "rtt_gained_ms")
-                asymmetry = {
-                    key: None
-                    if getattr(a, key) is None or getattr(b, key) is None
-                    else round(getattr(a, key) - getattr(b, key), 3)
-                    for key in keys
-                }
-                shared = tuple(sorted(a.nodes & b.nodes))
-                out.append(Direction(a.label, b.label, asymmetry, shared))
+            if not (_own_pair(a) and _own_pair(b) and reverse_pair(a.manifest, b.manifest)):
+                continue
+            asymmetry = {
+                key: None
+                if getattr(a, key) is None or getattr(b, key) is None
+                else round(getattr(a, key) - getattr(b, key), 3)
+                for key, *_ in ASYMMETRY
+            }
+            shared = tuple(sorted(a.nodes & b.nodes))
+            words = differences(a, b, len(shared))
+            out.append(Direction(a.label, b.label, asymmetry, shared, words))
     return out
 
 
 def compare(topologies: Sequence[Topology], *, by_region_pair: bool = False) -> Comparison:
     """Compare ``topologies`` (each split by region pair when ``by_region_pair``); a set is
-    named by its topology's ``name``. Each must have kept its traces' step profiles (the
-    default of :func:`topo.analyze`)."""
+    named by its topology's ``name``, and paired with the way back by its ``manifest``.
+    Each must have kept its traces' step profiles (the default of :func:`topo.analyze`)."""
     pairs: list[PairMetrics] = []
     for number, topology in enumerate(topologies, 1):
         if not topology.profiles:
@@ -256,7 +330,7 @@ def compare(topologies: Sequence[Topology], *, by_region_pair: bool = False) -> 
             groups.setdefault(key, []).append(verdict)
         for verdicts in groups.values():
             group = inference if len(groups) == 1 else summarize(verdicts)
-            pairs.append(pair_metrics(name, verdicts, group, topology.graph))
+            pairs.append(pair_metrics(name, verdicts, group, topology.graph, topology.manifest))
     shared: dict[str, list[str]] = {}
     holders: dict[str, list[str]] = {}
     for pair in pairs:

@@ -20,6 +20,7 @@ from datetime import datetime
 import networkx as nx
 
 from topo.errors import ParseError
+from topo.inputs.manifest import Manifest
 from topo.owners import OwnerAnswer
 from topo.topology.infer import Inference, TraceVerdict
 
@@ -33,7 +34,9 @@ class Topology:
     its contents, :func:`topo.render.titles.set_title`);
     ``online`` whether owners were looked up online and ``data_dates`` the date of each
     published dataset used (what a report's method section says); ``profiles`` whether
-    each trace's step profile was kept (what :func:`topo.compare` reads).
+    each trace's step profile was kept (what :func:`topo.compare` reads); ``manifest`` the
+    ``topo.toml`` that covers every input (:func:`~topo.inputs.covering_manifest`; ``None``
+    for a mixed set or traces given as objects), which says which sets are traced both ways.
     """
 
     graph: nx.DiGraph
@@ -45,6 +48,7 @@ class Topology:
     online: bool = False
     data_dates: dict[str, datetime | None] = field(default_factory=dict)
     profiles: bool = True
+    manifest: Manifest | None = None
 
     @property
     def verdict(self) -> str:
