@@ -1,10 +1,16 @@
-"""Benchmark of ``topo build``'s page: build time, file size, first full draw in Chromium.
+"""Benchmark of ``topo build``'s page: build time, file size, first draw and pan in Chromium.
 
 Synthetic trace sets (many traces through shared cores: 64 vantage points, shared Osaka
 and Tokyo routers, a reserved run and a destination of their own per trace) of about 1k,
 10k and 50k nodes are merged, inferred and rendered without a node budget, then opened in
-headless Debian Chromium (``/usr/bin/chromium``, no network); the draw time is the page's
-``performance.now()`` at vis-network's first ``afterDrawing`` (from navigation start).
+headless Debian Chromium (``/usr/bin/chromium``, no network).
+
+- *draw*: the page's ``performance.now()`` at vis-network's first ``afterDrawing`` (from
+  navigation start: reading the file, parsing the data, the first level, the first frame);
+- *pan*: from a pan of 80 px (``topo.panBy``: the view moves, the level is brought up to
+  date) to the end of the frame that shows it, median and worst of 12, at the fit view
+  and zoomed in on one router (its box and groups open);
+- *shown*: how many vis nodes the fit view and the zoomed view draw.
 
     python bench/page.py            # 1k, 10k, 50k
     python bench/page.py 2000 5000  # other sizes
@@ -67,8 +73,23 @@ def synthetic_traces(nodes: int) -> list[Trace]:
     return traces
 
 
-def first_draw_ms(page: Path) -> float:
-    """Milliseconds from navigation start to the first full draw, in headless Chromium."""
+PAN = """async ([steps, dx]) => {
+  const times = [];
+  for (let k = 0; k < steps; k++) {
+    const t0 = performance.now();
+    await new Promise(done => {
+      network.once("afterDrawing", done);
+      topo.panBy(k % 2 ? -dx : dx, 0);
+    });
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return [times[times.length >> 1], times[times.length - 1], topo.layout().shown.nodes];
+}"""
+
+
+def measure(page: Path) -> dict[str, float]:
+    """First draw and pan times (ms) of a page in headless Chromium, and what it shows."""
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="topo-bench-")
@@ -76,27 +97,33 @@ def first_draw_ms(page: Path) -> float:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=CHROMIUM, headless=True, args=ARGS,
-                viewport={"width": 1600, "height": 900},
+                viewport={"width": 1400, "height": 900},
             )  # fmt: skip
             tab = context.new_page()
             url = page.resolve().as_uri()
             tab.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
             tab.goto(url, timeout=300_000)
             tab.wait_for_function("window.topo && window.topo.drawn", timeout=300_000)
-            drawn = float(tab.evaluate("topo.drawTime"))
-            counts = tab.evaluate(
-                "[network.body.nodeIndices.length, network.body.edgeIndices.length]"
+            found = {"draw": float(tab.evaluate("topo.drawTime"))}
+            tab.wait_for_timeout(300)
+            found["pan_fit"], found["pan_fit_max"], found["shown_fit"] = tab.evaluate(PAN, [12, 80])
+            tab.evaluate("topo.zoomToNode(topo.data.nodes.length - 1)")
+            tab.wait_for_timeout(300)
+            found["pan_zoom"], found["pan_zoom_max"], found["shown_zoom"] = tab.evaluate(
+                PAN, [12, 80]
             )
             context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    print(f"  drawn in the browser: {counts[0]} nodes, {counts[1]} edges")
-    return drawn
+    return found
 
 
 def main(sizes: list[int]) -> None:
     folder = Path(tempfile.mkdtemp(prefix="topo-bench-html-"))
-    print(f"{'nodes':>7} {'edges':>7} {'graph s':>8} {'page s':>7} {'size MB':>8} {'draw s':>7}")
+    print(
+        f"{'nodes':>7} {'edges':>7} {'graph s':>8} {'page s':>7} {'size MB':>8} {'draw s':>7} "
+        f"{'pan ms (fit)':>14} {'pan ms (zoom)':>14} {'shown':>11}"
+    )
     for size in sizes:
         traces = synthetic_traces(size)
         start = time.perf_counter()
@@ -107,10 +134,13 @@ def main(sizes: list[int]) -> None:
         page = html(G, folder / f"bench-{size}.html", max_nodes=None)
         page_s = time.perf_counter() - start
         megabytes = page.stat().st_size / 1e6
-        draw_s = first_draw_ms(page) / 1000
+        m = measure(page)
         print(
             f"{G.number_of_nodes():>7} {G.number_of_edges():>7} {graph_s:>8.2f} {page_s:>7.2f} "
-            f"{megabytes:>8.1f} {draw_s:>7.2f}"
+            f"{megabytes:>8.1f} {m['draw'] / 1000:>7.2f} "
+            f"{m['pan_fit']:>6.0f} / {m['pan_fit_max']:>5.0f} "
+            f"{m['pan_zoom']:>6.0f} / {m['pan_zoom_max']:>5.0f} "
+            f"{m['shown_fit']:>5.0f} / {m['shown_zoom']:>4.0f}"
         )
     shutil.rmtree(folder, ignore_errors=True)
 

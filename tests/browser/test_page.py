@@ -396,6 +396,9 @@ def test_over_budget_page_says_it_aggregated(open_page: Any, tmp_path: Path) -> 
     assert "over the budget of 12" in notice and "segment node" in notice
     kinds = opened.js("topo.data.nodes.map(n => n.k)")
     assert "segment" in kinds and len(kinds) < 22
+    found = opened.js("topo.search('240.1.52.17')")  # collapsed into a segment node
+    assert len(found) == 1 and opened.js("i => topo.data.nodes[i].k", found[0]) == "segment"
+    assert opened.js("network.getSelectedNodes()") == found
 
 
 def test_phone_width_gives_the_canvas_the_screen(open_page: Any, samples_page: Path) -> None:

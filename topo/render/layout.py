@@ -294,36 +294,48 @@ def wrap_line(text: str, width: int = LINE_CHARS) -> list[str]:
     return [*lines, line] if line else lines
 
 
-def census(G: nx.DiGraph, members: Iterable[str]) -> str:
-    """``12 routers, 8 reserved (CGNAT), 1 destination`` for some nodes of ``G``."""
-    kinds: Counter[str] = Counter()
-    reserved: Counter[str] = Counter()
-    for node in members:
-        attrs = G.nodes[node]
-        kind = attrs.get("kind")
-        size = int(attrs.get("members") or 1)
-        if kind == "vantage":
-            kinds["vantage point"] += 1
-        elif kind == "destination":
-            kinds["destination"] += 1
-        elif kind == "anonymous":
-            kinds["silent hop"] += 1
-        elif attrs.get("special") or kind == "segment":
-            kinds["reserved"] += size
-            for cat, n in (attrs.get("member_categories") or {attrs.get("category"): 1}).items():
-                reserved[CATEGORY_WORDS.get(str(cat), str(cat))] += int(n)
-        else:
-            kinds["router"] += size
+def tally(attrs: Mapping[str, Any]) -> Counter[str]:
+    """What one node counts as in a box's summary (aggregates count their members)."""
+    kind = attrs.get("kind")
+    size = int(attrs.get("members") or 1)
+    if kind == "vantage":
+        return Counter({"vantage point": 1})
+    if kind == "destination":
+        return Counter({"destination": 1})
+    if kind == "anonymous":
+        return Counter({"silent hop": 1})
+    if attrs.get("special") or kind == "segment":
+        found = Counter({"reserved": size})
+        for cat, n in (attrs.get("member_categories") or {attrs.get("category"): 1}).items():
+            found[f"reserved:{CATEGORY_WORDS.get(str(cat), str(cat))}"] += int(n)
+        return found
+    return Counter({"router": size})
+
+
+def census_words(counts: Mapping[str, int]) -> str:
+    """``12 routers, 8 reserved (8 CGNAT), 1 destination`` from :func:`tally` counts."""
     words = []
     for kind in ("vantage point", "router", "reserved", "silent hop", "destination"):
-        if not kinds[kind]:
+        if not counts.get(kind):
             continue
         if kind == "reserved":
-            cats = ", ".join(f"{n} {c}" for c, n in reserved.most_common())
-            words.append(f"{kinds[kind]:,} reserved ({cats})")
+            cats = sorted(
+                ((n, k.split(":", 1)[1]) for k, n in counts.items() if k.startswith("reserved:")),
+                key=lambda item: -item[0],
+            )
+            detail = ", ".join(f"{n} {c}" for n, c in cats)
+            words.append(f"{counts[kind]:,} reserved ({detail})")
         else:
-            words.append(_plural(kinds[kind], kind))
+            words.append(_plural(counts[kind], kind))
     return ", ".join(words) or "empty"
+
+
+def census(G: nx.DiGraph, members: Iterable[str]) -> str:
+    """``12 routers, 8 reserved (8 CGNAT), 1 destination`` for some nodes of ``G``."""
+    counts: Counter[str] = Counter()
+    for node in members:
+        counts.update(tally(G.nodes[node]))
+    return census_words(counts)
 
 
 # ---- rule 1: boxes -------------------------------------------------------------------------
@@ -715,7 +727,8 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         successors=succ.__getitem__,
         column=column,
         order=order,
-        describe=lambda ms: census(G, ms),
+        tally=lambda n: tally(G.nodes[n]),
+        words=census_words,
     )
     roots = {key: packer.pack(key, key, box.members) for key, box in containers.items()}
     words = {key: _title(G, box, provider) for key, box in containers.items()}

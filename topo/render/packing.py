@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,53 +79,67 @@ class Group:
     card: tuple[float, float] = (0.0, 0.0)
     scale: float = 1.0
     summary: str = ""
+    counts: Counter[str] = field(default_factory=Counter)
 
 
-def _address(attrs: Mapping[str, Any]) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def address_of(attrs: Mapping[str, Any]) -> tuple[int, int] | None:
+    """(IP version, address as an integer) of a router, or None (silent hops, aggregates)."""
     addr = attrs.get("addr")
     if not addr or attrs.get("kind") in ("segment", "prefix"):
         return None
     try:
-        return ipaddress.ip_address(str(addr))
+        ip = ipaddress.ip_address(str(addr))
     except ValueError:
         return None
+    return ip.version, int(ip)
 
 
-def _prefix(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, level: int) -> str:
-    levels = _V4_LEVELS if ip.version == 4 else _V6_LEVELS
-    length = levels[min(level, len(levels) - 1)]
-    return str(ipaddress.ip_network(f"{ip}/{length}", strict=False))
+def _network_name(version: int, value: int, length: int) -> str:
+    bits = 32 if version == 4 else 128
+    kind = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    return f"{kind(value << (bits - length))}/{length}"
 
 
 def split(
-    members: Sequence[str], attrs_of: Callable[[str], Mapping[str, Any]], order: Mapping[str, int]
+    members: Sequence[str],
+    address: Callable[[str], tuple[int, int] | None],
+    order: Mapping[str, int],
 ) -> list[tuple[str, list[str]]]:
     """Split crowded members into at most :data:`CHILD_MAX` parts, each named by its key.
 
     By address prefix first: of the levels that give 2..CHILD_MAX parts, the one whose
     number of parts and largest part are both smallest. Members without an address, or a
-    set no prefix splits, are cut into runs in hop order (``"12 hops (1 of 4)"``).
+    set no prefix splits, are cut into runs in hop order (``"part 1 of 4"``).
     """
-    addresses = {m: _address(attrs_of(m)) for m in members}
-    loose = [m for m in members if addresses[m] is None]
-    with_ip = [m for m in members if addresses[m] is not None]
-    best: list[tuple[str, list[str]]] | None = None
-    best_score = math.inf
+    found = [(m, address(m)) for m in members]
+    loose = [m for m, a in found if a is None]
+    with_ip = [(m, a) for m, a in found if a is not None]
+    best: dict[tuple[int, int], list[str]] | None = None
+    best_level = 0
+    best_score = float("inf")
     for level in range(len(_V6_LEVELS)):
-        parts: dict[str, list[str]] = defaultdict(list)
-        for m in with_ip:
-            ip = addresses[m]
-            assert ip is not None
-            parts[_prefix(ip, level)].append(m)
+        parts: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for m, (version, value) in with_ip:
+            levels = _V4_LEVELS if version == 4 else _V6_LEVELS
+            length = levels[min(level, len(levels) - 1)]
+            parts[(version, value >> ((32 if version == 4 else 128) - length))].append(m)
         count = len(parts) + (1 if loose else 0)
-        if count < 2 or count > CHILD_MAX:
+        if count > CHILD_MAX:
+            break  # finer levels only split more
+        if count < 2:
             continue
         largest = max([len(p) for p in parts.values()] + [len(loose)])
         score = max(count, largest)
         if score < best_score:
-            best, best_score = list(parts.items()), score
+            best, best_level, best_score = dict(parts), level, score
     if best is not None:
-        return [*best, *([("other", loose)] if loose else [])]
+        named = []
+        for (version, value), part in best.items():
+            levels = _V4_LEVELS if version == 4 else _V6_LEVELS
+            named.append(
+                (_network_name(version, value, levels[min(best_level, len(levels) - 1)]), part)
+            )
+        return [*named, *([("other", loose)] if loose else [])]
     ranked = sorted(members, key=lambda m: order.get(m, 0))
     chunks = min(CHILD_MAX, max(2, math.ceil(math.sqrt(len(ranked)))))
     size = math.ceil(len(ranked) / chunks)
@@ -225,6 +239,7 @@ def place_block(
         line_counts = [1]
         if wrap and len(parts) > 1:
             line_counts = list(range(1, min(len(parts), 8) + 1))
+        last = math.inf
         for lines_wanted in line_counts:
             lines = _wrap(widths, total / lines_wanted, col_gap)
             line_w = [sum(widths[a:b]) + col_gap * (b - a - 1) for a, b in lines]
@@ -237,6 +252,9 @@ def place_block(
             if best is None or score < best[0] - 1e-9:
                 centres = _centres(parts, lines, widths, heights, line_h, sizes, col_gap, row_gap)
                 best = (score, w, h, centres)
+            if score > last:
+                break  # more lines only make it worse from here
+            last = score
     assert best is not None
     return best[1], best[2], best[3]
 
@@ -281,14 +299,22 @@ def _centres(
 @dataclass(frozen=True)
 class Packer:
     """What packing needs to know about the graph: each member's label, attributes,
-    successors, hop column in its box, first-seen order, and words for a group's count."""
+    successors, hop column in its box, first-seen order, what it counts as (``tally``) and
+    the words for a group's counts."""
 
     label_of: Callable[[str], str]
     attrs_of: Callable[[str], Mapping[str, Any]]
     successors: Callable[[str], Iterable[str]]
     column: Mapping[str, int]
     order: Mapping[str, int]
-    describe: Callable[[Sequence[str]], str]
+    tally: Callable[[str], Counter[str]]
+    words: Callable[[Mapping[str, int]], str]
+    addresses: dict[str, tuple[int, int] | None] = field(default_factory=dict)
+
+    def address(self, node: str) -> tuple[int, int] | None:
+        if node not in self.addresses:
+            self.addresses[node] = address_of(self.attrs_of(node))
+        return self.addresses[node]
 
     def pack(self, key: str, label: str, members: Sequence[str]) -> Group:
         """The group of ``members`` with its things placed (grouped when crowded)."""
@@ -296,7 +322,7 @@ class Packer:
         if len(members) <= CHILD_MAX:
             group.items = list(members)
         else:
-            for part, part_members in split(members, self.attrs_of, self.order):
+            for part, part_members in split(members, self.address, self.order):
                 if len(part_members) == 1:
                     group.items.append(part_members[0])
                 else:
@@ -322,7 +348,9 @@ class Packer:
             if v in index and index[u] != index[v]
         }
         group.width, group.height, group.centres = place_block(sizes, columns, sorted(edges))
-        group.summary = self.describe(group.members)
+        for item in group.items:
+            group.counts.update(item.counts if isinstance(item, Group) else self.tally(item))
+        group.summary = self.words(group.counts)
         fit = max(group.width, group.height * ASPECT)
         group.scale = min(1.0, GROUP_MAX / fit) if fit > 0 else 1.0
         inner_w, inner_h = group.width * group.scale, group.height * group.scale

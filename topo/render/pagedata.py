@@ -44,6 +44,10 @@ from topo.topology.regions import load_regions
 #: How many traces and sources the header and the trace list show.
 LIST_CAP = 500
 HEADER_CAP = 40
+#: An aggregate's details list this many of its addresses.
+MEMBERS_SHOWN = 20
+#: A group's details list owners and ASNs when it holds at most this many nodes.
+GROUP_DETAIL_MAX = 2000
 
 
 def safe(value: Any) -> str:
@@ -108,7 +112,13 @@ def node_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
         add("reached", "yes" if attrs["reached"] else "no (silent destination)")
     add("members", attrs.get("members"))
     add("member categories", attrs.get("member_categories"))
-    add("member addresses", attrs.get("member_addrs"))
+    addrs = list(attrs.get("member_addrs") or [])
+    if len(addrs) > MEMBERS_SHOWN:
+        addrs = [
+            *addrs[:MEMBERS_SHOWN],
+            f"… and {len(addrs) - MEMBERS_SHOWN:,} more (search finds them)",
+        ]
+    add("member addresses", addrs)
     add("segment", attrs.get("segment"))
     return rows
 
@@ -358,7 +368,11 @@ def box_info(G: nx.DiGraph, box: Box) -> list[tuple[str, str]]:
         rows.append(("outside the provider", "yes" if box.foreign else "no"))
     if box.kind == "group":
         rows.append(("prefix or part", safe(box.label)))
-    rows.append(("contains", safe(census(G, box.members))))
+    rows.append(
+        ("contains", safe(box.summary[0] if box.kind == "group" else census(G, box.members)))
+    )
+    if box.kind == "group" and len(members) > GROUP_DETAIL_MAX:
+        return rows
     asns: dict[int, str] = {}
     for attrs in members:
         if attrs.get("asn") is not None:
