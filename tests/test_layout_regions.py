@@ -16,7 +16,7 @@ import networkx as nx
 import pytest
 
 from topo.model import Hop, Reply, Trace
-from topo.render.layout import VIEW, Box, Layout, compute_layout
+from topo.render.layout import SUMMARY, VIEW, Box, Layout, compute_layout
 from topo.render.packing import CHILD_MAX
 from topo.topology import analyze
 from topo.topology.graph import build_graph
@@ -188,14 +188,15 @@ def test_same_input_same_picture() -> None:
 
 
 def test_titles_read_at_fit(graphs: dict[str, nx.DiGraph]) -> None:
-    """Top-level titles are at least 11 px when the whole map fits the reference view."""
+    """Top-level titles and their summary lines are at least 11 px when the whole map fits
+    the reference view."""
     for name in ("all-samples", "article", "counter-example", "besttrace"):
         layout = compute_layout(graphs[name])
         top = [*layout.boxes, *layout.bands]
         width = max(b.x1 for b in top) - min(b.x0 for b in top)
         height = max(b.y1 for b in top) - min(b.y0 for b in top)
         fit = min(VIEW[0] / width, VIEW[1] / height)
-        assert layout.font * 0.9 * fit >= 11, name
+        assert layout.font * SUMMARY * fit >= 11, name
 
 
 def crowded(traces: int) -> nx.DiGraph:

@@ -74,8 +74,10 @@ TOP_MAX = 1400.0
 #: A router's label is readable (11 px) at this zoom or less, however deep it sits.
 MAX_ZOOM = 8.0
 #: Summary lines are wrapped to this many characters, and drawn at this share of the title.
-LINE_CHARS = 32
-SUMMARY = 0.9
+LINE_CHARS = 26
+SUMMARY = 0.92
+#: Bold titles are this much wider than plain text.
+BOLD = 1.08
 CATEGORY_WORDS = {
     "cgnat": "CGNAT",
     "class-e": "Class E",
@@ -626,8 +628,8 @@ def place_boxes(
             pairs,
             aspect=VIEW[0] / VIEW[1],
             wrap=False,
-            col_gap=font * 2.4,
-            row_gap=font * 1.0,
+            col_gap=font * 1.5,
+            row_gap=font * 0.9,
         )
         blocks.append((w, h, dict(zip(part, centres, strict=True))))
     if len(blocks) == 1:
@@ -695,17 +697,26 @@ def _card(
     label: str, summary: Sequence[str], inner: tuple[float, float], font: float
 ) -> tuple[float, float, float]:
     """A top-level box's width and height for its inside (``inner``, already scaled) and
-    its words at ``font``, and the height of its title strip."""
+    its words at ``font`` (a card: title and summary wrapped, see :func:`card_lines`), and
+    the height of its title strip when open."""
     pad = font * 0.6
     strip = font * 1.7
-    lines = [line for text in summary for line in wrap_line(text)]
-    text_w = max([text_width(label, font)] + [text_width(s, font * SUMMARY) for s in lines])
-    text_h = strip + len(lines) * font * SUMMARY * 1.3
+    titles, lines = card_lines(label, summary)
+    text_w = max(
+        [text_width(t, font * BOLD) for t in titles]
+        + [text_width(s, font * SUMMARY) for s in lines]
+    )
+    text_h = len(titles) * font * 1.2 + font * 0.3 + len(lines) * font * SUMMARY * 1.3
     return (
-        max(inner[0], text_w) + 2 * pad,
+        max(inner[0], text_w, text_width(label, font * BOLD)) + 2 * pad,
         max(inner[1] + strip, text_h) + 2 * pad,
         strip,
     )
+
+
+def card_lines(label: str, summary: Sequence[str]) -> tuple[list[str], list[str]]:
+    """A closed box's title and summary as drawn: wrapped to :data:`LINE_CHARS`."""
+    return wrap_line(label), [line for text in summary for line in wrap_line(text)]
 
 
 def compute_layout(G: nx.DiGraph) -> Layout:
@@ -738,7 +749,7 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         for key, root in roots.items()
     }
     font = 18.0
-    for _ in range(10):
+    for attempt in range(10):
         cards = {
             key: _card(words[key][0], words[key][1],
                        (root.width * scale[key], root.height * scale[key]), font)
@@ -750,12 +761,9 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         y0 = min(centres[k][1] - cards[k][1] / 2 for k in cards)
         y1 = max(centres[k][1] + cards[k][1] / 2 for k in cards)
         fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
-        if font * fit >= TITLE_PX * 0.98:
-            break
-        wanted = TITLE_PX / fit * 1.03
-        if wanted <= font * 1.01:
-            break
-        font = wanted
+        if font * fit >= TITLE_PX * 0.98 or attempt == 9:
+            break  # (the cards are those of this font)
+        font = TITLE_PX / fit * 1.03
     builder = _Builder(G, packer)
     for key, box in containers.items():
         w, h, strip = cards[key]

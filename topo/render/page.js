@@ -246,11 +246,16 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     ctx.fillStyle = style.text;
     ctx.textBaseline = "top";
     var pad = B.kind === "group" ? B.font * 0.7 : B.font * 0.6, room = B.x1 - B.x0 - 2 * pad;
+    var titles = open[b] || !B.titles ? [B.label] : B.titles, y = B.y0 + pad;
     if (B.font * s >= 4) {
-      var size = text(ctx, B.label, B.x0 + pad, B.y0 + pad, B.font, true, room, s);
-      drawnText.titles = Math.min(drawnText.titles, size * s);
+      titles.forEach(function (line) {
+        var size = text(ctx, line, B.x0 + pad, y, B.font, true, room, s);
+        drawnText.titles = Math.min(drawnText.titles, size * s);
+        y += B.font * 1.2;
+      });
     }
-    var lf = lineFont(b), y = B.y0 + pad + B.font * 1.5;
+    var lf = lineFont(b);
+    y += B.font * 0.3;
     if (!open[b] && lf * s >= 4) {
       (B.lines || []).forEach(function (line) {
         ctx.fillStyle = style.text;
@@ -321,8 +326,8 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     scale = Math.min(scale, ceiling);
     if (scale < least) { // the map is wider than readable words allow: start at its source end
       scale = least;
-      if ((m.x1 - m.x0) * scale > w) x = m.x0 + w / 2 / scale;
-      if ((m.y1 - m.y0) * scale > h) y = m.y0 + h / 2 / scale;
+      if ((m.x1 - m.x0) * scale > w) x = m.x0 + (w / 2 - 10) / scale;
+      if ((m.y1 - m.y0) * scale > h) y = m.y0 + (h / 2 - 40) / scale;
     }
     moveTo(x, y, scale);
   };

@@ -31,10 +31,10 @@ from topo.render.layout import (
     SUMMARY,
     Box,
     Layout,
+    card_lines,
     census,
     compute_layout,
     segment_summary,
-    wrap_line,
 )
 from topo.render.packing import FONT
 from topo.render.style import legend, style_key
@@ -334,11 +334,10 @@ def _box(G: nx.DiGraph, box: Box, index: Mapping[str, int]) -> dict[str, Any]:
     data["label"] = safe(data["label"])
     data["summary"] = [safe(s) for s in data["summary"]]
     data["sentence"] = safe(data["sentence"])
-    data["lines"] = (
-        data["summary"]
-        if box.kind == "group"
-        else [line for text in data["summary"] for line in wrap_line(text)]
-    )
+    if box.kind == "group":
+        data["titles"], data["lines"] = [data["label"]], data["summary"]
+    else:
+        data["titles"], data["lines"] = card_lines(data["label"], data["summary"])
     data["parent"] = index.get(box.parent, -1) if box.parent else -1
     data["ends"] = [index.get(k, -1) if k else -1 for k in box.ends]
     for name in ("x0", "y0", "x1", "y1"):
