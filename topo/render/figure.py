@@ -14,8 +14,8 @@ it), PDF text is embedded TrueType; the fonts are those installed that matplotli
 Debian's ``fonts-noto-cjk``) one :class:`~topo.render.fonts.MissingGlyphWarning` says so
 instead of a warning per glyph.
 
-Large graphs are aggregated to :data:`FIGURE_MAX_NODES` first
-(:func:`topo.render.aggregate.aggregate`): a 3,000-result RIPE Atlas set draws in about
+Large graphs are reduced to :data:`FIGURE_MAX_NODES` first
+(:func:`topo.render.regionmap.overview_graph`): a 3,000-result RIPE Atlas set draws in about
 2 s (``bench/figure.py``).
 
 >>> import tempfile, pathlib
@@ -42,10 +42,9 @@ import networkx as nx
 
 from topo.atomic import replacing
 from topo.errors import UsageError
-from topo.render.aggregate import aggregate
 from topo.render.fonts import font_family, missing_glyphs, quiet_glyphs, text_settings, warn_missing
 from topo.render.layout import compute_layout
-from topo.render.regionmap import Area, RegionMap, region_map
+from topo.render.regionmap import Area, RegionMap, overview_graph, region_map
 from topo.render.style import MARKERS, legend, style_key
 from topo.render.text import terminal_safe
 from topo.render.titles import set_title
@@ -56,8 +55,10 @@ SLIDE_WIDTH_IN = 40 / 3
 FIGURE_SIZE = (SLIDE_WIDTH_IN, 7.5)
 #: The smallest text, in points, when the figure is placed full-width on a slide.
 LABEL_PT = 9.0
-#: The node budget the figure aggregates to before it is laid out.
+#: The node budget the figure reduces a graph to before it is laid out.
 FIGURE_MAX_NODES = 400
+#: The legend names this many owner families (the rest in one line).
+LEGEND_FAMILIES = 6
 #: At most this many links between areas are drawn (the most travelled first).
 MAX_LINKS = 300
 
@@ -133,17 +134,18 @@ class _Canvas:
         )
         self.ax.axis("off")
 
-    def set_limits(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        """Fit the canvas-unit rectangle into the axes, stretched at most 4x either way."""
+    def set_limits(self, x0: float, y0: float, x1: float, y1: float, stretch: float) -> None:
+        """Fit the canvas-unit rectangle into the axes, stretched at most ``stretch`` times
+        more one way than the other (the map is a diagram: a strip may get taller)."""
         box = self.ax.get_position()
         aw, ah = box.width * self.width, box.height * self.height
         xs, ys = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
         sx, sy = aw / xs, ah / ys
-        if sy > 4 * sx:
-            extra = ah / (4 * sx) - ys
+        if sy > stretch * sx:
+            extra = ah / (stretch * sx) - ys
             y0, y1 = y0 - extra / 2, y1 + extra / 2
-        elif sx > 4 * sy:
-            extra = aw / (4 * sy) - xs
+        elif sx > stretch * sy:
+            extra = aw / (stretch * sy) - xs
             x0, x1 = x0 - extra / 2, x1 + extra / 2
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y1, y0)  # y grows downwards, as on the page
@@ -349,7 +351,10 @@ def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, fl
     keys = {node: style_key(attrs) for node, attrs in G.nodes(data=True)}
     handles = []
     r = 4.5 * scale
-    for entry in legend(keys.values()):
+    entries = legend(keys.values())
+    families = [e for e in entries if e.key.startswith("public:") and e.key != "public:?"]
+    for number, entry in enumerate(entries):
+        worded = number < LEGEND_FAMILIES or entry not in families
         members = [n for n, k in keys.items() if k == entry.key]
         shape = MARKERS.get(entry.shape, "o")
         canvas.ax.scatter(
@@ -365,6 +370,12 @@ def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, fl
         for node in members:  # labels keep off the markers
             x, y = canvas.ax.transData.transform([pos[node]])[0]
             canvas.placed.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+        if worded:
+            label = f"{entry.label} ({len(members)})"
+        elif number == LEGEND_FAMILIES:
+            label = f"public, {len(families) - LEGEND_FAMILIES} other owners"
+        else:
+            continue  # one legend line for the owners past the first few
         handles.append(
             Line2D(
                 [],
@@ -372,9 +383,9 @@ def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, fl
                 marker=shape,
                 linestyle="none",
                 markersize=7 * scale,
-                markerfacecolor=entry.colour,
+                markerfacecolor=entry.colour if worded else "#ffffff",
                 markeredgecolor="#333333",
-                label=f"{entry.label} ({len(members)})",
+                label=label,
             )
         )
     return handles
@@ -636,17 +647,18 @@ def draw(
     max_nodes: int | None = FIGURE_MAX_NODES,
 ) -> Any:
     """The matplotlib :class:`~matplotlib.figure.Figure` of ``G``'s region map (not saved):
-    aggregated to ``max_nodes``, laid out by :func:`~topo.render.layout.compute_layout`,
+    reduced to ``max_nodes`` (:func:`~topo.render.regionmap.overview_graph`), laid out
+    by :func:`~topo.render.layout.compute_layout`,
     fonts sized so that the figure's smallest text is :data:`LABEL_PT` when its width is
     shown as ``slide_width`` inches."""
-    H = aggregate(G, max_nodes)
+    H, where = overview_graph(G, max_nodes) if max_nodes else (G, {})
     layout = compute_layout(H)
-    found = region_map(H, layout)
+    found = region_map(H, layout, where=where, detail=H is G)
     pos = layout.positions
     scale = size[0] / slide_width
     canvas = _Canvas(size, scale)
     nodes = list(H) if found.detail else []
-    canvas.set_limits(*_extent(found, pos, nodes))
+    canvas.set_limits(*_extent(found, pos, nodes), stretch=4.0 if found.detail else 10.0)
     boxes = _draw_areas(canvas, found)
     handles = _area_handles(found, scale)
     if found.detail:

@@ -50,6 +50,7 @@ from typing import Any
 
 import networkx as nx
 
+from topo.render.aggregate import aggregate, contract, prefix_levels
 from topo.render.layout import Layout
 
 #: Above this many nodes the figure draws areas and links only, not each router.
@@ -194,9 +195,10 @@ def _network_areas(
     return found
 
 
-def _locator(G: nx.DiGraph) -> Callable[[str | None], str | None]:
-    """``find(addr)``: the drawn node holding an address: itself, its destination, or its
-    aggregate (by the sample of member addresses, then by the longest covering prefix)."""
+def _locator(G: nx.DiGraph, where: Mapping[str, str]) -> Callable[[str | None], str | None]:
+    """``find(addr)``: the drawn node holding an address: itself, its destination, where
+    :func:`overview_graph` put it, or its aggregate (by the sample of member addresses, then
+    by the longest covering prefix)."""
     sampled: dict[str, str] = {}
     networks: dict[Any, str] = {}
     for node, attrs in G.nodes(data=True):
@@ -217,6 +219,8 @@ def _locator(G: nx.DiGraph) -> Callable[[str | None], str | None]:
         for key in (addr, f"dst:{addr}"):
             if key in G:
                 return key
+            if where.get(key) in G:
+                return where[key]
         if addr in sampled:
             return sampled[addr]
         try:
@@ -232,11 +236,11 @@ def _locator(G: nx.DiGraph) -> Callable[[str | None], str | None]:
     return find
 
 
-def _exits(G: nx.DiGraph) -> list[Exit]:
+def _exits(G: nx.DiGraph, where: Mapping[str, str]) -> list[Exit]:
     """Rule 4, the most travelled first."""
     seen: dict[tuple[str, str], list[Any]] = {}
     cache: dict[str, str | None] = {}
-    find = _locator(G)
+    find = _locator(G, where)
     for trace in (G.graph.get("inference") or {}).get("traces", []):
         info = trace.get("exit")
         if not info:
@@ -299,6 +303,85 @@ def _inside(layout: Layout) -> dict[str, list[str]]:
     return inside
 
 
+def _collapsible(attrs: Mapping[str, Any]) -> bool:
+    return attrs.get("kind") == "anonymous" or (
+        attrs.get("kind") == "hop" and bool(attrs.get("special"))
+    )
+
+
+#: What :func:`overview_graph` keeps of a large set: owner-and-region groups, segments.
+OVERVIEW_GROUPS = 40
+OVERVIEW_SEGMENTS = 20
+OTHER = "prefix:other networks"
+
+
+def _runs(G: nx.DiGraph, where: Mapping[str, str]) -> dict[str, tuple[str | None, str]]:
+    """Each reserved or silent hop: the segment its run lies in, and the group before it."""
+    runs: dict[str, tuple[str | None, str]] = {}
+    for info in G.graph.get("trace_paths", {}).values():
+        path = info.get("path", [])
+        index = 0
+        while index < len(path):
+            if not _collapsible(G.nodes[path[index]]):
+                index += 1
+                continue
+            end = index
+            while end + 1 < len(path) and _collapsible(G.nodes[path[end + 1]]):
+                end += 1
+            chain = itertools.pairwise(path[max(index - 1, 0) : end + 2])
+            edges = (G.edges[u, v] for u, v in chain if G.has_edge(u, v))
+            segment = next((str(e["segment"]) for e in edges if e.get("segment")), None)
+            left = where[path[index - 1]] if index > 0 else "start"
+            for node in path[index : end + 1]:
+                runs.setdefault(node, (segment, left))
+            index = end + 1
+    return runs
+
+
+def overview_graph(G: nx.DiGraph, max_nodes: int) -> tuple[nx.DiGraph, dict[str, str]]:
+    """``G`` small enough to lay out quickly for the figure, and where each node went.
+
+    A graph up to 8 times ``max_nodes`` is :func:`~topo.render.aggregate.aggregate`-d to
+    it; when that is not enough, or the graph is larger, it is reduced to what the
+    overview draws: every public address (and destination) in a group by owner and region
+    (the :data:`OVERVIEW_GROUPS` largest; the rest in one group of other networks), every
+    run of reserved or silent hops in its segment's node (the :data:`OVERVIEW_SEGMENTS`
+    most travelled), else in one node after the group before it. Regions, networks and the
+    bands between them survive; single routers do not.
+    """
+    steps: list[str] = []
+    if G.number_of_nodes() <= 8 * max_nodes:
+        first = aggregate(G, max_nodes)
+        if first.number_of_nodes() <= max_nodes:
+            return first, {}
+        steps = list(first.graph.get("aggregation", {}).get("steps", ()))
+    owner_region = prefix_levels()[-1]
+    where = {str(n): str(n) for n in G}
+    for node, attrs in G.nodes(data=True):
+        kind, public = attrs.get("kind"), attrs.get("addr") and not attrs.get("special")
+        if kind in ("hop", "destination") and public:
+            where[node] = f"prefix:{owner_region(attrs)}"
+    sizes = Counter(key for key in where.values() if key.startswith("prefix:"))
+    kept = {key for key, _ in sizes.most_common(OVERVIEW_GROUPS)}
+    where = {n: k if k in kept or not k.startswith("prefix:") else OTHER for n, k in where.items()}
+    runs = _runs(G, where)
+    busiest = Counter(segment for segment, _ in runs.values() if segment)
+    segments = {segment for segment, _ in busiest.most_common(OVERVIEW_SEGMENTS)}
+    for node, (segment, left) in runs.items():
+        where[node] = f"run:{segment}" if segment in segments else f"run:after {left}"
+    steps.append(
+        f"for the figure, {len(sizes):,} owner-and-region groups of public addresses kept "
+        f"to {len(kept)} (the rest as other networks), reserved runs to "
+        f"{len(segments)} segments"
+    )
+    H = contract(G, where, max_nodes=max_nodes, steps=steps)
+    for node in (OTHER, *(n for n in H if str(n).startswith("run:after"))):
+        if node in H:  # a mix of owners: in no region and no network's box
+            for name in ("family", "region", "provider", "segment"):
+                H.nodes[node].pop(name, None)
+    return H, where
+
+
 def _area(G: nx.DiGraph, box: Any, kind: str, deep: Sequence[str]) -> Area:
     members = tuple(dict.fromkeys(m for m in (*box.members, *deep) if m in G))
     sentence = str(getattr(box, "sentence", "") or "")
@@ -334,9 +417,17 @@ def _chosen(areas: list[Area], exits: Sequence[Exit], budget: int) -> list[Area]
     return sorted(areas, key=rank)[:budget]
 
 
-def region_map(G: nx.DiGraph, layout: Layout, max_areas: int = MAX_AREAS) -> RegionMap:
+def region_map(
+    G: nx.DiGraph,
+    layout: Layout,
+    max_areas: int = MAX_AREAS,
+    where: Mapping[str, str] | None = None,
+    detail: bool = True,
+) -> RegionMap:
     """The :class:`RegionMap` of ``G`` (the graph that was laid out) and its ``layout``,
-    with at most ``max_areas`` areas."""
+    with at most ``max_areas`` areas; ``where`` maps the original graph's nodes to those of
+    ``G`` (:func:`overview_graph`), to find the exits; ``detail=False`` (``G`` stands for a
+    larger graph) draws no router one by one, however few nodes ``G`` has."""
     kinds = {"region": "region", "network": "network", "gap": "gap"}
     deep = _inside(layout)
     areas = [_area(G, band, "segment", deep[band.key]) for band in layout.bands]  # a band wins
@@ -350,7 +441,7 @@ def region_map(G: nx.DiGraph, layout: Layout, max_areas: int = MAX_AREAS) -> Reg
             areas.append(area)
             for node in area.members:
                 area_of.setdefault(node, area.key)
-    exits = _exits(G)
+    exits = _exits(G, where or {})
     shown = _chosen(areas, exits, max_areas)
     keys = {a.key for a in shown}
     area_of = {node: key for node, key in area_of.items() if key in keys}
@@ -360,7 +451,7 @@ def region_map(G: nx.DiGraph, layout: Layout, max_areas: int = MAX_AREAS) -> Reg
         areas=tuple(shown),
         links=_links(G, area_of),
         exits=tuple(exits),
-        detail=G.number_of_nodes() <= DETAIL_MAX_NODES,
+        detail=detail and G.number_of_nodes() <= DETAIL_MAX_NODES,
         area_of=area_of,
         left_out=len(areas) - len(shown),
     )
