@@ -341,7 +341,8 @@ def test_mda_finds_every_branch_with_fewer_probes_than_16_flows(
     simulator: SimulatedPath, tmp_path: Path
 ) -> None:
     def run(*args: str) -> Trace:
-        [trace] = topo_trace(lambda a: simulator.run(a, timeout=120), tmp_path / "t.jsonl",
+        out = tmp_path / f"t{len(list(tmp_path.iterdir()))}.jsonl"  # topo never overwrites
+        [trace] = topo_trace(lambda a: simulator.run(a, timeout=120), out,
                              MULTI, "--sport", "41000", *args)  # fmt: skip
         return trace
 
