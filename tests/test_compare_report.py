@@ -107,6 +107,10 @@ def test_compare_cli_table_json_csv_and_page(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(cli, ["compare", str(SAMPLE), "--json", "--no-cache"]).stdout)
     assert set(data) == {"pairs", "shared", "unique", "directions"}
     assert data["pairs"][0]["verdict"] == "on-provider"
+    both = runner.invoke(cli, ["compare", str(SAMPLE), str(SAMPLE.parent / "aws-tokyo-osaka"),
+                               "--no-cache"]).stdout  # fmt: skip
+    assert "Traced both ways:" in both and "Median hop count: 21 hops Osaka → Tokyo" in both
+    assert "median_hops" not in both  # words with units, not keys
 
 
 def test_report_reproduces_the_article_tables(tmp_path: Path) -> None:

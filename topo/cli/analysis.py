@@ -19,7 +19,7 @@ from topo.owners import OwnerResolver, ResolverConfig
 from topo.render.compare_page import render_comparison_html
 from topo.render.i18n import LANGUAGES
 from topo.render.report import redact_traces, write_report
-from topo.render.text import format_table
+from topo.render.text import format_table, terminal_safe
 from topo.render.titles import comparison_title
 from topo.topology import analyze
 from topo.topology.compare import COLUMNS, Comparison
@@ -68,11 +68,9 @@ def _print_comparison(comparison: Comparison) -> None:
     if comparison.directions:
         click.echo("\nTraced both ways:")
         for direction in comparison.directions:
-            diffs = ", ".join(
-                f"{k} {v:+g}" for k, v in direction.asymmetry.items() if v is not None
-            )
-            click.echo(f"  {direction.forward}  vs  {direction.backward}: {diffs or 'no data'}")
-            click.echo(f"    {len(direction.shared_nodes)} nodes on both directions")
+            click.echo(terminal_safe(f"  {direction.forward}  vs  {direction.backward}:"))
+            for difference in direction.differences or ("no differences measured",):
+                click.echo(terminal_safe(f"    {difference}"))
     click.echo(f"\n{len(comparison.shared)} nodes shared between sets")
     for label, nodes in comparison.unique.items():
         click.echo(f"{len(nodes)} nodes only in {label}")
