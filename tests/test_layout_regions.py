@@ -225,3 +225,51 @@ def test_a_crowded_set_is_grouped_not_a_column() -> None:
     published = ipaddress.ip_network("52.95.0.0/16")
     assert len(labels) > 10
     assert all(ipaddress.ip_network(label).subnet_of(published) for label in labels)
+
+
+def many_carriers(tmp_path: Path, count: int = 40) -> nx.DiGraph:
+    """Tokyo to Osaka, each trace through a carrier of its own (an owner table names them)."""
+    from topo.inputs.schema import dumps_trace
+    from topo.owners import OwnerResolver, ResolverConfig
+    from topo.topology.views import answers_for
+
+    traces = []
+    for i in range(count):
+        hops = (Hop(1, (Reply("13.112.0.11", 0.4),)), Hop(2, (Reply(f"5.{i}.0.1", 2.0),)),
+                Hop(3, (Reply(f"5.{i}.0.9", 3.0),)),
+                Hop(4, (Reply("15.230.24.168", 8.0),)))  # fmt: skip
+        traces.append(Trace(dst="15.152.41.66", src="13.112.0.10", hops=hops))
+    table = tmp_path / "carriers.csv"
+    rows = "".join(f"5.{i}.0.0/16,Carrier {i:02d},{64600 + i}\n" for i in range(count))
+    table.write_text("prefix,org,asn\n" + rows)
+    source = tmp_path / "t.jsonl"
+    source.write_text("".join(dumps_trace(t) + "\n" for t in traces))
+    resolver = OwnerResolver(ResolverConfig(use_cache=False, owner_tables=(table,)))
+    try:
+        answers = answers_for(traces, resolver)
+    finally:
+        resolver.close()
+    G = build_graph(traces, answers)
+    infer_interconnects(traces, answers, graph=G)
+    return G
+
+
+def test_a_crowded_column_is_one_cluster(tmp_path: Path) -> None:
+    G = many_carriers(tmp_path)
+    layout = compute_layout(G)
+    check_map(G, layout)
+    (cluster,) = layout.clusters
+    assert cluster.label == "40 networks outside Amazon" and cluster.foreign
+    inside = [b for b in layout.boxes if b.parent == cluster.key]
+    assert len(inside) == 40 and all(b.kind == "network" and b.foreign for b in inside)
+    for box in inside:
+        assert cluster.x0 <= box.x0 and box.x1 <= cluster.x1
+        assert cluster.y0 <= box.y0 and box.y1 <= cluster.y1
+    shown = [cluster, *(b for b in (*layout.boxes, *layout.bands) if b.parent is None)]
+    assert not [
+        (a.key, b.key) for i, a in enumerate(shown) for b in shown[i + 1 :] if a.overlaps(b)
+    ]
+    tokyo, osaka = (next(b for b in layout.boxes if b.key == k) for k in
+                    ("region:ap-northeast-1", "region:ap-northeast-3"))  # fmt: skip
+    assert tokyo.x1 < cluster.x0 and cluster.x1 < osaka.x0  # between the regions it joins
+    assert len(layout.exits) == 40

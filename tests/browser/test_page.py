@@ -428,3 +428,37 @@ def test_print_keeps_colours_and_drops_controls(open_page: Any, article_page: Pa
     )
     assert adjust == "exact"
     opened.page.emulate_media(media="screen")
+
+
+def test_a_crowded_column_opens_as_a_cluster(open_page: Any, tmp_path: Path) -> None:
+    """Forty carriers between Tokyo and Osaka: one cluster card that opens on a click."""
+    from topo.inputs.schema import dumps_trace
+    from topo.model import Hop, Reply, Trace
+
+    traces, rows = [], []
+    for i in range(40):
+        hops = (Hop(1, (Reply("13.112.0.11", 0.4),)), Hop(2, (Reply(f"5.{i}.0.1", 2.0),)),
+                Hop(3, (Reply("15.230.24.168", 8.0),)))  # fmt: skip
+        traces.append(Trace(dst="15.152.41.66", src="13.112.0.10", hops=hops))
+        rows.append(f"5.{i}.0.0/16,Carrier {i:02d},{64600 + i}\n")
+    (tmp_path / "t.jsonl").write_text("".join(dumps_trace(t) + "\n" for t in traces))
+    (tmp_path / "carriers.csv").write_text("prefix,org,asn\n" + "".join(rows))
+    out = tmp_path / "carriers.html"
+    build(str(tmp_path / "t.jsonl"), "--owner-table", str(tmp_path / "carriers.csv"),
+          "-o", str(out))  # fmt: skip
+    opened = open_page(out)
+    layout = opened.js("topo.layout()")
+    (cluster,) = [b for b in layout["boxes"] if b["kind"] == "cluster"]
+    assert cluster["label"] == "40 networks outside Amazon" and not cluster["open"]
+    assert layout["labels"]["min"] >= 11
+    click_canvas_point(
+        opened, (cluster["x0"] + cluster["x1"]) / 2, (cluster["y0"] + cluster["y1"]) / 2
+    )
+    layout = opened.js("topo.layout()")
+    assert [b["open"] for b in layout["boxes"] if b["kind"] == "cluster"] == [True]
+    inside = [b for b in layout["boxes"] if b["parent"] == cluster["key"]]
+    assert len(inside) == 40 and all(b["drawn"] for b in inside)
+    assert layout["labels"]["min"] >= 11
+    found = opened.js("topo.search('carrier 07')")
+    assert found == [node_id(opened, "5.7.0.1")]
+    assert opened.js("id => topo.rep(id)", found[0]) == found[0]

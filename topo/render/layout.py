@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,8 +71,14 @@ VIEW = (1050.0, 650.0)
 TITLE_PX = 12.5
 #: The widest a top-level box's inside is (content units) before it is scaled down.
 TOP_MAX = 1400.0
-#: A router's label is readable (11 px) at this zoom or less, however deep it sits.
-MAX_ZOOM = 8.0
+#: The title font never exceeds this many router fonts (a map of words alone).
+FONT_MAX = 400.0
+#: A column of the map holding more boxes of one kind than this shows them as one cluster.
+CLUSTER_MIN = 12
+#: The most things (boxes, bands, clusters) the map shows at the top.
+TOP_ITEMS = 60
+#: A cluster's inside is at most this many title fonts wide before it is scaled down.
+CLUSTER_EMS = 24.0
 #: Summary lines are wrapped to this many characters, and drawn at this share of the title.
 LINE_CHARS = 26
 SUMMARY = 0.92
@@ -93,7 +99,8 @@ CATEGORY_WORDS = {
 @dataclass(frozen=True)
 class Box:
     """A rectangle of the map: a ``region``, ``network`` or ``gap`` box, a ``segment`` band,
-    or a ``group`` inside one of them (``parent``: the enclosing box's key).
+    a ``group`` inside one of them, or a ``cluster`` of boxes (``parent``: the enclosing
+    box's key).
 
     ``font`` is the title's size and ``scale`` the size of what is directly inside
     (a router's label is ``FONT * scale`` units high), both in canvas units.
@@ -168,8 +175,9 @@ class Layout:
     """Node positions, the boxes and bands around them, groups, links and exits.
 
     ``boxes`` are the top-level region, network and gap boxes; ``bands`` the segment bands;
-    ``groups`` the groups inside either; ``parents`` the innermost box of every node and
-    ``scales`` its label's scale.
+    ``groups`` the groups inside either; ``clusters`` hold the boxes of a crowded column
+    (their ``parent``); ``parents`` is the innermost box of every node and ``scales`` its
+    label's scale.
     """
 
     positions: dict[str, tuple[float, float]]
@@ -181,9 +189,11 @@ class Layout:
     links: tuple[Link, ...] = ()
     exits: tuple[ExitMark, ...] = ()
     font: float = FONT
+    clusters: tuple[Box, ...] = ()
 
     def all_boxes(self) -> tuple[Box, ...]:
-        return (*self.boxes, *self.bands, *self.groups)
+        """Every box, each after the one that holds it (clusters, top level, bands, groups)."""
+        return (*self.clusters, *self.boxes, *self.bands, *self.groups)
 
 
 # ---- words ---------------------------------------------------------------------------------
@@ -413,6 +423,15 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, _Container]]:
     box_of: dict[str, str] = {}
     boxes: dict[str, _Container] = {}
 
+    def unowned(node: str) -> bool:
+        attrs = G.nodes[node]
+        return (
+            attrs.get("kind") in ("hop", "destination", "prefix")
+            and not attrs.get("special")
+            and not attrs.get("family")
+            and attrs.get("asn") is None
+        )
+
     def put(node: str, key: str, kind: str) -> None:
         if node in box_of:
             return
@@ -444,7 +463,7 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, _Container]]:
             if found is not None:
                 put(node, *found)
             keys.append(box_of.get(node))
-        _fill_runs(path, keys, put)
+        _fill_runs(path, keys, put, unowned)
     for node in G:  # nodes on no trace path (none in graphs topo builds)
         found = _anchor(G.nodes[node], None, None)
         put(node, *(found or ("gap:-", "gap")))
@@ -455,8 +474,13 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, _Container]]:
     return box_of, boxes
 
 
-def _fill_runs(path: Sequence[str], keys: list[str | None], put: Any) -> None:
-    """Rule 1's last sentence: a run of nodes with no box of their own."""
+def _fill_runs(
+    path: Sequence[str], keys: list[str | None], put: Any, unowned: Callable[[str], bool]
+) -> None:
+    """Rule 1's last sentence: a run of nodes with no box of their own. Reserved and silent
+    hops join the box before them (the one that forwarded them; at a trace's start, the one
+    after); public hops nobody owns go in a gap box after the box before them, unless the
+    same box is on both sides (or a band is before them)."""
     i = 0
     while i < len(path):
         if keys[i] is not None:
@@ -467,12 +491,14 @@ def _fill_runs(path: Sequence[str], keys: list[str | None], put: Any) -> None:
             j += 1
         before = keys[i - 1] if i > 0 else None
         after = keys[j + 1] if j + 1 < len(path) else None
-        if before is not None and (before.startswith("segment:") or after in (None, before)):
+        if not any(unowned(path[k]) for k in range(i, j + 1)):  # reserved or silent hops
+            key = before or after or "gap:>"
+        elif before is not None and (before == after or before.startswith(("segment:", "gap:"))):
             key = before
-        elif after is not None and (after.startswith("segment:") or before is None):
-            key = after
+        elif before is None and after is not None:
+            key = f"gap:>{after}"
         else:
-            key = f"gap:{before or ''}>{after or ''}"
+            key = f"gap:{before or ''}>"
         kind = key.split(":", 1)[0]
         for k in range(i, j + 1):
             put(path[k], key, kind)
@@ -676,11 +702,12 @@ def _title(G: nx.DiGraph, box: _Container, provider: str) -> tuple[str, tuple[st
         title, *lines = segment_words(merge_segments(box.segments), provider)
         return title, tuple(lines)
     left, _, right = name.partition(">")
-    sides = [_box_name(s) for s in (left, right) if s]
-    where = " and ".join(sides)
-    title = {2: f"Between {where}", 1: f"{'After' if left else 'Before'} {where}"}.get(
-        len(sides), "Unplaced hops"
-    )
+    if left:
+        title = f"After {_box_name(left)}: owner unknown"
+    elif right:
+        title = f"Before {_box_name(right)}: owner unknown"
+    else:
+        title = "Owner unknown"
     return title, (counts,)
 
 
@@ -748,41 +775,165 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         key: min(1.0, TOP_MAX / max(root.width, root.height * ASPECT, 1.0))
         for key, root in roots.items()
     }
-    font = 18.0
+    clusters = clusters_of(containers, sequences)
+    in_cluster = {m: c for c, members in clusters.items() for m in members}
+    shown = [[in_cluster.get(k, k) for k in seq] for seq in sequences]
+    shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
+    cluster_words = {
+        c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
+        for c, ms in clusters.items()
+    }
+    font, best = 18.0, 0.0
     for attempt in range(10):
         cards = {
             key: _card(words[key][0], words[key][1],
                        (root.width * scale[key], root.height * scale[key]), font)
             for key, root in roots.items()
         }  # fmt: skip
-        centres = place_boxes({k: (c[0], c[1]) for k, c in cards.items()}, sequences, font)
-        x0 = min(centres[k][0] - cards[k][0] / 2 for k in cards)
-        x1 = max(centres[k][0] + cards[k][0] / 2 for k in cards)
-        y0 = min(centres[k][1] - cards[k][1] / 2 for k in cards)
-        y1 = max(centres[k][1] + cards[k][1] / 2 for k in cards)
+        insides = {c: _cluster_inside(ms, cards, font) for c, ms in clusters.items()}
+        macro = {k: (c[0], c[1]) for k, c in cards.items() if k not in in_cluster}
+        for c, (w_in, h_in, _, k) in insides.items():
+            card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
+            cards[c] = card
+            macro[c] = (card[0], card[1])
+        centres = place_boxes(macro, shown, font)
+        x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
+        x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
+        y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
+        y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
         fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
-        if font * fit >= TITLE_PX * 0.98 or attempt == 9:
-            break  # (the cards are those of this font)
-        font = TITLE_PX / fit * 1.03
+        reached = font * fit
+        if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
+            break  # (the cards are those of this font; words alone set the map's width)
+        best = reached
+        font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
     builder = _Builder(G, packer)
-    for key, box in containers.items():
-        w, h, strip = cards[key]
-        cx, cy = centres[key]
-        root = roots[key]
+    for c, members in clusters.items():
+        w, h, strip = cards[c]
+        cx, cy = centres[c]
+        w_in, h_in, spots, k = insides[c]
         pad = font * 0.6
-        inner_w, inner_h = root.width * scale[key], root.height * scale[key]
         rect = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-        origin = (
-            rect[0] + (w - inner_w) / 2,
-            rect[1] + pad + strip + (h - 2 * pad - strip - inner_h) / 2,
-        )
-        label, summary = words[key]
-        sentence = f"{label}: {', '.join(summary)}"
-        builder.top(box, label, summary, sentence, rect, font, scale[key], root, origin, containers)
-    layout = builder.finish(font, sequences, containers)
-    least = min(layout.scales.values(), default=1.0)
-    unit = max(1.0, 11.0 / (MAX_ZOOM * FONT * least))
-    return _scaled(layout, unit) if unit > 1.0 else layout
+        left = rect[0] + (w - w_in * k) / 2
+        top = rect[1] + pad + strip + (h - 2 * pad - strip - h_in * k) / 2
+        label, summary = cluster_words[c]
+        nodes = tuple(n for m in members for n in roots[m].members)
+        foreign = all(containers[m].foreign for m in members)
+        builder.clusters.append(
+            Box("cluster", c, label, summary, *rect, nodes, None, font,
+                font * k * SUMMARY / FONT, (None, None), foreign, f"{label}: {', '.join(summary)}")
+        )  # fmt: skip
+        for m, (mx, my) in zip(members, spots, strict=True):
+            mw, mh, _ = cards[m]
+            corner = (left + (mx - mw / 2) * k, top + (my - mh / 2) * k)
+            _place_top(builder, containers[m], roots[m], words[m], cards[m], corner, font,
+                       scale[m], k, c, containers)  # fmt: skip
+    for key, box in containers.items():
+        if key in in_cluster:
+            continue
+        w, h, _ = cards[key]
+        cx, cy = centres[key]
+        _place_top(builder, box, roots[key], words[key], cards[key], (cx - w / 2, cy - h / 2),
+                   font, scale[key], 1.0, None, containers)  # fmt: skip
+    return builder.finish(font, sequences, containers)
+
+
+def clusters_of(
+    containers: Mapping[str, _Container], sequences: Sequence[Sequence[str]]
+) -> dict[str, list[str]]:
+    """The crowded columns: boxes of one kind in one column of one part of the map, when
+    there are more than :data:`CLUSTER_MIN` of them (keyed ``cluster:<kind>:<part>:<col>``);
+    when the map would still show more than :data:`TOP_ITEMS` things, the boxes of one kind
+    in one part, whatever their column (``cluster:<kind>:<part>:all``)."""
+    keys = list(containers)
+    column = _columns(keys, sequences)
+    part = {k: i for i, members in enumerate(_components(keys, sequences)) for k in members}
+    found: dict[tuple[int, int, str], list[str]] = defaultdict(list)
+    for key, box in containers.items():
+        kind = ("foreign" if box.foreign else "network") if box.kind == "network" else box.kind
+        found[(part[key], column[key], kind)].append(key)
+    clusters = {
+        f"cluster:{kind}:{p}:{col}": members
+        for (p, col, kind), members in found.items()
+        if len(members) > CLUSTER_MIN
+    }
+    left = len(containers) - sum(map(len, clusters.values())) + len(clusters)
+    if left <= TOP_ITEMS:
+        return clusters
+    by_kind: dict[tuple[int, str], list[str]] = defaultdict(list)  # still crowded: by kind
+    for (p, _, kind), members in found.items():
+        by_kind[(p, kind)].extend(members)
+    return {
+        f"cluster:{kind}:{p}:all": members
+        for (p, kind), members in by_kind.items()
+        if len(members) > CLUSTER_MIN
+    }
+
+
+def _cluster_words(
+    key: str,
+    members: Sequence[_Container],
+    roots: Mapping[str, Group],
+    words: Mapping[str, tuple[str, tuple[str, ...]]],
+    provider: str,
+) -> tuple[str, tuple[str, ...]]:
+    kind = key.split(":")[1]
+    names = {
+        "foreign": f"networks outside {provider}",
+        "network": f"{provider} networks, no region published",
+        "region": "regions",
+        "segment": "interconnect bands",
+        "gap": "runs of hops nobody owns",
+    }
+    title = f"{len(members):,} {names.get(kind, 'boxes')}"
+    counts: Counter[str] = Counter()
+    for box in members:
+        counts.update(roots[box.key].counts)
+    largest = sorted(members, key=lambda b: -len(b.members))[:3]
+    named = ", ".join(words[b.key][0] for b in largest)
+    return title, (f"largest: {named}", census_words(counts))
+
+
+def _cluster_inside(
+    members: Sequence[str], cards: Mapping[str, tuple[float, float, float]], font: float
+) -> tuple[float, float, list[tuple[float, float]], float]:
+    """A cluster's boxes in a grid: its width and height, their centres, and the factor
+    that scales it to at most :data:`CLUSTER_EMS` title fonts wide."""
+    sizes = [(cards[m][0], cards[m][1]) for m in members]
+    w, h, spots = place_block(
+        sizes, [0] * len(sizes), [], aspect=ASPECT, col_gap=font, row_gap=font * 0.8
+    )
+    k = min(1.0, CLUSTER_EMS * font / max(w, h * ASPECT, 1.0))
+    return w, h, spots, k
+
+
+def _place_top(
+    builder: _Builder,
+    box: _Container,
+    root: Group,
+    words: tuple[str, tuple[str, ...]],
+    card: tuple[float, float, float],
+    corner: tuple[float, float],
+    font: float,
+    scale: float,
+    k: float,
+    parent: str | None,
+    containers: Mapping[str, _Container],
+) -> None:
+    """Place a top-level box whose card (at ``font``) is drawn ``k`` times as large, its top
+    left corner at ``corner``, inside ``parent`` (a cluster) or at the top."""
+    w, h, strip = card
+    pad = font * 0.6
+    inner_w, inner_h = root.width * scale, root.height * scale
+    rect = (corner[0], corner[1], corner[0] + w * k, corner[1] + h * k)
+    origin = (
+        rect[0] + (w - inner_w) / 2 * k,
+        rect[1] + (pad + strip + (h - 2 * pad - strip - inner_h) / 2) * k,
+    )
+    label, summary = words
+    sentence = f"{label}: {', '.join(summary)}"
+    builder.top(box, label, summary, sentence, rect, font * k, scale * k, root, origin,
+                containers, parent)  # fmt: skip
 
 
 class _Builder:
@@ -797,6 +948,7 @@ class _Builder:
         self.boxes: list[Box] = []
         self.bands: list[Box] = []
         self.groups: list[Box] = []
+        self.clusters: list[Box] = []
 
     def top(
         self,
@@ -810,11 +962,12 @@ class _Builder:
         root: Group,
         origin: tuple[float, float],
         containers: Mapping[str, _Container],
+        parent: str | None = None,
     ) -> None:
         ends: tuple[str | None, str | None] = (None, None)
         if box.kind in ("segment", "gap"):
             ends = _ends(box, containers)
-        made = Box(box.kind, box.key, label, lines, *rect, tuple(root.members), None, font,
+        made = Box(box.kind, box.key, label, lines, *rect, tuple(root.members), parent, font,
                    scale, ends, box.foreign, sentence)  # fmt: skip
         (self.bands if box.kind == "segment" else self.boxes).append(made)
         self.inside(root, box.key, origin, scale)
@@ -858,6 +1011,7 @@ class _Builder:
             links,
             exits,
             font,
+            tuple(self.clusters),
         )
 
 
@@ -901,25 +1055,6 @@ def _exit_marks(G: nx.DiGraph) -> tuple[ExitMark, ...]:
     return tuple(
         ExitMark(a, b, n, f"exit: {prov} → {owner} ({_plural(n, 'trace')})")
         for (a, b), (prov, owner, n) in found.items()
-    )
-
-
-def _scaled(layout: Layout, unit: float) -> Layout:
-    def box(b: Box) -> Box:
-        return Box(b.kind, b.key, b.label, b.summary, b.x0 * unit, b.y0 * unit, b.x1 * unit,
-                   b.y1 * unit, b.members, b.parent, b.font * unit, b.scale * unit, b.ends,
-                   b.foreign, b.sentence)  # fmt: skip
-
-    return Layout(
-        {n: (x * unit, y * unit) for n, (x, y) in layout.positions.items()},
-        tuple(map(box, layout.boxes)),
-        tuple(map(box, layout.bands)),
-        tuple(map(box, layout.groups)),
-        layout.parents,
-        {n: s * unit for n, s in layout.scales.items()},
-        layout.links,
-        layout.exits,
-        layout.font * unit,
     )
 
 

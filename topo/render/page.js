@@ -199,6 +199,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     segment: { fill: "rgba(142,68,173,0.09)", card: "#ecdff2", line: "#8e44ad", text: "#4a235a", dash: true },
     gap: { fill: "rgba(127,140,141,0.06)", card: "#e8ebeb", line: "#95a5a6", text: "#34495e", dash: true },
     group: { fill: "rgba(255,255,255,0.55)", card: "#eef1f1", line: "#aab7b8", text: "#34495e", dash: false },
+    cluster: { fill: "rgba(93,109,126,0.04)", card: "#e9edf0", line: "#5d6d7e", text: "#1b2631", dash: false },
   };
   function kindOf(B) { return B.kind === "network" && B.foreign ? KIND.foreign : KIND[B.kind] || KIND.gap; }
   function roundRect(ctx, x0, y0, x1, y1, r) {
@@ -449,7 +450,8 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     parts.push(table(B.info || []));
     parts.push(traceList(tracesOfBox(b)));
     var names = { region: "region box", network: B.foreign ? "foreign network" : "network box",
-                  segment: "interconnect band", gap: "hops between boxes", group: "group" };
+                  segment: "interconnect band", gap: "hops nobody owns", group: "group",
+                  cluster: "cluster of boxes" };
     showDetails(names[B.kind] || B.kind, B.label, parts);
     selectedBox = b;
     network.redraw();
@@ -680,7 +682,13 @@ var topo = (window.topo = { drawn: false, drawTime: null });
 
   /* ---- legend with category toggles, and what the boxes and marks mean ---- */
   var legendBox = document.getElementById("legend");
+  var FAMILIES_SHOWN = 30, families = data.legend.filter(function (e) { return e.key.indexOf("public:") === 0 && e.key !== "public:?"; });
+  var hiddenFamilies = families.length > FAMILIES_SHOWN
+    ? families.slice().sort(function (a, b) { return b.count - a.count; }).slice(FAMILIES_SHOWN) : [];
+  var folded = {};
+  hiddenFamilies.forEach(function (e) { folded[e.key] = true; });
   data.legend.forEach(function (entry) {
+    if (folded[entry.key]) return;
     var row = el("label", null, "legend-row");
     var box = el("input"); box.type = "checkbox"; box.checked = true;
     box.setAttribute("data-category", entry.key);
@@ -691,11 +699,16 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     row.appendChild(el("span", entry.count, "count"));
     legendBox.appendChild(row);
   });
+  if (hiddenFamilies.length) {
+    var more = el("div", "… and " + hiddenFamilies.length + " smaller owner families (search finds them)", "muted");
+    legendBox.insertBefore(more, legendBox.children[FAMILIES_SHOWN] || null);
+  }
   var present = {};
   boxes.forEach(function (B) { present[B.kind === "network" && B.foreign ? "foreign" : B.kind] = true; });
   [["region", "region (published ranges, manifest)"], ["network", "provider, no region published"],
    ["foreign", "network outside the provider"], ["segment", "interconnect band"],
-   ["gap", "hops between two boxes"], ["group", "group of addresses (zoom in)"]].forEach(function (pair) {
+   ["gap", "public hops nobody owns"], ["group", "group of addresses (zoom in)"],
+   ["cluster", "cluster of boxes (zoom in)"]].forEach(function (pair) {
     if (!present[pair[0]]) return;
     var row = el("div", null, "legend-row");
     var swatch = el("span", null, "swatch area-swatch area-" + pair[0]);

@@ -309,7 +309,7 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
         for e in legend(keys)
     ]
     described = [_box(G, b, box_index) for b in all_boxes]
-    top, bands = len(layout.boxes), len(layout.bands)
+    top, bands = len(layout.clusters) + len(layout.boxes), len(layout.bands)
     links = [
         {"from": box_index[k.source], "to": box_index[k.target], "traces": k.traces}
         | {"exit": k.exit}
@@ -353,8 +353,9 @@ def _box(G: nx.DiGraph, box: Box, index: Mapping[str, int]) -> dict[str, Any]:
 def box_info(G: nx.DiGraph, box: Box) -> list[tuple[str, str]]:
     """Everything known about a box, band or group, as (name, text) rows."""
     name = box.key.partition(":")[2]
-    names = {"region": "region box", "network": "network box", "gap": "hops between boxes",
-             "segment": "interconnect band", "group": "group of addresses"}  # fmt: skip
+    names = {"region": "region box", "network": "network box", "gap": "hops nobody owns",
+             "segment": "interconnect band", "group": "group of addresses",
+             "cluster": "cluster of boxes"}  # fmt: skip
     rows: list[tuple[str, str]] = [("kind", names.get(box.kind, box.kind))]
     members = [G.nodes[m] for m in box.members]
     if box.kind == "region":
@@ -367,10 +368,11 @@ def box_info(G: nx.DiGraph, box: Box) -> list[tuple[str, str]]:
         rows.append(("outside the provider", "yes" if box.foreign else "no"))
     if box.kind == "group":
         rows.append(("prefix or part", safe(box.label)))
-    rows.append(
-        ("contains", safe(box.summary[0] if box.kind == "group" else census(G, box.members)))
-    )
-    if box.kind == "group" and len(members) > GROUP_DETAIL_MAX:
+    if box.kind == "cluster":
+        rows.append(("zoom in", "for each box in it"))
+    crowd = box.kind in ("group", "cluster")
+    rows.append(("contains", safe(box.summary[-1] if crowd else census(G, box.members))))
+    if crowd and len(members) > GROUP_DETAIL_MAX:
         return rows
     asns: dict[int, str] = {}
     for attrs in members:

@@ -53,14 +53,20 @@ def script_json(value: Any) -> str:
     return text
 
 
+#: vis-network stops the wheel and pinch zoom at 10x; the region map nests boxes whose
+#: routers read only further in, so the page lifts that stop (this one expression of the
+#: 9.1.2 build; a build without it keeps its stop and the page's buttons still zoom).
+ZOOM_CLAMP = ("t<1e-5&&(t=1e-5),t>10&&(t=10)", "t<1e-9&&(t=1e-9),t>1e6&&(t=1e6)")
+
+
 @cache
 def vis_script() -> str:
-    """vis-network's minified build, as shipped inside the pyvis package."""
+    """vis-network's minified build, as shipped inside the pyvis package (zoom stop lifted)."""
     lib = resources.files("pyvis").joinpath("templates", "lib", f"vis-{VIS_VERSION}")
     text = lib.joinpath("vis-network.min.js").read_text("utf-8")
     if "</script" in text.lower():  # pragma: no cover - would break the inlined element
         raise RuntimeError("vis-network.min.js contains </script>; cannot inline it")
-    return text
+    return text.replace(*ZOOM_CLAMP, 1)
 
 
 @cache
