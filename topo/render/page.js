@@ -161,9 +161,18 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     }
     return found;
   }
+  var lastOpen = null;
   topo.relevel = function () {
     var t0 = performance.now();
     decide();
+    var openNow = [];
+    for (var b = 0; b < nb; b++) if (open[b]) openNow.push(b);
+    openNow = openNow.join(",");
+    if (openNow === lastOpen) { // the same level: nothing to add or remove
+      topo.lastRelevel = performance.now() - t0;
+      return { nodes: shown.size, edges: shownEdges.size, added: 0, removed: 0 };
+    }
+    lastOpen = openNow;
     var want = new Map(), add = [], remove = [];
     function walk(b) {
       if (!open[b]) { want.set("b" + b, true); return; }
