@@ -679,10 +679,24 @@ def _key_text(item: tuple[_MergeKey, list[Segment]]) -> str:
     return str(item[0])
 
 
+def _root(parent: list[int], index: int) -> int:
+    """The representative of ``index`` in a union-find forest (paths halved on the way)."""
+    while parent[index] != index:
+        parent[index] = parent[parent[index]]
+        index = parent[index]
+    return index
+
+
 def _groups(segments: Sequence[tuple[Segment, str | None]]) -> dict[_MergeKey, list[Segment]]:
     """Segments that are one interconnect: the same kind, region pair and provider. Where a
     side's region is unknown, the pair says nothing about place: only segments that share
-    an address (a router seen by both) are one."""
+    an address (a router seen by both) are one.
+
+    >>> one = Segment("open", "r1", None, (2,), ("100.64.0.1",), {}, *[None] * 7, ("t1",))
+    >>> two = Segment("open", "r1", None, (2,), ("100.64.0.9",), {}, *[None] * 7, ("t2",))
+    >>> [len(g) for g in _groups([(one, "Amazon"), (two, "Amazon"), (one, "Amazon")]).values()]
+    [2, 1]
+    """
     keyed: dict[tuple[str, str | None, str | None, str | None], list[Segment]] = {}
     for segment, provider in segments:
         key = (segment.kind, segment.from_region, segment.to_region, provider)
@@ -692,18 +706,20 @@ def _groups(segments: Sequence[tuple[Segment, str | None]]) -> dict[_MergeKey, l
         if left is not None and right is not None:
             groups[kind, left, right, provider, 0] = members
             continue
-        parts: list[tuple[set[str], list[Segment]]] = []
-        for segment in members:
-            addrs = set(segment.addrs)
-            joined = [part for part in parts if part[0] & addrs]
-            for part in joined:
-                parts.remove(part)
-                addrs |= part[0]
-            parts.append((addrs, [m for found in joined for m in found[1]] + [segment]))
-        # in the order of the members' first appearance
-        parts.sort(key=lambda found: min(members.index(m) for m in found[1]))
-        for number, (_, group) in enumerate(parts):
-            groups[kind, left, right, provider, number] = sorted(group, key=members.index)
+        # union-find over the members, joined through the addresses they share
+        parent = list(range(len(members)))
+        seen: dict[str, int] = {}
+        for index, segment in enumerate(members):
+            for addr in segment.addrs:
+                other = seen.setdefault(addr, index)
+                if other != index:
+                    a, b = _root(parent, other), _root(parent, index)
+                    parent[max(a, b)] = min(a, b)
+        parts: dict[int, list[Segment]] = {}
+        for index, segment in enumerate(members):  # in the members' order, by first member
+            parts.setdefault(_root(parent, index), []).append(segment)
+        for number, part in enumerate(parts.values()):
+            groups[kind, left, right, provider, number] = part
     return groups
 
 
