@@ -9,8 +9,8 @@ asked for; matplotlib warns once per missing glyph, so drawing is done under
 
 >>> font_family()[0]
 'DejaVu Sans'
->>> missing_glyphs(["Osaka", "大阪"], ["DejaVu Sans"])
-{'大', '阪'}
+>>> sorted(missing_glyphs(["Osaka", "大阪"], ["DejaVu Sans"]))
+['大', '阪']
 """
 
 from __future__ import annotations
