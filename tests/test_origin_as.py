@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import http.server
 import ipaddress
 import json
 import os
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.mirror import serve_folder
 from topo.cli import cli
 from topo.errors import TopoError
 from topo.owners import OwnerResolver, ResolverConfig
@@ -224,22 +223,8 @@ GOOD_DUMP = (
 def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "mirror"
     root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(root) as url:
+        yield url, root
 
 
 def serve(root: Path, body: bytes, when: datetime) -> None:

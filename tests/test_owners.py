@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import http.server
 import ipaddress
 import json
 import multiprocessing
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.mirror import serve_folder
 from topo.classify.prefixmap import PrefixMap
 from topo.cli import cli
 from topo.owners import OwnerResolver, ResolverConfig
@@ -216,22 +215,8 @@ def test_ip2asn_pfx2as_and_names_import(tmp_path: Path) -> None:
 def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "mirror"
     root.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, directory=str(root), **kwargs)  # type: ignore[arg-type]
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(root) as url:
+        yield url, root
 
 
 def test_data_update_from_a_loopback_mirror(tmp_path: Path, mirror: tuple[str, Path]) -> None:
