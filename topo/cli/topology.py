@@ -211,7 +211,7 @@ def infer(
     help="Node budget of the drawings: above it, reserved runs collapse into segment nodes "
     "and addresses into prefixes (0: no budget).",
 )
-@click.option("--physics", is_flag=True, help="Open the page with physics on (small graphs).")
+@click.option("--physics", is_flag=True, hidden=True)  # had effect before the region map
 @title_option("page and figure")
 @click.option("--graphml", type=click.Path(dir_okay=False, path_type=Path), help="Write GraphML.")
 @click.option("--gexf", type=click.Path(dir_okay=False, path_type=Path), help="Write GEXF.")
@@ -272,8 +272,10 @@ def build(
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
     shown = title or topology.name or render.set_title(G)
     budget = max_nodes or None
+    if physics:
+        _warn("--physics has no effect any more: the page keeps its computed layout")
     if page is not None:
-        render.write_html(topology, page, title=shown, max_nodes=budget, physics=physics)
+        render.write_html(topology, page, title=shown, max_nodes=budget)
         click.echo(terminal_safe(f"{page}: {_drawn(G, budget)}"))
     if figure_path is not None:
         try:

@@ -50,8 +50,8 @@ def write_html(source: Topology | nx.DiGraph, path: str | Path, **options: Any) 
     """Write the interactive page of a topology (or its graph) to ``path``.
 
     ``options``: ``title``, ``max_nodes`` (node budget, default
-    :data:`~topo.render.aggregate.DEFAULT_MAX_NODES`; ``None`` for none), ``physics``
-    (start with physics on; small graphs only), ``generated`` (the date shown).
+    :data:`~topo.render.aggregate.DEFAULT_MAX_NODES`; ``None`` for none), ``generated``
+    (the date shown).
     """
     return write_page(_graph(source), path, **options)
 
