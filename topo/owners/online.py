@@ -414,6 +414,16 @@ class OnlineResolver:
                 spread(ip, answer)
                 deadline = time.monotonic()
 
+        def warn_whois_only() -> None:
+            usable = "offline" not in warned  # when all stopped, that warning says it all
+            if usable and self.rdap_breaker.is_open and self.config.whois_fallback:
+                self._warn_once(
+                    warned,
+                    "rdap",
+                    f"RDAP {self.rdap_breaker.reason} "
+                    f"(last: {self.rdap_breaker.last_reason}); using whois only",
+                )
+
         try:
             while pending or in_flight:
                 offline = self._offline()
@@ -433,13 +443,7 @@ class OnlineResolver:
                     pending.clear()
                     in_flight.clear()
                     break
-                if self.rdap_breaker.is_open and self.config.whois_fallback:
-                    self._warn_once(
-                        warned,
-                        "rdap",
-                        f"RDAP {self.rdap_breaker.reason} "
-                        f"(last: {self.rdap_breaker.last_reason}); using whois only",
-                    )
+                warn_whois_only()
                 for group in list(pending):
                     if len(in_flight) >= max(1, self.config.concurrency):
                         break
@@ -462,6 +466,8 @@ class OnlineResolver:
                     self.progress(reported, total)
         finally:
             cancel.set()
+        # the breaker may open while the last lookups are in flight, after the loop's check
+        warn_whois_only()
         cymru_thread.join(max(0.0, cymru_deadline - time.monotonic()))
         error = cymru.get("__error__")
         if isinstance(error, OnlineError):
