@@ -61,9 +61,11 @@ from topo.render.layout_columns import (
     CLUSTER_MIN,
     TOP_ITEMS,
     VIEW,
+    Plan,
     clusters_of,
     components,
     place_boxes,
+    plan,
     sequences,
 )
 from topo.render.layout_words import (
@@ -333,6 +335,7 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         for c, ms in clusters.items()
     }
     font, best = 18.0, 0.0
+    planned: Plan | None = None  # the same boxes and traces at every font
     for attempt in range(10):
         cards = {
             key: _card(words[key][0], words[key][1],
@@ -345,7 +348,8 @@ def compute_layout(G: nx.DiGraph) -> Layout:
             card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
             cards[c] = card
             macro[c] = (card[0], card[1])
-        centres = place_boxes(macro, shown, font)
+        planned = planned or plan(list(macro), shown)
+        centres = place_boxes(macro, shown, font, planned)
         x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
         x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
         y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -112,11 +113,13 @@ def columns(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> dict[st
             pending, last = [], key
     order = _greedy_order(anchors, weight)
     place = {n: i for i, n in enumerate(order)}
+    earlier: dict[str, list[str]] = defaultdict(list)  # each anchor's predecessors before it
+    for u, v in weight:
+        if v in place and place[u] < place[v]:
+            earlier[v].append(u)
     layer: dict[str, int] = {}
     for n in order:
-        layer[n] = max(
-            (layer[u] + 1 for (u, v) in weight if v == n and place[u] < place[n]), default=0
-        )
+        layer[n] = max((layer[u] + 1 for u in earlier[n]), default=0)
     column = {n: 2 * layer[n] for n in anchors}
     for key in boxes:
         if key in column:
@@ -136,6 +139,7 @@ def columns(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> dict[st
 
 def components(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> list[list[str]]:
     parent = {b: b for b in boxes}
+    rank = {b: i for i, b in enumerate(boxes)}
 
     def find(x: str) -> str:
         while parent[x] != x:
@@ -147,29 +151,49 @@ def components(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> list
         for a, b in itertools.pairwise(seq):
             ra, rb = find(a), find(b)
             if ra != rb:
-                parent[max(ra, rb, key=boxes.index)] = min(ra, rb, key=boxes.index)
+                parent[max(ra, rb, key=rank.__getitem__)] = min(ra, rb, key=rank.__getitem__)
     groups: dict[str, list[str]] = defaultdict(list)
     for b in boxes:
         groups[find(b)].append(b)
     return list(groups.values())
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What :func:`place_boxes` needs of the boxes and the traces, whatever the cards' sizes:
+    each box's column and the map's parts, each with its pairs of boxes one after the other
+    (made once for the several fonts the layout tries)."""
+
+    column: dict[str, int]
+    parts: list[tuple[list[str], list[tuple[int, int]]]]
+
+
+def plan(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> Plan:
+    """The :class:`Plan` of ``boxes`` for ``sequences``."""
+    edges: dict[tuple[str, str], None] = {}
+    for seq in sequences:
+        for pair in itertools.pairwise(seq):
+            edges[pair] = None
+    parts = []
+    for part in components(boxes, sequences):
+        index = {b: i for i, b in enumerate(part)}
+        pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+        parts.append((part, pairs))
+    return Plan(columns(boxes, sequences), parts)
+
+
 def place_boxes(
     cards: Mapping[str, tuple[float, float]],
     sequences: Sequence[Sequence[str]],
     font: float,
+    planned: Plan | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """Rule 2: the centre of every top-level box (cards: its width and height)."""
-    boxes = list(cards)
-    column = columns(boxes, sequences)
-    edges: Counter[tuple[str, str]] = Counter()
-    for seq in sequences:
-        for a, b in itertools.pairwise(seq):
-            edges[(a, b)] += 1
+    """Rule 2: the centre of every top-level box (cards: its width and height); ``planned``:
+    :func:`plan` of the same boxes and sequences, if made already."""
+    planned = planned or plan(list(cards), sequences)
+    column = planned.column
     blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
-    for part in components(boxes, sequences):
-        index = {b: i for i, b in enumerate(part)}
-        pairs = [(index[a], index[b]) for a, b in edges if a in index and b in index]
+    for part, pairs in planned.parts:
         w, h, centres = place_block(
             [cards[b] for b in part],
             [column[b] for b in part],
