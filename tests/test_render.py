@@ -80,6 +80,24 @@ def test_hostile_strings_never_become_markup(tmp_path: Path) -> None:
     assert any(XSS_ORG in e["label"] for e in decoded["legend"])
 
 
+def test_page_edges_are_compact_facts_not_rows() -> None:
+    """The page writes an edge's details on click from its facts (no rows per edge)."""
+    from topo.render.pagedata import page_data
+
+    G = graph_of(SAMPLE)
+    data = page_data(G)
+    script = data.script_data()
+    assert "edge_info" not in script
+    traces = list(G.graph["trace_paths"])
+    for edge, (_, _, attrs) in zip(data.edges, G.edges(data=True), strict=True):
+        assert set(edge) <= {"from", "to", "t", "n", "d", "g", "seg", "dashes", "exit"}
+        assert [traces[t] for t in edge["t"]] == list(attrs["trace_ids"])
+        assert edge["n"] == attrs["traces"]
+        if attrs.get("rtt_delta_min") is not None:
+            assert edge["d"] == round(attrs["rtt_delta_min"], 3)
+    assert any("d" in e for e in data.edges) and any("seg" in e for e in data.edges)
+
+
 def test_script_json_cannot_close_the_script_element() -> None:
     text = script_json(["</script>", "<!--", "&amp;", "\u2028\u2029"])
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text

@@ -347,6 +347,19 @@ def test_clicking_a_trace_highlights_its_path(open_page: Any, hostile_page: Path
     assert len(opened.js("topo.highlighted.edges")) == 6
 
 
+def test_edge_details_are_written_from_its_facts(open_page: Any, hostile_page: Path) -> None:
+    opened = open_page(hostile_page)
+    j = opened.js("topo.data.edges.findIndex(e => e.d !== undefined && e.t.length)")
+    edge = opened.js("j => topo.data.edges[j]", j)
+    rows = dict(opened.js("j => topo.edgeRows(j)", j))
+    assert rows["traces"] == str(edge["n"])
+    assert rows["RTT delta min"] == f"{edge['d']:.3f} ms"
+    ids = opened.js("j => topo.data.edges[j].t.map(t => topo.data.traces[t].id)", j)
+    assert rows["trace ids"] == ", ".join(ids)
+    text = opened.js("j => topo.edgeTooltipFor(j).textContent", j)
+    assert ids[0] in text and "RTT delta min" in text
+
+
 def test_trace_toggle_hides_nodes_only_that_trace_has(open_page: Any, hostile_page: Path) -> None:
     opened = open_page(hostile_page)
     opened.page.locator('.trace-row[data-trace="3"] input').uncheck()

@@ -378,7 +378,21 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return t;
   }
   topo.tooltipFor = function (id) { return table(data.info[id] || []); };
-  topo.edgeTooltipFor = function (id) { return table(data.edge_info[id] || []); };
+  /* an edge's rows, written from its compact facts (topo/render/pagedata.py: edge_data) */
+  function edgeRows(j) {
+    var e = links[j], rows = [];
+    if (!e) return rows;
+    if (e.exit) rows.push(["exit", e.exit]);
+    rows.push(["traces", String(e.n)]);
+    if (e.d !== undefined) rows.push(["RTT delta min", e.d.toFixed(3) + " ms"]);
+    if (e.g) rows.push(["TTLs skipped", String(e.g)]);
+    if (e.seg) rows.push(["segment", e.seg]);
+    if (e.dashes) rows.push(["unreached", "the destination did not answer"]);
+    if (e.t.length) rows.push(["trace ids", e.t.map(function (t) { return data.traces[t].id; }).join(", ")]);
+    return rows;
+  }
+  topo.edgeRows = edgeRows;
+  topo.edgeTooltipFor = function (j) { return table(edgeRows(j)); };
   var nodeTraces = null;
   function tracesOf(i) {
     if (nodeTraces === null) {

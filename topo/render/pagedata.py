@@ -123,20 +123,22 @@ def node_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def edge_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Every attribute of an edge, as (name, text) rows for its tooltip."""
-    rows = [("traces", safe(attrs.get("traces", 0)))]
+def edge_data(attrs: Mapping[str, Any], trace_index: Mapping[str, int]) -> dict[str, Any]:
+    """An edge's facts for the page, compact (the page writes its details rows on click):
+    ``t`` its traces' indexes, ``n`` how many traces, ``d`` the least RTT gained (ms), ``g``
+    TTLs skipped, ``seg`` its interconnect segment, ``dashes`` when the destination did not
+    answer. ``from``, ``to`` and ``exit`` are added by :func:`page_data`."""
+    ids = [trace_index[t] for t in attrs.get("trace_ids", ()) if t in trace_index]
+    edge: dict[str, Any] = {"t": ids, "n": int(attrs.get("traces", len(ids)))}
     if attrs.get("rtt_delta_min") is not None:
-        rows.append(("RTT delta min", _ms(attrs["rtt_delta_min"])))
+        edge["d"] = round(float(attrs["rtt_delta_min"]), 3)
     if attrs.get("gap"):
-        rows.append(("TTLs skipped", safe(attrs["gap"])))
+        edge["g"] = int(attrs["gap"])
     if attrs.get("segment"):
-        rows.append(("segment", safe(attrs["segment"])))
+        edge["seg"] = safe(attrs["segment"])
     if attrs.get("unreached"):
-        rows.append(("unreached", "the destination did not answer"))
-    if attrs.get("trace_ids"):
-        rows.append(("trace ids", _join(attrs["trace_ids"])))
-    return rows
+        edge["dashes"] = True
+    return edge
 
 
 def _search_text(attrs: Mapping[str, Any]) -> str:
@@ -163,7 +165,6 @@ class PageData:
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
     info: list[list[tuple[str, str]]]
-    edge_info: list[list[tuple[str, str]]]
     search: list[str]
     traces: list[dict[str, Any]]
     legend: list[dict[str, Any]]
@@ -180,7 +181,6 @@ class PageData:
         styles = {e["key"]: {"colour": e["colour"], "shape": e["shape"]} for e in self.legend}
         return {
             "info": self.info,
-            "edge_info": self.edge_info,
             "search": self.search,
             "traces": self.traces,
             "trace_count": self.header.get("trace_count", len(self.traces)),
@@ -273,24 +273,12 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
         search.append(_search_text(attrs))
     trace_index = {t: i for i, t in enumerate(G.graph.get("trace_paths", {}))}
     exits = {(e.source, e.target): e for e in layout.exits}
-    edges, einfo = [], []
-    for j, (u, v, attrs) in enumerate(G.edges(data=True)):
-        edge: dict[str, Any] = {"id": j, "from": index[u], "to": index[v]}
-        if attrs.get("segment"):
-            edge["seg"] = str(attrs["segment"])
-        if attrs.get("unreached"):
-            edge["dashes"] = True
+    edges = []
+    for u, v, attrs in G.edges(data=True):
+        edge = {"from": index[u], "to": index[v], **edge_data(attrs, trace_index)}
         if (u, v) in exits:
             edge["exit"] = safe(exits[(u, v)].text)
-        ids = [trace_index[t] for t in attrs.get("trace_ids", []) if t in trace_index]
-        edge["t"] = ids
-        edge["n"] = int(attrs.get("traces", len(ids)))
-        edge["all"] = len(ids) >= int(attrs.get("traces", 0))
         edges.append(edge)
-        rows = edge_info(attrs)
-        if (u, v) in exits:
-            rows.insert(0, ("exit", safe(exits[(u, v)].text)))
-        einfo.append(rows)
     verdicts = {
         t["origin"]: t.get("verdict") for t in (G.graph.get("inference") or {}).get("traces", [])
     }
@@ -322,7 +310,7 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
     header = _header(G)
     header["notice"] = _notice(G)
     return PageData(
-        nodes, edges, info, einfo, search, traces, entries, described[:top],
+        nodes, edges, info, search, traces, entries, described[:top],
         described[top : top + bands], header, described[top + bands :], links, exit_list,
         layout.font,
     )  # fmt: skip
