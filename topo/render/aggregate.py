@@ -1,9 +1,9 @@
 """Keep a page within a node budget: collapse reserved runs, then group addresses.
 
 The page draws one readable level at a time (:mod:`topo.render.layout`), so what the
-budget bounds is the file: about 0.75 KB a node (37 MB at 50k nodes, first drawn in
-1.5 s). Past the budget the graph is aggregated before drawing, in steps, stopping as
-soon as it fits:
+budget bounds is the file: about 0.6 KB a node (31 MB at 50k nodes, first drawn in
+1.4 s; ``bench/page.py``). Past the budget the graph is aggregated before drawing, in
+steps, stopping as soon as it fits:
 
 1. every run of consecutive special-purpose or silent hops in a trace becomes one
    ``segment`` node (keyed by its interconnect segment when it lies in one, else by the
