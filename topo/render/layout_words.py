@@ -58,6 +58,10 @@ def segment_words(segment: Mapping[str, Any], provider: str = "the provider") ->
     ...   "traces": ["t"], "rtt_delta_ms": 6.109, "rtt_bound_ms": 3.963,
     ...   "rtt_plausible": True})[1:]
     ('12 reserved hops (8 CGNAT, 4 Class E)', '+6.1 ms, light in fibre needs 4.0 ms')
+    >>> segment_words({"kind": "intra-region", "from_region": "eu-west-1",
+    ...   "to_region": "eu-west-1", "ttls": list(range(2, 11)), "categories": {"cgnat": 23},
+    ...   "addrs": ["x"] * 23, "traces": ["t"]})[1]
+    '9 reserved hops (23 addresses: 23 CGNAT)'
     """
     kind = segment.get("kind")
     left, right = short_region(segment.get("from_region")), short_region(segment.get("to_region"))
@@ -72,11 +76,11 @@ def segment_words(segment: Mapping[str, Any], provider: str = "the provider") ->
         title = f"{left} → {right} interconnect"
     cats = segment.get("categories") or {}
     detail = ", ".join(f"{n} {CATEGORY_WORDS.get(c, c)}" for c, n in cats.items())
-    silent = len(segment.get("ttls") or []) - sum(cats.values())
     if len(segment.get("traces") or []) <= 1:
-        hops = len(segment.get("ttls") or []) or sum(cats.values())
-        if silent > 0:
-            detail += f", {silent} silent"
+        addresses = sum(cats.values())
+        hops = len(segment.get("ttls") or []) or addresses
+        if hops != addresses:  # hops and addresses counted apart, as in the strips
+            detail = f"{plural(addresses, 'address')}: {detail}"
         first = f"{plural(hops, 'reserved hop')} ({detail})"
     else:
         first = f"{plural(sum(cats.values()), 'reserved address')} ({detail})"

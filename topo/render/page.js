@@ -679,7 +679,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     });
     if (found.length > 50) searchList.appendChild(el("li", "… and " + (found.length - 50) + " more", "muted"));
     if (found.length) {
-      topo.goTo(found[0], true);
+      topo.goTo(found[0]);  // a search shows its first hit, not the last click
       var reps = {}, ids = [];
       found.slice(0, 2000).forEach(function (i) { var r = rep(i); if (!reps[r]) { reps[r] = true; ids.push(r); } });
       network.selectNodes(ids, false);
