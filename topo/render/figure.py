@@ -65,7 +65,7 @@ MAX_LINKS = 300
 #: Per area kind: edge colour, fill, line style, text colour.
 COLOURS: dict[str, tuple[str, str, Any, str]] = {
     "region": ("#2e86c1", "#d6eaf8", "-", "#1a5276"),
-    "network": ("#1e8449", "#d5f5e3", "-.", "#145a32"),
+    "network": ("#e67e22", "#fbe4d1", "-.", "#7e3f0b"),  # the page's .area-foreign
     "segment": ("#8e44ad", "#e8daef", "--", "#4a235a"),
     "gap": ("#95a5a6", "#f4f6f6", ":", "#515a5a"),
 }
