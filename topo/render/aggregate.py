@@ -32,7 +32,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import networkx as nx
@@ -55,9 +55,9 @@ def _segment_of(G: nx.DiGraph, run: list[str], left: str | None, right: str | No
     return None
 
 
-def reserved_runs(G: nx.DiGraph) -> dict[str, str]:
-    """Map each node of a reserved or silent run to its run key (``run:seg-1``, ...)."""
-    mapping: dict[str, str] = {}
+def trace_runs(G: nx.DiGraph) -> Iterator[tuple[list[str], str | None, str | None, str | None]]:
+    """Every run of reserved or silent hops of every trace path: ``(run, the node before
+    it, the node after it, the segment its edges are marked with)``, in path order."""
     for info in G.graph.get("trace_paths", {}).values():
         path = info.get("path", [])
         index = 0
@@ -71,11 +71,17 @@ def reserved_runs(G: nx.DiGraph) -> dict[str, str]:
             run = path[index : end + 1]
             left = path[index - 1] if index > 0 else None
             right = path[end + 1] if end + 1 < len(path) else None
-            segment = _segment_of(G, run, left, right)
-            key = f"run:{segment}" if segment else f"run:{left or 'start'}|{right or 'end'}"
-            for node in run:
-                mapping.setdefault(node, key)
+            yield run, left, right, _segment_of(G, run, left, right)
             index = end + 1
+
+
+def reserved_runs(G: nx.DiGraph) -> dict[str, str]:
+    """Map each node of a reserved or silent run to its run key (``run:seg-1``, ...)."""
+    mapping: dict[str, str] = {}
+    for run, left, right, segment in trace_runs(G):
+        key = f"run:{segment}" if segment else f"run:{left or 'start'}|{right or 'end'}"
+        for node in run:
+            mapping.setdefault(node, key)
     return mapping
 
 

@@ -50,7 +50,7 @@ from typing import Any
 
 import networkx as nx
 
-from topo.render.aggregate import aggregate, contract, prefix_levels
+from topo.render.aggregate import aggregate, contract, prefix_levels, trace_runs
 from topo.render.layout import Layout
 
 #: Above this many nodes the figure draws areas and links only, not each router.
@@ -303,12 +303,6 @@ def _inside(layout: Layout) -> dict[str, list[str]]:
     return inside
 
 
-def _collapsible(attrs: Mapping[str, Any]) -> bool:
-    return attrs.get("kind") == "anonymous" or (
-        attrs.get("kind") == "hop" and bool(attrs.get("special"))
-    )
-
-
 #: What :func:`overview_graph` keeps of a large set: owner-and-region groups, segments.
 OVERVIEW_GROUPS = 40
 OVERVIEW_SEGMENTS = 20
@@ -318,23 +312,10 @@ OTHER = "prefix:other networks"
 def _runs(G: nx.DiGraph, where: Mapping[str, str]) -> dict[str, tuple[str | None, str]]:
     """Each reserved or silent hop: the segment its run lies in, and the group before it."""
     runs: dict[str, tuple[str | None, str]] = {}
-    for info in G.graph.get("trace_paths", {}).values():
-        path = info.get("path", [])
-        index = 0
-        while index < len(path):
-            if not _collapsible(G.nodes[path[index]]):
-                index += 1
-                continue
-            end = index
-            while end + 1 < len(path) and _collapsible(G.nodes[path[end + 1]]):
-                end += 1
-            chain = itertools.pairwise(path[max(index - 1, 0) : end + 2])
-            edges = (G.edges[u, v] for u, v in chain if G.has_edge(u, v))
-            segment = next((str(e["segment"]) for e in edges if e.get("segment")), None)
-            left = where[path[index - 1]] if index > 0 else "start"
-            for node in path[index : end + 1]:
-                runs.setdefault(node, (segment, left))
-            index = end + 1
+    for run, left, _, segment in trace_runs(G):
+        before = where[left] if left is not None else "start"
+        for node in run:
+            runs.setdefault(node, (segment, before))
     return runs
 
 
