@@ -66,20 +66,26 @@ def _ms(value: Any) -> str:
     return f"{float(value):.3f} ms"
 
 
+def _add_row(rows: list[tuple[str, str]], name: str, value: Any, *, keep_empty_text: bool) -> None:
+    """Add ``(name, text)`` for a value a details table shows (lists joined, dicts as
+    ``key value`` pairs, every part escaped); nothing for an empty value."""
+    if value is None or value == [] or value == {} or (value == "" and not keep_empty_text):
+        return
+    if isinstance(value, list | tuple):
+        rows.append((name, _join(value)))
+    elif isinstance(value, dict):
+        rows.append((name, ", ".join(f"{safe(k)} {safe(v)}" for k, v in value.items())))
+    else:
+        rows.append((name, safe(value)))
+
+
 def node_info(attrs: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every attribute of a node, as (name, text) rows for its tooltip."""
     regions = load_regions()
     rows: list[tuple[str, str]] = []
 
     def add(name: str, value: Any) -> None:
-        if value is None or value == [] or value == "" or value == {}:
-            return
-        if isinstance(value, list | tuple):
-            rows.append((name, _join(value)))
-        elif isinstance(value, dict):
-            rows.append((name, ", ".join(f"{safe(k)} {safe(v)}" for k, v in value.items())))
-        else:
-            rows.append((name, safe(value)))
+        _add_row(rows, name, value, keep_empty_text=False)
 
     add("address", attrs.get("addr"))
     add("kind", attrs.get("kind"))
@@ -407,14 +413,7 @@ def segment_rows(segment: Mapping[str, Any]) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
 
     def add(name: str, value: Any) -> None:
-        if value is None or value == [] or value == {}:
-            return
-        if isinstance(value, list | tuple):
-            rows.append((name, _join(value)))
-        elif isinstance(value, dict):
-            rows.append((name, ", ".join(f"{safe(k)} {safe(v)}" for k, v in value.items())))
-        else:
-            rows.append((name, safe(value)))
+        _add_row(rows, name, value, keep_empty_text=True)
 
     add("segment", segment.get("segment_id"))
     add("segment kind", segment.get("kind"))
