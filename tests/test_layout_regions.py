@@ -9,6 +9,9 @@ the same input giving the same picture; no level showing more than a screenful.
 from __future__ import annotations
 
 import ipaddress
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -273,3 +276,21 @@ def test_a_crowded_column_is_one_cluster(tmp_path: Path) -> None:
                     ("region:ap-northeast-1", "region:ap-northeast-3"))  # fmt: skip
     assert tokyo.x1 < cluster.x0 and cluster.x1 < osaka.x0  # between the regions it joins
     assert len(layout.exits) == 40
+
+
+def test_the_page_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """Same input, same picture: no set or dict order that depends on string hashing."""
+    script = (
+        "import datetime, sys, topo\n"
+        "from topo.render import write_html\n"
+        "t = topo.analyze(['samples', 'tests/data/cloud', 'tests/data/besttrace'])\n"
+        "write_html(t, sys.argv[1], generated=datetime.datetime(2026, 1, 1))\n"
+    )
+    pages = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}.html"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", script, str(out)], cwd=ROOT, env=env, check=True,
+                       capture_output=True)  # fmt: skip
+        pages.append(out.read_bytes())
+    assert pages[0] == pages[1]

@@ -519,7 +519,7 @@ class _Builder:
         exit_links = {(box_of[e.source], box_of[e.target]) for e in exits}
         counts: Counter[tuple[str, str]] = Counter()
         for seq in sequences:
-            for pair in set(itertools.pairwise(seq)):
+            for pair in dict.fromkeys(itertools.pairwise(seq)):  # once a trace, in order
                 counts[pair] += 1
         links = tuple(Link(a, b, n, (a, b) in exit_links) for (a, b), n in counts.items())
         return Layout(
