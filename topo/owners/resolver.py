@@ -34,6 +34,7 @@ from topo.errors import ParseError
 from topo.owners.cache import OwnerCache
 from topo.owners.cloud import CloudRanges, load_cloud_ranges
 from topo.owners.families import Families, load_families
+from topo.owners.hostnames import load_hostname_rules
 from topo.owners.infrastructure import InfrastructureTable, load_infrastructure
 from topo.owners.ip2asn import AsnDatabase, database_path
 from topo.owners.model import AddressHints, Owner, OwnerAnswer
@@ -327,8 +328,6 @@ class OwnerResolver:
     def _hinted_owner(self, hint: AddressHints) -> Owner | None:
         """What the trace's own words say: the first name a hostname rule reads, with the
         AS number the trace printed over it (a tool's lookup beats a naming convention)."""
-        from topo.owners.hostnames import load_hostname_rules
-
         rules = load_hostname_rules()
         owner: Owner | None = None
         for name in hint.names:
