@@ -18,6 +18,7 @@ from topo.inputs import read_traces
 from topo.inputs.manifest import manifests_for
 from topo.parsers import ParseResult
 from topo.render.aggregate import aggregate
+from topo.render.packed import unpack_rows
 from topo.render.webpage import script_json
 from topo.topology import analyze
 from topo.topology.graph import build_graph
@@ -75,7 +76,8 @@ def test_hostile_strings_never_become_markup(tmp_path: Path) -> None:
     data = re.search(r'<script id="topo-data" type="application/json">(.*?)</script>', page, re.S)
     assert data is not None
     decoded = json.loads(data.group(1))
-    names = [v for rows in decoded["info"] for k, v in rows if k == "names"]
+    info = [unpack_rows(flat, decoded["strings"]) for flat in decoded["info"]]
+    names = [v for rows in info for k, v in rows if k == "names"]
     assert XSS_NAMES[0] in names and "evil\\u202egnp.exe" in names
     assert any(XSS_ORG in e["label"] for e in decoded["legend"])
 

@@ -14,8 +14,47 @@ var topo = (window.topo = { drawn: false, drawTime: null });
 (function () {
   "use strict";
   var marks = (topo.marks = { start: performance.now() });
-  var data = JSON.parse(document.getElementById("topo-data").textContent);
+  var data = unpack(JSON.parse(document.getElementById("topo-data").textContent));
   marks.parsed = performance.now();
+
+  /* The data comes packed (topo/render/packed.py): lists of records as tables (keys once,
+     a row per record, null for a key a record lacks), details rows and search words as
+     indexes into data.strings. This turns them back into the objects the page reads;
+     routers' rows and search texts only when first asked for. */
+  function unpack(packed) {
+    var strings = packed.strings || [];
+    function records(table) {
+      if (!table || !table.keys) return table;
+      var keys = table.keys;
+      return table.rows.map(function (row) {
+        var record = {};
+        for (var k = 0; k < keys.length; k++) if (row[k] !== null) record[keys[k]] = row[k];
+        return record;
+      });
+    }
+    function rows(flat) {
+      if (!flat || !flat.length || Array.isArray(flat[0])) return flat || [];
+      var out = [];
+      for (var i = 0; i < flat.length; i += 2) out.push([strings[flat[i]], strings[flat[i + 1]]]);
+      return out;
+    }
+    ["nodes", "edges", "boxes", "links", "exits", "traces"].forEach(function (name) {
+      packed[name] = records(packed[name]);
+    });
+    (packed.boxes || []).forEach(function (b) { b.info = rows(b.info); });
+    function lazy(name, decode) {
+      var raw = packed[name], value = null;
+      Object.defineProperty(packed, name, {
+        enumerable: true,
+        get: function () { if (value === null) value = (raw || []).map(decode); return value; },
+      });
+    }
+    lazy("info", rows);
+    lazy("search", function (words) {
+      return typeof words === "string" ? words : words.map(function (w) { return strings[w]; }).join(" ");
+    });
+    return packed;
+  }
   topo.data = data;
   var styles = data.styles;
   var leaves = data.nodes;

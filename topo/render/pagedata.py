@@ -36,6 +36,7 @@ from topo.render.layout import (
     compute_layout,
     segment_summary,
 )
+from topo.render.packed import Strings, pack_records, pack_rows
 from topo.render.packing import FONT
 from topo.render.style import legend, style_key
 from topo.render.text import terminal_safe
@@ -147,8 +148,9 @@ def edge_data(attrs: Mapping[str, Any], trace_index: Mapping[str, int]) -> dict[
     return edge
 
 
-def _search_text(attrs: Mapping[str, Any]) -> str:
-    """What search matches for a node: address, names, owner, AS, region, category, RFC."""
+def _search_parts(attrs: Mapping[str, Any]) -> list[str]:
+    """What search matches for a node: address, names, owner, AS, region, category, RFC
+    (escaped, lower case; the page joins them)."""
     regions = load_regions()
     parts: list[Any] = [attrs.get(k) for k in ("addr", "label", "org", "family", "prefix")]
     parts += [attrs.get(k) for k in ("asn_name", "provider", "category", "reg_name", "kind")]
@@ -160,7 +162,7 @@ def _search_text(attrs: Mapping[str, Any]) -> str:
     if rfc:
         parts += [rfc, str(rfc).replace("RFC", "RFC ")]
     parts += list(attrs.get("names") or []) + list(attrs.get("member_addrs") or [])
-    return " ".join(safe(p) for p in parts if p).lower()
+    return [safe(p).lower() for p in parts if p]
 
 
 @dataclass
@@ -171,7 +173,7 @@ class PageData:
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
     info: list[list[tuple[str, str]]]
-    search: list[str]
+    search: list[list[str]]
     traces: list[dict[str, Any]]
     legend: list[dict[str, Any]]
     boxes: list[dict[str, Any]]
@@ -183,22 +185,30 @@ class PageData:
     font: float = 17.0
 
     def script_data(self) -> dict[str, Any]:
-        """What the page's script reads (everything but vis's own nodes and edges)."""
+        """What the page's script reads (everything but vis's own nodes and edges), packed
+        (:mod:`topo.render.packed`): details rows and search words as indexes into
+        ``strings``, lists of records as tables."""
         styles = {e["key"]: {"colour": e["colour"], "shape": e["shape"]} for e in self.legend}
+        strings = Strings()
+        boxes = [
+            {**b, "info": pack_rows(b["info"], strings)}
+            for b in (*self.boxes, *self.bands, *self.groups)
+        ]
         return {
-            "info": self.info,
-            "search": self.search,
-            "traces": self.traces,
+            "info": [pack_rows(rows, strings) for rows in self.info],
+            "search": [[strings(word) for word in words] for words in self.search],
+            "traces": pack_records(self.traces),
             "trace_count": self.header.get("trace_count", len(self.traces)),
             "legend": self.legend,
             "styles": styles,
-            "boxes": [*self.boxes, *self.bands, *self.groups],
-            "links": self.links,
-            "exits": self.exits,
+            "boxes": pack_records(boxes),
+            "links": pack_records(self.links),
+            "exits": pack_records(self.exits),
             "font": self.font,
             "base_font": FONT,
             "summary_share": SUMMARY,
             "line_chars": LINE_CHARS,
+            "strings": strings.values,
         }
 
 
@@ -276,7 +286,7 @@ def page_data(G: nx.DiGraph, layout: Layout | None = None) -> PageData:
             vis["dashed"] = True
         nodes.append(vis)
         info.append(node_info(attrs))
-        search.append(_search_text(attrs))
+        search.append(_search_parts(attrs))
     trace_index = {t: i for i, t in enumerate(G.graph.get("trace_paths", {}))}
     exits = {(e.source, e.target): e for e in layout.exits}
     edges = []
@@ -336,6 +346,9 @@ def _box(G: nx.DiGraph, box: Box, index: Mapping[str, int]) -> dict[str, Any]:
     data["ends"] = [index.get(k, -1) if k else -1 for k in box.ends]
     for name in ("x0", "y0", "x1", "y1"):
         data[name] = round(data[name], 2)
+    for name in ("font", "scale", "lines_font"):
+        if isinstance(data.get(name), float):
+            data[name] = float(f"{data[name]:.5g}")
     data["info"] = box_info(G, box)
     words = [box.label, box.key.split(":", 1)[-1], *box.summary, box.kind]
     if box.kind == "region":

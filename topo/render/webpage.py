@@ -33,6 +33,7 @@ from markupsafe import Markup
 from topo.atomic import write_atomically
 from topo.render.aggregate import DEFAULT_MAX_NODES, aggregate
 from topo.render.layout import compute_layout
+from topo.render.packed import pack_records
 from topo.render.pagedata import PageData, default_title, page_data
 
 VIS_VERSION = "9.1.2"
@@ -140,7 +141,8 @@ def render_page(
     net = network(data)
     nodes, edges, _, _, _, options = net.get_network_data()
     script = data.script_data()
-    script.update({"nodes": nodes, "edges": edges, "options": json.loads(options)})
+    script.update({"nodes": pack_records(nodes), "edges": pack_records(edges)})
+    script["options"] = json.loads(options)
     when = (generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_asset("template.html"))
