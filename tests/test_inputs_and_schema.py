@@ -39,11 +39,14 @@ def test_folder_walk_skips_what_is_not_a_trace(tmp_path: Path) -> None:
     (tmp_path / "README.md").write_text("# notes\n")
     (tmp_path / "owners.csv").write_text("prefix,org\n192.0.2.0/24,Example\n")
     (tmp_path / ".hidden").write_text(TRACE_TEXT)
+    (tmp_path / "a.txt.expected.json").write_text('{"format": "linux-traceroute"}')
+    (tmp_path / "sub" / "b.txt.truth.json").write_text("{}")
+    (tmp_path / "c.json").write_text("{}")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "c.txt").write_text(TRACE_TEXT)
     os.mkfifo(tmp_path / "pipe")
     found = list(iter_input_paths([tmp_path]))
-    assert found == [str(tmp_path / "a.txt"), str(tmp_path / "sub" / "b.txt")]
+    assert found == [str(tmp_path / name) for name in ("a.txt", "c.json", "sub/b.txt")]
 
 
 def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:

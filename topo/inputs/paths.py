@@ -2,8 +2,10 @@
 
 Directory walks skip what is not a trace: ``topo.toml`` manifests, ``*.md`` notes, scripts
 and rendered outputs (``*.py``, ``*.html``, ``*.svg``, ...), owner tables (``*.csv`` whose
-first field is ``prefix`` or a network), dotfiles and dot-folders, FIFOs, sockets and
-devices. A FIFO named on the command line is read.
+first field is ``prefix`` or a network), the golden files that sit beside test inputs
+(``*.expected.json``, ``*.truth.json``: parsed copies of the trace beside them, which
+would count it twice), dotfiles and dot-folders, FIFOs, sockets and devices. A FIFO
+named on the command line is read.
 
 >>> folder = "samples/aws-osaka-tokyo"
 >>> list(iter_input_paths([folder, f"{folder}/traceroute.txt"]))
@@ -25,6 +27,10 @@ STDIN = "-"
 
 #: Names and suffixes that a directory walk never reads as traces.
 SKIPPED_NAMES = frozenset({"topo.toml"})
+
+
+#: Endings of files that describe the trace beside them (topo's golden test files).
+SKIPPED_ENDINGS = (".expected.json", ".truth.json")
 
 
 SKIPPED_SUFFIXES = frozenset(
@@ -58,7 +64,7 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[str]:
             if name.startswith(".") or name in SKIPPED_NAMES:
                 continue
             suffix = _suffix(name).lower()
-            if suffix in SKIPPED_SUFFIXES:
+            if suffix in SKIPPED_SUFFIXES or name.lower().endswith(SKIPPED_ENDINGS):
                 continue
             path = os.path.join(root, name)  # noqa: PTH118 (no Path per file: see above)
             if suffix == ".csv" and _is_owner_table(Path(path)):
