@@ -22,6 +22,7 @@ from topo.errors import ParseError
 from topo.inputs import MAX_ERRORS_PER_FILE, display_name, iter_input_paths, read_traces
 from topo.inputs.reading import ReadProgress, limited_json_lines, max_json_bytes, splittable_parser
 from topo.model import Trace
+from topo.parsers.checks import checked
 from topo.parsers.json_input import iter_json_lines
 from topo.topology.analyze import Job
 
@@ -218,7 +219,7 @@ def _range_items(unit: Unit, job: Job) -> Iterator[Trace | ParseError]:
             reader, source=source, limit=max_json_bytes(), first_line=unit.first_line
         )
         records = iter_json_lines(lines, source=source, first_line=unit.first_line)
-        yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
+        yield from checked(parser.parse_records(records, source=source), source)  # type: ignore[attr-defined]
 
 
 def unit_items(

@@ -45,6 +45,7 @@ from topo.parsers import (
     iter_parse_text,
 )
 from topo.parsers.base import SNIFF_BYTES
+from topo.parsers.checks import checked
 from topo.parsers.json_input import (
     first_json_char,
     iter_json_array,
@@ -498,7 +499,7 @@ def _read_file(
                 else:
                     lines = limited_json_lines(reader, source=source, limit=max_json_bytes())
                     records = iter_json_lines(lines, source=source)
-                yield from parser.parse_records(records, source=source)  # type: ignore[attr-defined]
+                yield from checked(parser.parse_records(records, source=source), source)  # type: ignore[attr-defined]
                 return
             if binary is not None:
                 data = head + handle.read()
@@ -521,7 +522,7 @@ def _read_file(
         if counted is not None:
             counted.read(len(data))
         if binary is not None:
-            yield from binary.parse_bytes(data, source=source)
+            yield from checked(binary.parse_bytes(data, source=source), source)
             return
         if problems and not data.strip():  # nothing left but what was too long
             yield from problems

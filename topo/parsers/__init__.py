@@ -37,6 +37,7 @@ from topo.parsers import (
     windows_tracert,
 )
 from topo.parsers.base import SNIFF_BYTES, BinaryParser, ParseItem, Parser, ParseResult
+from topo.parsers.checks import checked
 
 #: Every parser, in the order detection tries them: binary and structured formats first,
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
@@ -134,7 +135,7 @@ def iter_parse_text(
     if isinstance(parser, FormatDetectionError):
         yield parser
         return
-    yield from parser.parse(text, source=source)
+    yield from checked(parser.parse(text, source=source), source)
 
 
 def parse_text(text: str, *, source: str = "<text>", format: str | None = None) -> ParseResult:

@@ -56,6 +56,7 @@ from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, reached_from
+from topo.parsers.checks import MAX_TTL, ttl_or_none
 from topo.parsers.json_input import first_json_char, iter_json_records
 from topo.parsers.scamper_json import icmp_flags
 
@@ -170,9 +171,9 @@ def flow_to_trace(key: str, probes: list[Any], *, origin: Origin) -> tuple[Trace
     udp: Mapping[str, Any] = {}
     for probe in probes:
         sent = _dict(_dict(probe).get("sent"))
-        ttl = _int(_dict(sent.get("ip")).get("ttl"))
+        ttl = ttl_or_none(_dict(sent.get("ip")).get("ttl"))
         if ttl is None:
-            problems.append(f"probe without sent.ip.ttl: {str(probe)[:60]!r}")
+            problems.append(f"probe without a sent.ip.ttl from 0 to {MAX_TTL}: {str(probe)[:60]!r}")
             continue
         reply = _reply(probe, flow_id, v6=v6)
         received = probe.get("received")

@@ -28,13 +28,46 @@ except ImportError:  # pragma: no cover - orjson is a dependency; the stdlib sti
     _fast_loads = json.loads
 
 
+#: The most digits an integer in a JSON input may have (no traceroute field needs more:
+#: a 64-bit counter has 20). Python refuses to convert more than 4,300 anyway, with an
+#: error that is not a JSON error; longer numbers are a :class:`JSONNumberError`.
+MAX_INT_DIGITS = 40
+
+
+class JSONNumberError(ValueError):
+    """A number in a JSON input that no traceroute field can hold."""
+
+
+def _bounded_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise JSONNumberError(f"a number of {digits:,} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
 def loads(data: str | bytes) -> Any:
-    """``json.loads`` (exact: integers of any size stay integers).
+    """``json.loads`` (exact: integers stay integers, up to :data:`MAX_INT_DIGITS` digits).
 
     >>> loads('{"a": [1, 2.5, null]}'), loads("[9223372036854775809]")
     ({'a': [1, 2.5, None]}, [9223372036854775809])
+    >>> loads("[" + "9" * 5000 + "]")
+    Traceback (most recent call last):
+    topo.parsers.json_input.JSONNumberError: a number of 5,000 digits (at most 40)
     """
-    return json.loads(data)
+    return json.loads(data, parse_int=_bounded_int)
+
+
+def json_error(err: ValueError | RecursionError) -> str:
+    """The words of a JSON error, for a :class:`ParseError`.
+
+    >>> json_error(json.JSONDecodeError("Expecting value", "x", 0))
+    'invalid JSON: Expecting value'
+    """
+    if isinstance(err, RecursionError):
+        return "invalid JSON: nested too deeply"
+    if isinstance(err, json.JSONDecodeError):
+        return f"invalid JSON: {err.msg}"
+    return f"invalid JSON: {err}"
 
 
 def first_json_char(head: str) -> str:
@@ -58,15 +91,12 @@ def iter_json_records(text: str, *, source: str) -> Iterator[tuple[int | None, A
     first_line = text.count("\n", 0, offset) + 1
     try:
         whole = loads(stripped)
-    except json.JSONDecodeError as err:
+    except (ValueError, RecursionError) as err:
         if looks_like_json_lines(stripped):
             yield from _json_lines(text, source=source)
         else:
-            line = first_line + err.lineno - 1
-            yield ParseError(f"invalid JSON: {err.msg}", path=source, line=line)
-        return
-    except RecursionError:
-        yield ParseError("invalid JSON: nested too deeply", path=source, line=first_line)
+            line = first_line + (err.lineno - 1 if isinstance(err, json.JSONDecodeError) else 0)
+            yield ParseError(json_error(err), path=source, line=line)
         return
     if isinstance(whole, list):
         for item in whole:
@@ -87,7 +117,9 @@ def looks_like_json_lines(text: str, probe_lines: int = 5) -> bool:
         if candidate.startswith("{") and candidate.endswith("}"):
             try:
                 loads(candidate)
-            except (json.JSONDecodeError, RecursionError):
+            except JSONNumberError:
+                return True  # a JSON object, with a number too long for a trace
+            except (ValueError, RecursionError):
                 continue
             return True
     return False
@@ -99,10 +131,8 @@ def _json_lines(text: str, *, source: str) -> Iterator[tuple[int | None, Any] | 
             continue
         try:
             yield number, loads(line)
-        except json.JSONDecodeError as err:
-            yield ParseError(f"invalid JSON: {err.msg}", path=source, line=number)
-        except RecursionError:
-            yield ParseError("invalid JSON: nested too deeply", path=source, line=number)
+        except (ValueError, RecursionError) as err:
+            yield ParseError(json_error(err), path=source, line=number)
 
 
 def iter_json_lines(
@@ -130,13 +160,11 @@ def iter_json_lines(
         except (ValueError, TypeError):
             pass
         try:
-            yield number, json.loads(raw.decode("utf-8"))
+            yield number, loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             yield ParseError("not valid UTF-8", path=source, line=number)
-        except json.JSONDecodeError as err:
-            yield ParseError(f"invalid JSON: {err.msg}", path=source, line=number)
-        except RecursionError:
-            yield ParseError("invalid JSON: nested too deeply", path=source, line=number)
+        except (ValueError, RecursionError) as err:
+            yield ParseError(json_error(err), path=source, line=number)
 
 
 #: How deeply a streamed JSON array may nest (orjson's own limit is 1024). ijson keeps the
@@ -222,3 +250,6 @@ def iter_json_array(
         message = str(err).strip().splitlines()[0] if str(err).strip() else "not JSON"
         where = f" after result {count}" if count else ""
         yield ParseError(f"invalid JSON{where}: {message}", path=source)
+    except ValueError as err:  # a number Python will not convert (over 4,300 digits)
+        where = f" after result {count}" if count else ""
+        yield ParseError(f"invalid JSON{where}: {err}", path=source)

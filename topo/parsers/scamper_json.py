@@ -66,6 +66,7 @@ from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, reached_from
+from topo.parsers.checks import MAX_TTL, ttl_or_none
 from topo.parsers.json_input import first_json_char, iter_json_records
 
 NAME = "scamper-json"
@@ -242,14 +243,14 @@ def trace_to_trace(
     """One scamper ``trace`` object as a :class:`Trace`, and what could not be read in it."""
     dst, src = _address(obj.get("dst")), _address(obj.get("src"))
     v6 = ":" in (dst or src or "")
-    firsthop = max(_int(obj.get("firsthop")) or 1, 1)
+    firsthop = max(ttl_or_none(obj.get("firsthop")) or 1, 1)
     attempts = max(_int(obj.get("attempts")) or 1, 1)
     problems: list[str] = []
     by_ttl: dict[int, list[tuple[int | None, Reply]]] = defaultdict(list)
     for item in obj.get("hops") or ():
-        ttl = _int(item.get("probe_ttl")) if isinstance(item, dict) else None
+        ttl = ttl_or_none(item.get("probe_ttl")) if isinstance(item, dict) else None
         if ttl is None or ttl < 1:
-            problems.append(f"hop without a probe_ttl: {str(item)[:60]!r}")
+            problems.append(f"hop without a probe_ttl from 1 to {MAX_TTL}: {str(item)[:60]!r}")
             continue
         if item.get("addr") is not None and _address(item.get("addr")) is None:
             problems.append(f"TTL {ttl}: not an address: {item.get('addr')!r}")
@@ -318,7 +319,12 @@ class _LbGraph:
         for probe in probes if isinstance(probes, list) else ():
             if not isinstance(probe, dict):
                 continue
-            ttl, flowid = _int(probe.get("ttl")), _int(probe.get("flowid"))
+            ttl, flowid = ttl_or_none(probe.get("ttl")), _int(probe.get("flowid"))
+            if ttl is None and probe.get("replies"):
+                self.problems.append(
+                    f"probe TTL not from 0 to {MAX_TTL}: {probe.get('ttl')!r}"[:90]
+                )
+                continue
             for reply in probe.get("replies") or ():
                 if not isinstance(reply, dict) or ttl is None:
                     continue
