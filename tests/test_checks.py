@@ -83,9 +83,13 @@ def test_ipv6_is_written_in_its_canonical_form() -> None:
     assert canonical_address("fe80::1%eth0") == "fe80::1%eth0"
 
 
-def test_numbers_of_thousands_of_digits_are_one_error(tmp_path: Path) -> None:
-    path = tmp_path / "atlas.json"
-    path.write_text(json.dumps(ATLAS).replace('"rtt": ', '"rtt": ' + "9" * 5000 + ', "x": ', 1))
+@pytest.mark.parametrize("sample", ["ripe-atlas/array-v4-v6.json", "mtr-json/json_ipv6_tcp_n.json"])
+def test_numbers_of_thousands_of_digits_are_one_error(tmp_path: Path, sample: str) -> None:
+    text = (DATA / sample).read_text()
+    key = re.search(r'"(rtt|Avg)":\s*', text)
+    assert key is not None
+    path = tmp_path / "big.json"
+    path.write_text(text[: key.end()] + "9" * 5000 + ', "x": ' + text[key.end() :])
     for traces, errors in _roads(path):
         assert not traces
         assert errors == [f"{path}:1: invalid JSON: a number of 5,000 digits (at most 40)"]

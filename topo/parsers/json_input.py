@@ -57,6 +57,11 @@ def loads(data: str | bytes) -> Any:
     return json.loads(data, parse_int=_bounded_int)
 
 
+#: A decoder that reads documents one after another (``raw_decode``), numbers bounded as in
+#: :func:`loads`.
+DECODER = json.JSONDecoder(parse_int=_bounded_int)
+
+
 def json_error(err: ValueError | RecursionError) -> str:
     """The words of a JSON error, for a :class:`ParseError`.
 

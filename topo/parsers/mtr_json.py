@@ -43,7 +43,7 @@ from typing import Any
 from topo.errors import ParseError
 from topo.model import Hop, Origin
 from topo.parsers.base import ParseItem
-from topo.parsers.json_input import first_json_char
+from topo.parsers.json_input import DECODER, first_json_char, json_error
 from topo.parsers.mtr_common import (
     extra_columns,
     host_reply,
@@ -60,7 +60,6 @@ DETECTION = 'JSON with a "report" holding "hubs" (mtr --json)'
 
 #: Scalars of ``report.mtr`` copied into ``meta``.
 _MTR_META = ("tos", "psize", "bitpattern", "tests")
-_DECODER = json.JSONDecoder()
 
 
 def sniff(head: str) -> bool:
@@ -82,7 +81,7 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any] | ParseError]
             return
         line = text.count("\n", 0, pos) + 1
         try:
-            value, pos = _DECODER.raw_decode(text, pos)
+            value, pos = DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as err:
             yield ParseError(f"invalid JSON: {err.msg}", path=source, line=err.lineno)
             resume = text.find("\n{", err.pos)
@@ -90,9 +89,13 @@ def _documents(text: str, source: str) -> Iterator[tuple[int, Any] | ParseError]
                 return
             pos = resume + 1
             continue
-        except RecursionError:
-            yield ParseError("invalid JSON: nested too deeply", path=source, line=line)
-            return
+        except (ValueError, RecursionError) as err:  # a number too long, nesting too deep
+            yield ParseError(json_error(err), path=source, line=line)
+            resume = text.find("\n{", pos + 1)
+            if resume < 0:
+                return
+            pos = resume + 1
+            continue
         yield line, value
 
 
