@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from topo import analyze
 from topo.cli import cli
 from topo.inputs import covering_manifest, manifests_for
-from topo.render import default_output, set_title
+from topo.render import default_output, set_title, write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(str(p) for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
@@ -51,6 +51,30 @@ def test_one_set_is_titled_by_its_manifest_several_by_their_contents(tmp_path: P
     assert result.exit_code == 0, result.output
     assert title_of(one) == ARTICLE_TITLE
     assert title_of(mixed) == MIXED_TITLE  # not the first set's name
+
+
+COUNTER = str(ROOT / "samples" / "example-leaves-provider")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ([ARTICLE], ARTICLE_TITLE),
+        (SAMPLES, MIXED_TITLE),
+        ([COUNTER], "Constructed example: Tokyo to Osaka leaving AWS through a transit carrier"),
+    ],
+    ids=["article", "all-samples", "counter-example"],
+)
+def test_python_and_cli_title_a_page_alike(
+    inputs: list[str], expected: str, tmp_path: Path
+) -> None:
+    """``topo.analyze`` + ``write_html`` (bench/screenshots.py's road) titles a page as
+    ``topo build`` does: the set's name, else its contents (issue: the article's page was
+    "Osaka EC2 instance to Tokyo EC2 instance" one way, the manifest's name the other)."""
+    built, written = tmp_path / "built.html", tmp_path / "written.html"
+    assert invoke("build", *inputs, "-o", str(built), "-q").exit_code == 0
+    write_html(analyze(inputs), written)
+    assert title_of(built) == title_of(written) == expected
 
 
 def test_title_option_wins_on_the_page_the_report_and_the_compare_page(tmp_path: Path) -> None:

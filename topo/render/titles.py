@@ -21,6 +21,13 @@ name of one of its sets' pages.
 'Osaka EC2 instance to Tokyo EC2 instance'
 >>> set_title(topo.analyze(["samples/aws-tokyo-seoul", "samples/aws-tokyo-osaka"]).graph)
 '2 region pairs, 6 traces'
+
+One function decides what a page, figure or report is titled, whatever road built it
+(``topo build``, or :func:`topo.analyze` and :func:`topo.render.write_html`):
+:func:`page_title`.
+
+>>> page_title(topo.analyze(["samples/aws-osaka-tokyo"]))
+"AWS Osaka to Tokyo (the article's traceroute)"
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from typing import Any
 import networkx as nx
 
 from topo.topology.regions import load_regions
+from topo.topology.result import Topology
 
 #: The longest slug of a default file name (before its hash).
 SLUG_MAX = 60
@@ -166,6 +174,24 @@ def set_title(G: nx.DiGraph) -> str:
     dst = dst or _count(len(destinations), "destination")
     title = f"{src} to {dst}"
     return title if len(ends) == 1 else f"{title}, {_count(len(ends), 'trace')}"
+
+
+def page_title(source: Topology | nx.DiGraph, title: str | None = None) -> str:
+    """What a set's page, figure or report is titled: ``title`` when one is given (the
+    ``--title`` option), else the set's name (:attr:`Topology.name
+    <topo.topology.result.Topology.name>`), else its contents (:func:`set_title`, of the
+    whole graph, never of a page's aggregate of it).
+
+    >>> import topo
+    >>> topology = topo.analyze(["samples/aws-osaka-tokyo"])
+    >>> page_title(topology, "For slides"), page_title(topology.graph)
+    ('For slides', 'Osaka EC2 instance to Tokyo EC2 instance')
+    """
+    if title:
+        return title
+    if isinstance(source, Topology):
+        return source.name or set_title(source.graph)
+    return set_title(source)
 
 
 def comparison_title(graphs: Sequence[nx.DiGraph]) -> str:
