@@ -249,6 +249,24 @@ def test_real_open_bands_say_before_or_after_the_provider_s_answers(
     )
 
 
+def test_reserved_hops_before_the_provider_s_first_answer(tmp_path: Path) -> None:
+    """A carrier's CGNAT hops right before Amazon's first answer (in Tokyo): an open band
+    that says it comes before, with the fibre its RTT gain can reach."""
+    (tmp_path / "topo.toml").write_text('provider = "aws"\n')
+    hops = [("192.168.1.1", 0.3), ("5.6.7.9", 1.0), ("100.65.1.9", 3.0), ("100.65.1.10", 5.0)]
+    hops.append(("52.95.31.166", 9.0))  # Amazon's first answer, Tokyo
+    (tmp_path / "traceroute.txt").write_text(
+        "traceroute to 52.95.31.197 (52.95.31.197), 30 hops max, 60 byte packets\n"
+        + "".join(f" {i}  {a}  {r:.3f} ms\n" for i, (a, r) in enumerate(hops, 1))
+        + " 6  52.95.31.197  9.500 ms\n"
+    )
+    (band,) = compute_layout(analyze([str(tmp_path)]).graph).bands
+    assert band.sentence == (
+        "Before Amazon's first answer (in Tokyo): 2 reserved hops (2 CGNAT), +6.0 ms, "
+        "at most 600 km of fibre"
+    )
+
+
 def test_real_rtt_ranges_never_read_as_a_negative_gain(
     real_bands: list[tuple[Box, dict[str, Any]]],
 ) -> None:
