@@ -174,6 +174,14 @@ def test_counter_example_transit_is_its_own_box_and_the_exit_is_marked(
     assert marked == [("region:ap-northeast-1", "network:Example Transit (constructed)")]
 
 
+def test_a_box_counts_every_destination_once(graphs: dict[str, nx.DiGraph]) -> None:
+    """Three traces to three Osaka instances: three destinations in the Osaka box, the one
+    that answered (its address node) too, not a router."""
+    layout = compute_layout(graphs["counter-example"])
+    osaka = next(b for b in layout.boxes if b.key == "region:ap-northeast-3")
+    assert osaka.summary == ("Amazon: 6 routers, 3 destinations",)
+
+
 def test_real_traces_name_foreign_networks_by_owner(graphs: dict[str, nx.DiGraph]) -> None:
     layout = compute_layout(graphs["besttrace"])
     foreign = {b.label for b in layout.boxes if b.kind == "network" and b.foreign}

@@ -259,12 +259,17 @@ def wrap_line(text: str, width: int = LINE_CHARS) -> list[str]:
 
 
 def tally(attrs: Mapping[str, Any]) -> Counter[str]:
-    """What one node counts as in a box's summary (aggregates count their members)."""
+    """What one node counts as in a box's summary (aggregates count their members); a
+    destination that answered (its address node, ``reached``) counts as a destination.
+
+    >>> tally({"kind": "hop", "reached": True}), tally({"kind": "hop"})
+    (Counter({'destination': 1}), Counter({'router': 1}))
+    """
     kind = attrs.get("kind")
     size = int(attrs.get("members") or 1)
     if kind == "vantage":
         return Counter({"vantage point": 1})
-    if kind == "destination":
+    if kind == "destination" or (kind == "hop" and attrs.get("reached")):
         return Counter({"destination": 1})
     if kind == "anonymous":
         return Counter({"silent hop": 1})
