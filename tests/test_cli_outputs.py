@@ -157,6 +157,9 @@ def test_each_end_s_label_names_one_node() -> None:
         assert len(labels) == len(set(labels)), sorted(labels)
         assert not [label for label in labels if "instances" in label]
     assert end_labels([ARTICLE])["dst:13.115.231.114"] == "Tokyo EC2 instance"  # alone: as is
+    # the set's title from its contents still counts them as the dst_label's kind
+    title = set_title(analyze([COUNTER]).graph)
+    assert title == "Tokyo EC2 instance to 3 Osaka EC2 instances, 3 traces"
 
 
 def test_a_destination_traced_with_and_without_an_answer_is_two_labels() -> None:
