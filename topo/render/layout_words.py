@@ -140,6 +140,8 @@ def rtt_words(segment: Mapping[str, Any]) -> str | None:
     '+6.1 ms, light in fibre needs 4.0 ms'
     >>> rtt_words({"rtt_range": (0.6, 12.13)})
     '+0.6 to +12.1 ms'
+    >>> rtt_words({"rtt_range": (2.0, 6.1), "rtt_bound_ms": 3.963})
+    '+2.0 to +6.1 ms, some under the 4.0 ms light in fibre needs'
     >>> rtt_words({"rtt_range": (-8.31, 5.53), "segments": 6})
     'RTT change −8.3 to +5.5 ms (no consistent gain)'
     >>> rtt_words({"rtt_range": (-3.97, -0.8)}), rtt_words({"rtt_delta_ms": -1.12})
@@ -149,8 +151,10 @@ def rtt_words(segment: Mapping[str, Any]) -> str | None:
     if segment.get("rtt_range"):
         low, high = (float(v) for v in segment["rtt_range"])
         span = f"{signed_ms(low).removesuffix(' ms')} to {signed_ms(high)}"
+        if low > 0 and bound and low < float(bound):
+            return f"{span}, some under the {_ms(bound)} light in fibre needs"
         if low > 0:
-            return span
+            return f"{span}, light in fibre needs {_ms(bound)}" if bound else span
         return f"RTT change {span} ({'no gain' if high <= 0 else 'no consistent gain'})"
     if delta is None:
         return None
