@@ -77,9 +77,12 @@ def write_graph(source: Topology | nx.DiGraph, path: str | Path) -> Path:
     return writer(_graph(source), path)
 
 
-def inline(G: nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
-    """The page as a notebook cell's output (``display(inline(G))`` or end a cell with it)."""
-    return InlinePage(render_page(G, **options), height=height)
+def inline(source: Topology | nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
+    """The page of a topology (or its graph) as a notebook cell's output
+    (``display(inline(topology))`` or end a cell with it), titled as :func:`write_html`
+    titles it."""
+    options["title"] = page_title(source, options.get("title"))
+    return InlinePage(render_page(_graph(source), **options), height=height)
 
 
 __all__ = [
