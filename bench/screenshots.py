@@ -39,6 +39,8 @@ SETS = {  # relative to the repository, as a reader would type them (the page sh
 
 
 def build(name: str, folder: Path) -> Path:
+    """The page of set ``name`` in ``folder``, titled as ``topo build`` titles the same
+    inputs (:func:`topo.render.titles.page_title`: the manifest's name, else the contents)."""
     target = folder / f"{name}.html"
     if name == "50k":
         traces = synthetic_traces(50_000)

@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 from topo import analyze
 from topo.cli import cli
 from topo.inputs import covering_manifest, manifests_for
-from topo.render import default_output, set_title
+from topo.render import default_output, set_title, write_html
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(str(p) for p in (ROOT / "samples").iterdir() if (p / "topo.toml").exists())
@@ -51,6 +51,30 @@ def test_one_set_is_titled_by_its_manifest_several_by_their_contents(tmp_path: P
     assert result.exit_code == 0, result.output
     assert title_of(one) == ARTICLE_TITLE
     assert title_of(mixed) == MIXED_TITLE  # not the first set's name
+
+
+COUNTER = str(ROOT / "samples" / "example-leaves-provider")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [
+        ([ARTICLE], ARTICLE_TITLE),
+        (SAMPLES, MIXED_TITLE),
+        ([COUNTER], "Constructed example: Tokyo to Osaka leaving AWS through a transit carrier"),
+    ],
+    ids=["article", "all-samples", "counter-example"],
+)
+def test_python_and_cli_title_a_page_alike(
+    inputs: list[str], expected: str, tmp_path: Path
+) -> None:
+    """``topo.analyze`` + ``write_html`` (bench/screenshots.py's road) titles a page as
+    ``topo build`` does: the set's name, else its contents (issue: the article's page was
+    "Osaka EC2 instance to Tokyo EC2 instance" one way, the manifest's name the other)."""
+    built, written = tmp_path / "built.html", tmp_path / "written.html"
+    assert invoke("build", *inputs, "-o", str(built), "-q").exit_code == 0
+    write_html(analyze(inputs), written)
+    assert title_of(built) == title_of(written) == expected
 
 
 def test_title_option_wins_on_the_page_the_report_and_the_compare_page(tmp_path: Path) -> None:
@@ -107,8 +131,47 @@ def test_a_reached_destination_takes_the_dst_label_whatever_the_engine(tmp_path:
         assert invoke("build", *SAMPLES, "--graph-json", str(out), "--jobs", jobs).exit_code == 0
     assert one.read_bytes() == two.read_bytes()
     nodes = {n["id"]: n for n in json.loads(one.read_text())["nodes"]}
-    assert nodes["13.125.20.8"]["label"] == "Seoul EC2 instances"  # answered: its address node
+    # answered: its address node, named as one of the set's Seoul instances by its address
+    assert nodes["13.125.20.8"]["label"] == "Seoul EC2 instance 13.125.20.8"
     assert nodes["13.125.20.8"]["reached"] is True
+
+
+def end_labels(inputs: list[str]) -> dict[str, str]:
+    """The label of every vantage point and destination (a reached one is its address node)."""
+    nodes = analyze(inputs).graph.nodes(data=True)
+    ends = ("vantage", "destination")
+    return {n: a["label"] for n, a in nodes if a["kind"] in ends or a.get("reached")}
+
+
+def test_each_end_s_label_names_one_node() -> None:
+    """Three traces to three Osaka instances under one ``dst_label`` ("Osaka EC2
+    instances"): three nodes, three labels, each singular, each with its address."""
+    assert end_labels([COUNTER]) == {
+        "vantage:Tokyo EC2 instance": "Tokyo EC2 instance",
+        "dst:13.208.60.14": "Osaka EC2 instance 13.208.60.14",
+        "15.168.121.7": "Osaka EC2 instance 15.168.121.7",
+        "dst:15.152.41.66": "Osaka EC2 instance 15.152.41.66",
+    }
+    for inputs in (SAMPLES, [str(ROOT / "tests" / "data")]):
+        labels = list(end_labels(inputs).values())
+        assert len(labels) == len(set(labels)), sorted(labels)
+        assert not [label for label in labels if "instances" in label]
+    assert end_labels([ARTICLE])["dst:13.115.231.114"] == "Tokyo EC2 instance"  # alone: as is
+    # the set's title from its contents still counts them as the dst_label's kind
+    title = set_title(analyze([COUNTER]).graph)
+    assert title == "Tokyo EC2 instance to 3 Osaka EC2 instances, 3 traces"
+
+
+def test_a_destination_traced_with_and_without_an_answer_is_two_labels() -> None:
+    """The same Chinese address reached from Singapore and silent from Tokyo: two nodes,
+    the silent one says so; three Dublin vantage points known only by their files are
+    numbered."""
+    labels = end_labels([str(ROOT / "tests" / "data" / "besttrace")])
+    assert labels["dst:58.60.188.222"] == "58.60.188.222 (no answer)"
+    assert labels["58.60.188.222"] == "58.60.188.222"
+    cloud = end_labels([str(ROOT / "tests" / "data" / "cloud")])
+    dublin = sorted(v for v in cloud.values() if v.startswith("EC2 eu-west-1 instance"))
+    assert dublin == [f"EC2 eu-west-1 instance #{n}" for n in (1, 2, 3)]
 
 
 # -- default names ---------------------------------------------------------------------

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import pytest
@@ -172,6 +174,14 @@ def test_counter_example_transit_is_its_own_box_and_the_exit_is_marked(
     assert marked == [("region:ap-northeast-1", "network:Example Transit (constructed)")]
 
 
+def test_a_box_counts_every_destination_once(graphs: dict[str, nx.DiGraph]) -> None:
+    """Three traces to three Osaka instances: three destinations in the Osaka box, the one
+    that answered (its address node) too, not a router."""
+    layout = compute_layout(graphs["counter-example"])
+    osaka = next(b for b in layout.boxes if b.key == "region:ap-northeast-3")
+    assert osaka.summary == ("Amazon: 6 routers, 3 destinations",)
+
+
 def test_real_traces_name_foreign_networks_by_owner(graphs: dict[str, nx.DiGraph]) -> None:
     layout = compute_layout(graphs["besttrace"])
     foreign = {b.label for b in layout.boxes if b.kind == "network" and b.foreign}
@@ -181,6 +191,105 @@ def test_real_traces_name_foreign_networks_by_owner(graphs: dict[str, nx.DiGraph
     cloud = compute_layout(graphs["cloud"])
     assert {"Cloudflare", "Google"} <= {b.label for b in cloud.boxes if b.foreign}
     assert len({(e.source, e.target) for e in cloud.exits}) == 3
+
+
+REAL = [
+    *sorted(str(p) for p in (ROOT / "tests" / "data" / "besttrace").glob("*.txt")),
+    *sorted(str(p) for p in (ROOT / "tests" / "data" / "cloud").glob("*.txt")),
+]
+
+
+@pytest.fixture(scope="module")
+def real_bands() -> list[tuple[Box, dict[str, Any]]]:
+    """The bands of the 24 real cloud traces (Tokyo, Singapore, Dublin to Chinese carriers,
+    Cloudflare, Google), each with its first segment."""
+    G = analyze(REAL).graph
+    segments = {s["segment_id"]: s for s in G.graph["inference"]["segments"]}
+    return [(b, segments[b.key.split(":", 1)[1]]) for b in compute_layout(G).bands]
+
+
+def band_words(band: Box) -> list[str]:
+    return [band.label, *band.summary, band.sentence]
+
+
+def test_real_bands_name_every_side_in_words(
+    real_bands: list[tuple[Box, dict[str, Any]]],
+) -> None:
+    """No ``?`` for a side: a provider hop without a published region is named as such,
+    and the line says which end it is (review of the real trace sets, item 1)."""
+    labels = {band.label for band, _ in real_bands}
+    for band, segment in real_bands:
+        assert not [w for w in band_words(band) if "?" in w or "a side's region" in w], band
+        if segment["kind"] != "unknown-region":
+            continue
+        left, right = segment["from_region"], segment["to_region"]
+        expected = {
+            (True, False): "far end's region not published",
+            (False, True): "near end's region not published",
+            (False, False): "neither end's region published",
+        }[bool(left), bool(right)]
+        assert expected in band.summary, band
+        assert "(region not published)" in band.label or "(regions not published)" in band.label
+    assert {
+        "Tokyo → Amazon (region not published)",
+        "Amazon (region not published) → Tokyo",
+        "Dublin → Amazon (region not published)",
+        "Amazon interconnect (regions not published)",
+    } <= labels
+
+
+def test_real_open_bands_say_before_or_after_the_provider_s_answers(
+    real_bands: list[tuple[Box, dict[str, Any]]],
+) -> None:
+    """Reserved hops after the provider's last answer read as such, with the fibre they
+    can reach at most (item 2)."""
+    opened = [(band, s) for band, s in real_bands if s["kind"] == "open"]
+    assert len(opened) == 2
+    for band, segment in opened:
+        assert band.label.startswith("After Amazon's last answer"), band.label
+        assert "past " not in band.sentence and " → " not in band.label
+        km = f"{int(segment['fibre_km']):,}"
+        assert any(line.endswith(f"at most {km} km of fibre") for line in band.summary)
+    dublin = next(b for b, _ in opened if b.label == "After Amazon's last answer (in Dublin)")
+    assert dublin.summary[:2] == (
+        "2 reserved hops (5 addresses: 5 CGNAT)",
+        "+7.1 ms, at most 710 km of fibre",
+    )
+
+
+def test_reserved_hops_before_the_provider_s_first_answer(tmp_path: Path) -> None:
+    """A carrier's CGNAT hops right before Amazon's first answer (in Tokyo): an open band
+    that says it comes before, with the fibre its RTT gain can reach."""
+    (tmp_path / "topo.toml").write_text('provider = "aws"\n')
+    hops = [("192.168.1.1", 0.3), ("5.6.7.9", 1.0), ("100.65.1.9", 3.0), ("100.65.1.10", 5.0)]
+    hops.append(("52.95.31.166", 9.0))  # Amazon's first answer, Tokyo
+    (tmp_path / "traceroute.txt").write_text(
+        "traceroute to 52.95.31.197 (52.95.31.197), 30 hops max, 60 byte packets\n"
+        + "".join(f" {i}  {a}  {r:.3f} ms\n" for i, (a, r) in enumerate(hops, 1))
+        + " 6  52.95.31.197  9.500 ms\n"
+    )
+    (band,) = compute_layout(analyze([str(tmp_path)]).graph).bands
+    assert band.sentence == (
+        "Before Amazon's first answer (in Tokyo): 2 reserved hops (2 CGNAT), +6.0 ms, "
+        "at most 600 km of fibre"
+    )
+
+
+def test_real_rtt_ranges_never_read_as_a_negative_gain(
+    real_bands: list[tuple[Box, dict[str, Any]]],
+) -> None:
+    """A range of RTT changes that are not all gains says so; a negative number carries a
+    real minus sign, never an ASCII hyphen (item 3)."""
+    lines = [line for band, _ in real_bands for line in band.summary]
+    for line in lines:
+        assert not re.search(r"(?<![\w])-\d", line), line  # no ASCII minus
+        if "−" in line:
+            assert line.startswith("RTT change ") and line.endswith(
+                ("(no gain)", "(no consistent gain)")
+            ), line
+    assert "RTT change −8.3 to +5.5 ms (no consistent gain)" in lines
+    assert "RTT change −1.1 to +7.5 ms (no consistent gain)" in lines
+    assert "+0.6 to +12.1 ms" in lines  # every one a gain: the range as it was
 
 
 def test_same_input_same_picture() -> None:

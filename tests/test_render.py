@@ -132,9 +132,9 @@ def test_two_region_pairs_get_separate_lanes(tmp_path: Path) -> None:
     )
     # the two interconnects, and the reserved hop between Amazon's last answer and the
     # foreign network of the trace that leaves (an open segment)
-    kinds = sorted(b.label.split(" → ")[1] for b in layout.bands)
-    assert kinds == ["Singapore region interconnect", "Tokyo region interconnect",
-                     "past Amazon's last answer"]  # fmt: skip
+    kinds = sorted(b.label.split(" → ")[-1] for b in layout.bands)
+    assert kinds == ["After Amazon's last answer (in Osaka)", "Singapore region interconnect",
+                     "Tokyo region interconnect"]  # fmt: skip
     [open_band] = [b for b in layout.bands if "last answer" in b.label]
     assert open_band.members == ("198.18.0.1@Amazon",)
     y = {n: p[1] for n, p in layout.positions.items()}

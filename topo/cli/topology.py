@@ -270,7 +270,7 @@ def build(
         if path is not None:
             writer(G, path)  # its folders made as it is written (topo.atomic)
             click.echo(f"{path}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges")
-    shown = title or topology.name or render.set_title(G)
+    shown = render.page_title(topology, title)
     budget = max_nodes or None
     if physics:
         _warn("--physics has no effect any more: the page keeps its computed layout")

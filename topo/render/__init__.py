@@ -32,7 +32,7 @@ from topo.render.figure import figure, parse_figure_size
 from topo.render.graph_files import write_gexf, write_graph_json, write_graphml
 from topo.render.layout import Layout, compute_layout
 from topo.render.report import write_report
-from topo.render.titles import default_output, set_title, slugify
+from topo.render.titles import default_output, page_title, set_title, slugify
 from topo.render.webpage import InlinePage, render_page, write_page
 from topo.topology.result import Topology
 
@@ -49,17 +49,21 @@ def html(G: nx.DiGraph, path: str | Path, **options: Any) -> Path:
 def write_html(source: Topology | nx.DiGraph, path: str | Path, **options: Any) -> Path:
     """Write the interactive page of a topology (or its graph) to ``path``.
 
-    ``options``: ``title``, ``max_nodes`` (node budget, default
-    :data:`~topo.render.aggregate.DEFAULT_MAX_NODES`; ``None`` for none), ``generated``
-    (the date shown).
+    ``options``: ``title`` (default: the set's name, else from its contents, as ``topo
+    build`` titles it: :func:`~topo.render.titles.page_title`), ``max_nodes`` (node budget,
+    default :data:`~topo.render.aggregate.DEFAULT_MAX_NODES`; ``None`` for none),
+    ``generated`` (the date shown).
     """
+    options["title"] = page_title(source, options.get("title"))
     return write_page(_graph(source), path, **options)
 
 
 def write_figure(source: Topology | nx.DiGraph, path: str | Path, **options: Any) -> Path:
     """Write the static figure (``.svg``, ``.png`` or ``.pdf``; matplotlib): the region map
     at 16:9 (:mod:`topo.render.figure`); ``options``: ``title``, ``size`` (inches, see
-    :func:`parse_figure_size`), ``slide_width``, ``max_nodes``."""
+    :func:`parse_figure_size`), ``slide_width``, ``max_nodes``; titled as the page is
+    (:func:`~topo.render.titles.page_title`)."""
+    options["title"] = page_title(source, options.get("title"))
     return figure(_graph(source), path, **options)
 
 
@@ -73,9 +77,12 @@ def write_graph(source: Topology | nx.DiGraph, path: str | Path) -> Path:
     return writer(_graph(source), path)
 
 
-def inline(G: nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
-    """The page as a notebook cell's output (``display(inline(G))`` or end a cell with it)."""
-    return InlinePage(render_page(G, **options), height=height)
+def inline(source: Topology | nx.DiGraph, *, height: int = 780, **options: Any) -> InlinePage:
+    """The page of a topology (or its graph) as a notebook cell's output
+    (``display(inline(topology))`` or end a cell with it), titled as :func:`write_html`
+    titles it."""
+    options["title"] = page_title(source, options.get("title"))
+    return InlinePage(render_page(_graph(source), **options), height=height)
 
 
 __all__ = [
@@ -88,6 +95,7 @@ __all__ = [
     "figure",
     "html",
     "inline",
+    "page_title",
     "parse_figure_size",
     "render_page",
     "set_title",

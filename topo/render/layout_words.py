@@ -49,6 +49,127 @@ def short_region(region: str | None) -> str:
     return load_regions().city(region) or region or "?"
 
 
+#: The minus sign of negative RTT changes (the page's own − key, not a hyphen).
+MINUS = "\u2212"
+
+
+def signed_ms(value: float) -> str:
+    """An RTT change with its sign, the minus a real one: ``+6.1 ms``, ``−8.3 ms``.
+
+    >>> signed_ms(6.109), signed_ms(-8.31), signed_ms(0.04)
+    ('+6.1 ms', '−8.3 ms', '+0.0 ms')
+    """
+    text = f"{float(value):+.1f}"
+    if text == "-0.0":
+        text = "+0.0"
+    return f"{text.replace('-', MINUS)} ms"
+
+
+def _end(region: str | None, provider: str) -> str:
+    """One end of a segment: its region's city, else the provider's hop without one."""
+    return short_region(region) if region else f"{provider} (region not published)"
+
+
+def open_side(segment: Mapping[str, Any]) -> str | None:
+    """Where an ``open`` segment lies: ``after`` the provider's last answer, ``before`` its
+    first, by its rule, else by the region it has (``None``: not known).
+
+    >>> open_side({"rule": "reserved run before the provider's first answer"})
+    'before'
+    >>> open_side({"from_region": "eu-west-1", "to_region": None}), open_side({})
+    ('after', None)
+    """
+    rule = str(segment.get("rule") or "")
+    for side in ("after", "before"):
+        if f"run {side} the provider" in rule:
+            return side
+    if segment.get("from_region") and not segment.get("to_region"):
+        return "after"
+    if segment.get("to_region") and not segment.get("from_region"):
+        return "before"
+    return None
+
+
+def segment_title(segment: Mapping[str, Any], provider: str = "the provider") -> str:
+    """A segment's title in slide words: its two ends by city, a provider's hop without a
+    published region by the provider, an open segment by the provider's answer it follows
+    or precedes.
+
+    >>> segment_title({"kind": "unknown-region", "from_region": "ap-northeast-1"}, "Amazon")
+    'Tokyo → Amazon (region not published)'
+    >>> segment_title({"kind": "unknown-region"}, "Amazon")
+    'Amazon interconnect (regions not published)'
+    >>> segment_title({"kind": "open", "from_region": "eu-west-1"}, "Amazon")
+    "After Amazon's last answer (in Dublin)"
+    """
+    kind = segment.get("kind")
+    left, right = segment.get("from_region"), segment.get("to_region")
+    if kind == "inter-region":
+        return f"{short_region(left)} → {short_region(right)} region interconnect"
+    if kind == "intra-region":
+        return f"Within {short_region(left)}: reserved hops"
+    if kind == "open":
+        side, region = open_side(segment), left or right
+        where = f" (in {short_region(region)})" if region else ""
+        if side == "after":
+            return f"After {provider}'s last answer{where}"
+        if side == "before":
+            return f"Before {provider}'s first answer{where}"
+        return f"Reserved hops at the edge of {provider}'s answers{where}"
+    if not left and not right:
+        return f"{provider} interconnect (regions not published)"
+    return f"{_end(left, provider)} → {_end(right, provider)}"
+
+
+def _unknown_ends(segment: Mapping[str, Any]) -> str | None:
+    """Which end of an ``unknown-region`` segment has no published region, in words."""
+    if segment.get("kind") != "unknown-region":
+        return None
+    left, right = segment.get("from_region"), segment.get("to_region")
+    if not left and not right:
+        return "neither end's region published"
+    return f"{'near' if not left else 'far'} end's region not published"
+
+
+def rtt_words(segment: Mapping[str, Any]) -> str | None:
+    """The RTT line of a segment: its gain against what light in fibre needs, or how far
+    fibre reaches in it; merged segments' gains as a range, said in words when they are
+    not all gains.
+
+    >>> rtt_words({"rtt_delta_ms": 6.109, "rtt_bound_ms": 3.963, "rtt_plausible": True})
+    '+6.1 ms, light in fibre needs 4.0 ms'
+    >>> rtt_words({"rtt_range": (0.6, 12.13)})
+    '+0.6 to +12.1 ms'
+    >>> rtt_words({"rtt_range": (2.0, 6.1), "rtt_bound_ms": 3.963})
+    '+2.0 to +6.1 ms, some under the 4.0 ms light in fibre needs'
+    >>> rtt_words({"rtt_range": (-8.31, 5.53), "segments": 6})
+    'RTT change −8.3 to +5.5 ms (no consistent gain)'
+    >>> rtt_words({"rtt_range": (-3.97, -0.8)}), rtt_words({"rtt_delta_ms": -1.12})
+    ('RTT change −4.0 to −0.8 ms (no gain)', 'RTT change −1.1 ms (no gain)')
+    """
+    delta, bound = segment.get("rtt_delta_ms"), segment.get("rtt_bound_ms")
+    if segment.get("rtt_range"):
+        low, high = (float(v) for v in segment["rtt_range"])
+        span = f"{signed_ms(low).removesuffix(' ms')} to {signed_ms(high)}"
+        if low > 0 and bound and low < float(bound):
+            return f"{span}, some under the {_ms(bound)} light in fibre needs"
+        if low > 0:
+            return f"{span}, light in fibre needs {_ms(bound)}" if bound else span
+        return f"RTT change {span} ({'no gain' if high <= 0 else 'no consistent gain'})"
+    if delta is None:
+        return None
+    time = signed_ms(delta)
+    if bound and segment.get("rtt_plausible") is False:
+        return f"{time}, LESS than the {_ms(bound)} light in fibre needs"
+    if float(delta) < 0:
+        return f"RTT change {time} (no gain)"
+    if bound:
+        return f"{time}, light in fibre needs {_ms(bound)}"
+    if segment.get("kind") == "open" and segment.get("fibre_km"):
+        return f"{time}, at most {int(segment['fibre_km']):,} km of fibre"
+    return time
+
+
 def segment_words(segment: Mapping[str, Any], provider: str = "the provider") -> tuple[str, ...]:
     """A segment in slide words: title, then lines (hops, then time against light).
 
@@ -62,18 +183,12 @@ def segment_words(segment: Mapping[str, Any], provider: str = "the provider") ->
     ...   "to_region": "eu-west-1", "ttls": list(range(2, 11)), "categories": {"cgnat": 23},
     ...   "addrs": ["x"] * 23, "traces": ["t"]})[1]
     '9 reserved hops (23 addresses: 23 CGNAT)'
+    >>> segment_words({"kind": "open", "from_region": "eu-west-1", "ttls": [9, 10],
+    ...   "categories": {"cgnat": 5}, "traces": ["t"], "rtt_delta_ms": 7.104,
+    ...   "fibre_km": 710}, "Amazon")  # doctest: +NORMALIZE_WHITESPACE
+    ("After Amazon's last answer (in Dublin)", '2 reserved hops (5 addresses: 5 CGNAT)',
+     '+7.1 ms, at most 710 km of fibre')
     """
-    kind = segment.get("kind")
-    left, right = short_region(segment.get("from_region")), short_region(segment.get("to_region"))
-    if kind == "inter-region":
-        title = f"{left} → {right} region interconnect"
-    elif kind == "intra-region":
-        title = f"Within {left}: reserved hops"
-    elif kind == "open":
-        side = segment.get("from_region") or segment.get("to_region")
-        title = f"{short_region(side) if side else provider} → past {provider}'s last answer"
-    else:
-        title = f"{left} → {right} interconnect"
     cats = segment.get("categories") or {}
     detail = ", ".join(f"{n} {CATEGORY_WORDS.get(c, c)}" for c, n in cats.items())
     if len(segment.get("traces") or []) <= 1:
@@ -87,30 +202,29 @@ def segment_words(segment: Mapping[str, Any], provider: str = "the provider") ->
     if segment.get("segments"):
         first = f"{segment['segments']} segments, {first}"
     lines = [first]
-    delta, bound = segment.get("rtt_delta_ms"), segment.get("rtt_bound_ms")
-    if segment.get("rtt_range"):
-        low, high = segment["rtt_range"]
-        lines.append(f"{low:+.1f} to {high:+.1f} ms")
-    elif delta is not None:
-        time = f"{'+' if float(delta) >= 0 else ''}{_ms(delta)}"
-        if bound and segment.get("rtt_plausible") is False:
-            time += f", LESS than the {_ms(bound)} light in fibre needs"
-        elif bound:
-            time += f", light in fibre needs {_ms(bound)}"
-        elif kind == "open" and segment.get("fibre_km"):
-            time += f", at most {int(segment['fibre_km']):,} km of fibre"
-        lines.append(time)
-    if kind == "unknown-region":
-        lines.append("a side's region is unknown")
+    for line in (rtt_words(segment), _unknown_ends(segment)):
+        if line:
+            lines.append(line)
     confidence = segment.get("confidence")
     if confidence is not None and confidence < 1:
         lines.append(f"seen in {confidence:.0%} of this pair's traces")
-    return (title, *lines)
+    return (segment_title(segment, provider), *lines)
 
 
-def segment_summary(segment: Mapping[str, Any]) -> tuple[str, str]:
+def set_provider(inference: Mapping[str, Any]) -> str:
+    """The provider most of a set's traces are on, as the words name it (``the provider``
+    when none is known).
+
+    >>> set_provider({"traces": [{"provider": "Amazon"}, {"provider": None}]})
+    'Amazon'
+    """
+    providers = Counter(t.get("provider") for t in inference.get("traces", []) if t.get("provider"))
+    return str(providers.most_common(1)[0][0]) if providers else "the provider"
+
+
+def segment_summary(segment: Mapping[str, Any], provider: str = "the provider") -> tuple[str, str]:
     """A segment's title and one-line summary (the page's header)."""
-    title, *lines = segment_words(segment)
+    title, *lines = segment_words(segment, provider)
     return title, ", ".join(lines)
 
 
@@ -149,12 +263,17 @@ def wrap_line(text: str, width: int = LINE_CHARS) -> list[str]:
 
 
 def tally(attrs: Mapping[str, Any]) -> Counter[str]:
-    """What one node counts as in a box's summary (aggregates count their members)."""
+    """What one node counts as in a box's summary (aggregates count their members); a
+    destination that answered (its address node, ``reached``) counts as a destination.
+
+    >>> tally({"kind": "hop", "reached": True}), tally({"kind": "hop"})
+    (Counter({'destination': 1}), Counter({'router': 1}))
+    """
     kind = attrs.get("kind")
     size = int(attrs.get("members") or 1)
     if kind == "vantage":
         return Counter({"vantage point": 1})
-    if kind == "destination":
+    if kind == "destination" or (kind == "hop" and attrs.get("reached")):
         return Counter({"destination": 1})
     if kind == "anonymous":
         return Counter({"silent hop": 1})

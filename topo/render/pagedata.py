@@ -36,6 +36,7 @@ from topo.render.layout import (
     compute_layout,
     segment_summary,
 )
+from topo.render.layout_words import set_provider
 from topo.render.packed import Strings, pack_records, pack_rows
 from topo.render.packing import FONT
 from topo.render.style import legend, style_key
@@ -222,6 +223,7 @@ def _header(G: nx.DiGraph) -> dict[str, Any]:
         )
     )
     counts = inference.get("verdict_counts") or {}
+    provider = set_provider(inference)
     return {
         "verdict": safe(inference.get("verdict", "not inferred")),
         "counts": ", ".join(f"{safe(k)} {v}" for k, v in counts.items() if v),
@@ -237,7 +239,8 @@ def _header(G: nx.DiGraph) -> dict[str, Any]:
         "more_traces": max(len(traces) - HEADER_CAP, 0),
         "trace_count": len(G.graph.get("trace_paths", {})),
         "segments": [
-            [safe(s) for s in segment_summary(seg)] for seg in inference.get("segments", [])
+            [safe(s) for s in segment_summary(seg, provider)]
+            for seg in inference.get("segments", [])
         ],
         "sources": [safe(f) for f in files[:HEADER_CAP]],
         "more_sources": max(len(files) - HEADER_CAP, 0),

@@ -36,7 +36,7 @@ from topo.errors import ParseError, UsageError
 from topo.model import Trace
 from topo.owners.origin import credits_for
 from topo.render.i18n import KIND_JA, reason_text, text
-from topo.render.titles import set_title
+from topo.render.titles import page_title
 from topo.topology.result import Topology
 
 #: Trace metadata keys that identify the user's side, dropped by ``redact``.
@@ -340,8 +340,8 @@ REPORT_FIGURE_SIZE = (10.0, 5.625)
 
 def report_name(topology: Topology, name: str | None = None) -> str:
     """What a report calls the set: ``name``, the topology's (its manifest's), else its
-    contents (:func:`topo.render.titles.set_title`)."""
-    return name or topology.name or set_title(topology.graph)
+    contents (:func:`topo.render.titles.page_title`, as its page is titled)."""
+    return page_title(topology, name)
 
 
 def report_figures(topology: Topology, lang: str = "en", name: str | None = None) -> dict[str, str]:

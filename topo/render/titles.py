@@ -21,6 +21,13 @@ name of one of its sets' pages.
 'Osaka EC2 instance to Tokyo EC2 instance'
 >>> set_title(topo.analyze(["samples/aws-tokyo-seoul", "samples/aws-tokyo-osaka"]).graph)
 '2 region pairs, 6 traces'
+
+One function decides what a page, figure or report is titled, whatever road built it
+(``topo build``, or :func:`topo.analyze` and :func:`topo.render.write_html`):
+:func:`page_title`.
+
+>>> page_title(topo.analyze(["samples/aws-osaka-tokyo"]))
+"AWS Osaka to Tokyo (the article's traceroute)"
 """
 
 from __future__ import annotations
@@ -35,8 +42,12 @@ from typing import Any
 
 import networkx as nx
 
+from topo.topology.endpoints import SINGULARS
 from topo.topology.regions import load_regions
+from topo.topology.result import Topology
 
+#: The plural of each noun a ``dst_label`` may name its destinations with.
+PLURALS = {one: many for many, one in SINGULARS.items()}
 #: The longest slug of a default file name (before its hash).
 SLUG_MAX = 60
 #: Hex digits of the inputs' hash in a default file name.
@@ -150,6 +161,32 @@ def describe_traces(ends: Iterable[tuple[str | None, str | None]]) -> str:
     return f"{_count(len(set(ends)), 'region pair')}, {_count(len(ends), 'trace')}"
 
 
+#: What :func:`topo.topology.endpoints.distinct_labels` adds to tell ends apart.
+_TOLD_APART = re.compile(r"( #\d+| \(no answer\)| [0-9A-Fa-f]*[.:][0-9A-Fa-f:.]*)+$")
+
+
+def _kind_of(labels: Sequence[str]) -> str | None:
+    """``3 Osaka EC2 instances``: several ends told apart from one label (a ``dst_label``),
+    by that label in the plural, when it has a noun :data:`SINGULARS` knows.
+
+    >>> _kind_of(["Osaka EC2 instance 13.208.60.14", "Osaka EC2 instance 15.168.121.7"])
+    '2 Osaka EC2 instances'
+    >>> _kind_of(["58.60.188.222", "202.112.14.151"]) is None
+    True
+    """
+    ends = {label.removesuffix(" (no answer)") for label in labels}
+    bases = {_TOLD_APART.sub("", label) for label in ends}
+    if len(bases) != 1:
+        return None
+    (base,) = bases
+    words = base.split(" ")
+    for index in range(len(words) - 1, -1, -1):
+        if words[index] in PLURALS:
+            words[index] = PLURALS[words[index]]
+            return f"{len(ends):,} {' '.join(words)}"
+    return None
+
+
 def set_title(G: nx.DiGraph) -> str:
     """The title of a set without a name, from its contents (see the module docstring)."""
     ends = _ends(G)
@@ -161,11 +198,30 @@ def set_title(G: nx.DiGraph) -> str:
     ((src_region, dst_region),) = pairs
     vantages, destinations = _labels(G)
     src = vantages[0] if len(vantages) == 1 else _place(src_region)
-    dst = destinations[0] if len(destinations) == 1 else _place(dst_region)
+    dst = destinations[0] if len(destinations) == 1 else _kind_of(destinations)
+    dst = dst or _place(dst_region)
     src = src or _count(len(vantages), "vantage point")
     dst = dst or _count(len(destinations), "destination")
     title = f"{src} to {dst}"
     return title if len(ends) == 1 else f"{title}, {_count(len(ends), 'trace')}"
+
+
+def page_title(source: Topology | nx.DiGraph, title: str | None = None) -> str:
+    """What a set's page, figure or report is titled: ``title`` when one is given (the
+    ``--title`` option), else the set's name (:attr:`Topology.name
+    <topo.topology.result.Topology.name>`), else its contents (:func:`set_title`, of the
+    whole graph, never of a page's aggregate of it).
+
+    >>> import topo
+    >>> topology = topo.analyze(["samples/aws-osaka-tokyo"])
+    >>> page_title(topology, "For slides"), page_title(topology.graph)
+    ('For slides', 'Osaka EC2 instance to Tokyo EC2 instance')
+    """
+    if title:
+        return title
+    if isinstance(source, Topology):
+        return source.name or set_title(source.graph)
+    return set_title(source)
 
 
 def comparison_title(graphs: Sequence[nx.DiGraph]) -> str:

@@ -147,7 +147,7 @@ def render_page(
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_asset("template.html"))
     return template.render(
-        title=default_title(H, title),
+        title=default_title(G, title),  # the whole set's title, as topo build's
         header=data.header,
         generated=when,
         version=__version__,

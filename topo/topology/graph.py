@@ -76,7 +76,7 @@ from topo.inputs.manifest import Manifest, manifest_for_trace
 from topo.model import Trace
 from topo.owners import OwnerAnswer, OwnerResolver
 from topo.topology.digest import NS_PER_MS
-from topo.topology.endpoints import destination_label, vantage_label
+from topo.topology.endpoints import destination_label, distinct_labels, vantage_label
 from topo.topology.views import Step, TraceView, answers_for, view_trace
 
 TRACE_ID_CAP = 20
@@ -391,6 +391,7 @@ class GraphBuilder:
             for data in nbrs.values():
                 if "rtt_delta_min" in data:
                     data["rtt_delta_min"] = round(data["rtt_delta_min"], 6)
+        distinct_labels(self.nodes)  # each end's label names one node
         G = nx.DiGraph(trace_paths=self.trace_paths)
         G._node = self.nodes
         G._adj = self.succ  # networkx keeps _succ the same object

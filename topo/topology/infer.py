@@ -766,12 +766,26 @@ def _merge(
                 traces=traces,
                 confidence=round(len(traces) / total, 3),
                 evidence=(f"seen in {len(traces)} of {total} traces of this region pair", why),
-                rule="segments of one kind and region pair merged across traces",
+                rule=_merged_rule(members),
                 segment_id=f"seg-{number}",
                 fibre_km=km,
             )
         )
     return merged
+
+
+def _merged_rule(members: Sequence[Segment]) -> str:
+    """The rule of merged segments; open ones keep their side (after the provider's last
+    answer, or before its first), which their regions alone may not tell.
+
+    >>> _merged_rule([Segment("open", None, None, (), (), {}, *[None] * 7, (),
+    ...     rule="reserved run after the provider's last answer")])
+    "reserved run after the provider's last answer, merged across traces"
+    """
+    rules = {m.rule for m in members}
+    if members and members[0].kind == "open" and len(rules) == 1:
+        return f"{members[0].rule}, merged across traces"
+    return "segments of one kind and region pair merged across traces"
 
 
 def infer_interconnects(
