@@ -129,6 +129,20 @@ def test_report_reproduces_the_article_tables(tmp_path: Path) -> None:
     assert "data:image/svg+xml;base64," in text
 
 
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_report_names_unpublished_regions_and_open_ends_in_words(lang: str) -> None:
+    """Real cloud traces have provider hops without a published region and reserved runs
+    past the provider's last answer: the report says so, never "? → ?"."""
+    data = Path(__file__).parent / "data"
+    files = sorted(str(p) for p in [*data.glob("besttrace/*.txt"), *data.glob("cloud/*.txt")])
+    markdown = render_markdown(build_report(analyze(files), lang=lang))
+    rows = [line for line in markdown.splitlines() if "→" in line]
+    assert rows and not [line for line in rows if "? →" in line or "→ ?" in line]
+    words = text(lang)
+    assert words["unpublished"].format(provider="Amazon") in markdown
+    assert words["open.after"].format(provider="Amazon") in markdown
+
+
 def test_report_japanese_html_and_escaping(tmp_path: Path) -> None:
     table = tmp_path / "evil.csv"
     table.write_text('prefix,org\n13.208.0.0/16,"<img src=x onerror=alert(1)>"\n')

@@ -36,6 +36,7 @@ from topo.errors import ParseError, UsageError
 from topo.model import Trace
 from topo.owners.origin import credits_for
 from topo.render.i18n import KIND_JA, reason_text, text
+from topo.render.layout_words import open_side
 from topo.render.titles import page_title
 from topo.topology.result import Topology
 
@@ -145,6 +146,13 @@ def build_report(
     segment_rows = []
     for segment in result.segments:
         kind = KIND_JA.get(segment.kind, segment.kind) if lang == "ja" else segment.kind
+        unpublished = words["unpublished"].format(provider=provider)
+        ends = (segment.from_region or unpublished, segment.to_region or unpublished)
+        side = open_side(segment.to_dict()) if segment.kind == "open" else None
+        if side == "after":
+            ends = (ends[0], words["open.after"].format(provider=provider))
+        elif side == "before":
+            ends = (words["open.before"].format(provider=provider), ends[1])
         cats = ", ".join(f"{count} {cat}" for cat, count in segment.categories.items())
         rtt = "-" if segment.rtt_delta_ms is None else f"{segment.rtt_delta_ms:.2f}"
         bound = "-" if segment.rtt_bound_ms is None else f"{segment.rtt_bound_ms:.2f}"
@@ -153,8 +161,8 @@ def build_report(
                 count=len(segment.addrs),
                 categories=cats,
                 kind=kind,
-                from_region=segment.from_region or "?",
-                to_region=segment.to_region or "?",
+                from_region=ends[0],
+                to_region=ends[1],
                 rtt=rtt,
                 bound=bound,
             )
@@ -163,7 +171,7 @@ def build_report(
         segment_rows.append(
             (
                 kind,
-                f"{segment.from_region or '?'} → {segment.to_region or '?'}",
+                f"{ends[0]} → {ends[1]}",
                 f"{len(segment.addrs)} ({cats})",
                 f"{rtt} ms",
                 f"{bound} ms",
