@@ -24,7 +24,7 @@ from topo.engines import pick_engine
 from topo.errors import EXIT_CONDITION, TopoError
 from topo.owners import ResolverConfig
 from topo.render.aggregate import DEFAULT_MAX_NODES
-from topo.render.text import format_table, terminal_safe
+from topo.render.text import format_table, region_span, terminal_safe
 from topo.topology import Topology, analyze
 from topo.topology.infer import VERDICTS, Inference
 
@@ -86,7 +86,7 @@ def _print_inference(inference: Inference) -> None:
             plausible = {True: "yes", False: "NO", None: "?"}[s.rtt_plausible]
             fibre = "-" if s.fibre_km is None else f"{s.fibre_km:,.0f} km"  # light's reach
             held = f"{len(s.addrs)} address{'es' if len(s.addrs) != 1 else ''} ({cats})"
-            rows.append([s.segment_id, s.kind, f"{s.from_region or '?'} -> {s.to_region or '?'}",
+            rows.append([s.segment_id, s.kind, region_span(s),
                          held, rtt, fibre, bound, plausible,
                          f"{s.confidence:.0%}" if s.confidence is not None else "-"])  # fmt: skip
         headers = ["ID", "KIND", "REGIONS", "RESERVED", "RTT GAINED", "FIBRE (UP TO)", "BOUND",

@@ -24,7 +24,7 @@ from topo.owners import ResolverConfig
 from topo.probe import Progress, TraceOptions, check_privilege
 from topo.probe import trace as run_trace
 from topo.probe.packets import PROTOCOLS
-from topo.render.text import terminal_safe
+from topo.render.text import region_span, terminal_safe
 
 
 class FlowsType(click.ParamType):  # type: ignore[type-arg]
@@ -83,7 +83,7 @@ def build_page(
     lines = [f"{page}: {G.number_of_nodes()} nodes, {G.number_of_edges()} edges"]
     for s in topology.inference.segments:
         ttls = f"TTL {s.ttls[0]}-{s.ttls[-1]}" if s.ttls else "no TTLs"
-        regions = f"{s.from_region or '?'} -> {s.to_region or '?'}"
+        regions = region_span(s)
         lines.append(f"segment {s.segment_id}: {s.kind} {regions}, {ttls}, {len(s.addrs)} hops")
     lines.append(f"verdict: {topology.verdict}")
     return lines

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 
 def terminal_safe(text: str) -> str:
@@ -42,3 +43,27 @@ def format_table(rows: Sequence[Sequence[str]], headers: Sequence[str] | None = 
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in table
     ]
     return "\n".join(lines)
+
+
+def region_span(segment: Any) -> str:
+    """A segment's two ends for a terminal table: region codes, ``(not published)`` for a
+    provider hop without a published region, the provider's last or first answer for an
+    open end.
+
+    >>> from types import SimpleNamespace as S
+    >>> region_span(S(kind="inter-region", from_region="ap-south-1", to_region="ap-east-1"))
+    'ap-south-1 -> ap-east-1'
+    >>> region_span(S(kind="open", from_region="eu-west-1", to_region=None, rule=""))
+    'eu-west-1 -> (past the last answer)'
+    >>> region_span(S(kind="unknown-region", from_region=None, to_region="ap-northeast-1"))
+    '(not published) -> ap-northeast-1'
+    """
+    left = segment.from_region or "(not published)"
+    right = segment.to_region or "(not published)"
+    if segment.kind == "open":
+        rule = str(getattr(segment, "rule", "") or "")
+        if "run before" in rule or (segment.to_region and not segment.from_region):
+            left = "(before the first answer)"
+        else:
+            right = "(past the last answer)"
+    return f"{left} -> {right}"
