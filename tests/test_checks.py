@@ -111,3 +111,19 @@ def test_a_huge_ttl_does_not_make_a_hop_per_ttl(tmp_path: Path, name: str) -> No
         assert any("99999999999999999999999" in e and "255" in e for e in errors), errors
     [trace] = ParseResult.collect(read_traces([path])).traces
     assert max(h.ttl for h in trace.hops) < 64
+
+
+@pytest.mark.parametrize("seconds", [10**30, -(10**12), 1e300])
+def test_a_start_time_no_clock_can_show_is_left_out(tmp_path: Path, seconds: float) -> None:
+    """A timestamp past year 9999 raised OSError (EOVERFLOW) from the scamper parser."""
+    scamper = (DATA / "scamper-json" / "tracelb_mesh.json").read_text()
+    scamper = re.sub(r'"start":\{"sec":\d+', f'"start":{{"sec":{seconds}', scamper, count=1)
+    atlas = json.loads(json.dumps(ATLAS))
+    atlas[0]["timestamp"] = seconds
+    for name, text in (("s.json", scamper), ("a.json", json.dumps(atlas))):
+        path = tmp_path / name
+        path.write_text(text)
+        outcomes = _roads(path)
+        assert all(o == outcomes[0] for o in outcomes) and outcomes[0][0], outcomes
+        first = ParseResult.collect(read_traces([path])).traces[0]
+        assert first.started is None

@@ -24,13 +24,13 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, new_reply
+from topo.parsers.checks import utc_from_epoch
 from topo.parsers.json_input import first_json_char, iter_json_records
 
 NAME = "ripe-atlas"
@@ -163,7 +163,7 @@ def result_to_trace(result: dict[str, Any], *, origin: Origin) -> Trace:
         src=result.get("src_addr") or None,
         dst_name=_name_or_none(result.get("dst_name")),
         protocol=proto.lower() if isinstance(proto, str) else None,
-        started=None if started is None else datetime.fromtimestamp(started, UTC),
+        started=utc_from_epoch(started),
         reached=None if dst is None else any(r.addr == dst for h in hops for r in h.replies),
         format=NAME,
         origin=origin,

@@ -30,6 +30,7 @@ import math
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from topo.errors import ParseError
 from topo.model import Hop, Reply, Trace
@@ -54,6 +55,23 @@ def ttl_or_none(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_TTL:
         return value
     return None
+
+
+def utc_from_epoch(seconds: object) -> datetime | None:
+    """A UTC time from seconds since 1970 (a number), or ``None`` for anything a clock
+    cannot show (not finite, before 1970, after 9999).
+
+    >>> utc_from_epoch(1795948973).isoformat(), utc_from_epoch(1e300), utc_from_epoch(-1)
+    ('2026-11-29T10:42:53+00:00', None, None)
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        return None
+    if not 0 < seconds < 253_402_300_800:  # 10000-01-01 (also False for NaN)
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 class _Refused(ValueError):

@@ -49,14 +49,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, reached_from
-from topo.parsers.checks import MAX_TTL, ttl_or_none
+from topo.parsers.checks import MAX_TTL, ttl_or_none, utc_from_epoch
 from topo.parsers.json_input import first_json_char, iter_json_records
 from topo.parsers.scamper_json import icmp_flags
 
@@ -206,7 +205,7 @@ def flow_to_trace(key: str, probes: list[Any], *, origin: Origin) -> tuple[Trace
         hops=tuple(hops),
         src=src,
         protocol="udp",
-        started=datetime.fromtimestamp(min(times), UTC) if times else None,
+        started=utc_from_epoch(min(times)) if times else None,
         reached=reached_from(dst, hops),
         format=NAME,
         origin=origin,

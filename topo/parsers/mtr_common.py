@@ -36,6 +36,7 @@ from typing import Any
 
 from topo.classify import is_address
 from topo.model import Hop, HopStats, MplsLabel, Origin, Reply, Trace
+from topo.parsers.checks import utc_from_epoch
 
 #: mtr's column titles (``data_fields`` in mtr's ``net.c``) and the HopStats field each fills.
 STAT_COLUMNS: dict[str, str] = {
@@ -219,13 +220,7 @@ def ending(hops: tuple[Hop, ...], target: str | None) -> dict[str, Any]:
 
 def epoch_to_utc(value: Any) -> datetime | None:
     """A UTC datetime from seconds since the epoch (``"1795948973"``), else ``None``."""
-    number = to_number(value)
-    if number is None or number <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(number, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return utc_from_epoch(to_number(value))
 
 
 def iso_to_utc(text: str) -> datetime | None:

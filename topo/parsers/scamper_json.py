@@ -59,14 +59,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from topo.classify import is_address
 from topo.errors import ParseError
 from topo.model import Hop, MplsLabel, Origin, Reply, Trace
 from topo.parsers.base import ParseItem, reached_from
-from topo.parsers.checks import MAX_TTL, ttl_or_none
+from topo.parsers.checks import MAX_TTL, ttl_or_none, utc_from_epoch
 from topo.parsers.json_input import first_json_char, iter_json_records
 
 NAME = "scamper-json"
@@ -162,7 +162,7 @@ def _started(start: Any) -> datetime | None:
     sec, usec = _int(start.get("sec")), _int(start.get("usec")) or 0
     if sec is None:
         return None
-    return datetime.fromtimestamp(sec + usec / 1_000_000, UTC)
+    return utc_from_epoch(sec + usec / 1_000_000)
 
 
 def _mpls(icmpext: Any) -> tuple[MplsLabel, ...]:
