@@ -37,7 +37,8 @@ from topo.parsers import (
     windows_tracert,
 )
 from topo.parsers.base import SNIFF_BYTES, BinaryParser, ParseItem, Parser, ParseResult
-from topo.parsers.checks import checked
+from topo.parsers.checks import checked, without_long_numbers
+from topo.parsers.json_input import first_json_char
 
 #: Every parser, in the order detection tries them: binary and structured formats first,
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
@@ -131,6 +132,9 @@ def iter_parse_text(
     text: str, *, source: str = "<text>", format: str | None = None
 ) -> Iterator[ParseItem]:
     """Traces and errors of one text, detecting the format unless ``format`` names it."""
+    if first_json_char(text) not in ("{", "["):  # JSON bounds its numbers as it decodes
+        text, problems = without_long_numbers(text, source)
+        yield from problems
     parser = _chosen(text, source, format)
     if isinstance(parser, FormatDetectionError):
         yield parser

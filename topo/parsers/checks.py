@@ -27,6 +27,7 @@ naming the value; the rest of the input goes on.
 from __future__ import annotations
 
 import math
+import re
 import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -42,6 +43,40 @@ MAX_RTT_MS = 3_600_000.0
 MAX_TTL = 255
 
 _CANONICAL: dict[str, str] = {}  # addresses seen, and how they are written
+
+
+#: The most digits in a row a line of a text format may hold: no field of a traceroute needs
+#: more (an address has 3, a timestamp 10 to 19), and Python refuses to convert over 4,300.
+MAX_DIGITS = 40
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}")
+
+
+def without_long_numbers(text: str, source: str) -> tuple[str, list[ParseError]]:
+    """``text`` with each line that holds a number of more than :data:`MAX_DIGITS` digits
+    emptied (the line numbers stay), and an error for each: every text parser then reads
+    numbers it can convert.
+
+    >>> text, errors = without_long_numbers("a 1\\nb " + "9" * 50 + "\\nc 3\\n", "x")
+    >>> text, [str(e) for e in errors]
+    ('a 1\\n\\nc 3\\n', ['x:2: a number of 50 digits (at most 40); line skipped'])
+    """
+    if _LONG_NUMBER.search(text) is None:
+        return text, []
+    errors: list[ParseError] = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        found = _LONG_NUMBER.search(line)
+        if found is not None:
+            digits = len(found[0])
+            errors.append(
+                ParseError(
+                    f"a number of {digits:,} digits (at most {MAX_DIGITS}); line skipped",
+                    path=source,
+                    line=number,
+                )
+            )
+            lines[number - 1] = ""
+    return "\n".join(lines), errors
 
 
 def ttl_or_none(value: object) -> int | None:
