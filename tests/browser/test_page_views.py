@@ -333,10 +333,15 @@ def test_phone_tap_selects_without_a_tooltip(open_page: Any, real_page: Path) ->
     x, y = opened.js(NODE_AT, ident)
     assert y < top - 10  # and the router is not under them
     opened.page.set_viewport_size(DESKTOP)
+    opened.page.wait_for_timeout(300)
     # a mouse still hovers
+    opened.js("topo.clearDetails(); topo.clearHighlight()")
     opened.js("i => topo.zoomToNode(i)", ident)
+    opened.page.wait_for_timeout(200)
     x, y = opened.js(NODE_AT, ident)
-    opened.page.mouse.move(x - 30, y - 30)
-    opened.page.mouse.move(x, y, steps=4)
+    opened.page.mouse.move(5, 5)
+    opened.page.mouse.move(x + 40, y - 40, steps=3)
+    opened.page.mouse.move(x, y, steps=6)
     opened.page.wait_for_timeout(400)
+    assert not opened.js("topo.view().touch")
     assert opened.page.locator("#tooltip").is_visible()
