@@ -254,12 +254,13 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   }
   var drawnText = { titles: Infinity, lines: Infinity };
   var selectedBox = -1, dimBox = null;
-  /* write a line at `size`, shrunk only if it would leave the box (never below READ px) */
+  /* write a line at `size`, shrunk only if it would leave the box (never below READ px,
+     and never grown: a card drawn small keeps its words inside it) */
   function text(ctx, line, x, y, size, bold, room, s) {
     ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
     var width = ctx.measureText(line).width;
     if (width > room && room > 0) {
-      size = Math.max(size * room / width, READ / s);
+      size = Math.min(size, Math.max(size * room / width, READ / s));
       ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
     }
     var fill = ctx.fillStyle;
