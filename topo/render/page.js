@@ -118,7 +118,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var arrowPx = Math.max(clamp(unit * 12 * scale, EDGE_PX.arrow[0], EDGE_PX.arrow[1]), 3 * widthPx + 4);
     var dashPx = clamp(6 * unit * scale, EDGE_PX.dash[0], EDGE_PX.dash[1]);
     return { width: widthPx / scale, arrow: (arrowPx - 3 * widthPx) / (15 * scale),
-             dashes: [dashPx / scale, dashPx * 5 / 6 / scale], px: { width: widthPx, arrow: arrowPx } };
+             dashes: [dashPx / scale, dashPx * 5 / 6 / scale] };
   }
   var edgeScale = 1; // the zoom the shown edges were sized for
   function visEdge(g) {
@@ -390,6 +390,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return bounds;
   }
   function smallest(values) { var least = Infinity; values.forEach(function (v) { least = Math.min(least, v); }); return least; }
+  function largest(values) { var most = -Infinity; values.forEach(function (v) { most = Math.max(most, v); }); return most; }
   var leafText = Math.min(FONT, smallest(leaves.map(function (n) { return FONT * (n.s || 1); })));
   var leastText = Math.min(leafText, smallest(boxes.map(function (B, b) { return Math.min(B.font, lineFont(b)); })));
   /* the part of the canvas the user sees, in the canvas element's pixels: all of it, but on
@@ -461,6 +462,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   network.on("zoom", later);
   network.on("dragEnd", later);
   window.addEventListener("resize", later);
+
   /* ---- details: a side panel with everything known, selectable and copyable ---- */
   var details = document.getElementById("details");
   function table(rows) {
@@ -936,8 +938,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
       widths.push(w * s);
       arrows.push((15 * Math.abs(e.options.arrows.to.scaleFactor) + 3 * w) * s);
     });
-    out.edges = { count: widths.length, width: [smallest(widths), -smallest(widths.map(function (v) { return -v; }))],
-                  arrow: [smallest(arrows), -smallest(arrows.map(function (v) { return -v; }))] };
+    out.edges = { count: widths.length, width: [smallest(widths), largest(widths)], arrow: [smallest(arrows), largest(arrows)] };
     return out;
   };
 
