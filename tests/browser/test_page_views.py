@@ -28,6 +28,7 @@ READABLE = (11, 20)  # px: a search hit's label
 LABEL_MAX = 40  # px: the smallest label on the map at the deepest zoom allowed
 ARROW_MAX = 20  # px: the longest arrowhead at any zoom
 WIDTH_MAX = 6  # px: the widest line at any zoom
+TITLE_MAX = 30  # px: the largest a box's title or an exit's label is drawn
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +134,9 @@ def assert_fits(opened: Any) -> dict[str, Any]:
 
 
 def assert_edges_sane(opened: Any) -> None:
+    """Lines and arrowheads within their screen-pixel bounds, and no giant box title or
+    exit label (the largest words ``topo.layout()`` reports drawing)."""
+    assert opened.js("topo.layout().labels.largest") <= TITLE_MAX
     edges = opened.js("topo.view().edges")
     if edges["count"]:
         assert edges["arrow"][1] <= ARROW_MAX, edges

@@ -23,6 +23,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   var boxes = data.boxes;
   var FONT = data.base_font || 17;
   var READ = 11; // px: the smallest label the page draws
+  var TITLE_MAX = 28; // px: the largest a box's title (or an exit's label) is drawn
   var fixedShapes = { dot: 1, diamond: 1, triangle: 1, square: 1, hexagon: 1, box: 1 };
   var container = document.getElementById("mynetwork");
   var panel = document.getElementById("panel"); // on a phone: a bottom sheet over the canvas
@@ -128,7 +129,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     if (g.seg) edge.color = { color: "#8e44ad", highlight: "#4a235a", hover: "#4a235a" };
     if (g.exit) {
       edge.color = { color: "#c0392b", highlight: "#7b241c", hover: "#7b241c" };
-      var size = FONT * Math.min(labelUnit(g.from), labelUnit(g.to));
+      var size = Math.min(FONT * Math.min(labelUnit(g.from), labelUnit(g.to)), TITLE_MAX * 0.8 / edgeScale);
       edge.label = g.exitCount > 1 ? "exit (" + g.exitCount + ")" : "exit";
       edge.font = { size: size, color: "#922b21", strokeWidth: size / 5, strokeColor: "#ffffff", align: "top", bold: true };
     }
@@ -187,7 +188,9 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var changes = [];
     shownEdges.forEach(function (g) {
       var e = visEdge(g);
-      changes.push({ id: e.id, width: e.width, selectionWidth: e.selectionWidth, arrows: e.arrows, dashes: e.dashes });
+      var change = { id: e.id, width: e.width, selectionWidth: e.selectionWidth, arrows: e.arrows, dashes: e.dashes };
+      if (e.font) change.font = e.font;
+      changes.push(change);
     });
     if (changes.length) edges.update(changes);
   }
@@ -252,7 +255,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     ctx.quadraticCurveTo(x0, y1, x0, y1 - r); ctx.lineTo(x0, y0 + r); ctx.quadraticCurveTo(x0, y0, x0 + r, y0);
     ctx.closePath();
   }
-  var drawnText = { titles: Infinity, lines: Infinity };
+  var drawnText = { titles: Infinity, lines: Infinity, largest: 0 };
   var selectedBox = -1, dimBox = null;
   /* write a line at `size`, shrunk only if it would leave the box (never below READ px,
      and never grown: a card drawn small keeps its words inside it) */
@@ -285,21 +288,24 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  /* a box's words at their layout size, but never over TITLE_MAX px: zoomed in on a router,
+     the title of the band around it would otherwise be 100 px letters across the view */
   function words(ctx, B, b, s) {
-    var style = kindOf(B);
+    var style = kindOf(B), font = Math.min(B.font, TITLE_MAX / s);
     ctx.fillStyle = style.text;
     ctx.textBaseline = "top";
-    var pad = B.kind === "group" ? B.font * 0.7 : B.font * 0.6, room = B.x1 - B.x0 - 2 * pad;
+    var pad = B.kind === "group" ? font * 0.7 : font * 0.6, room = B.x1 - B.x0 - 2 * pad;
     var titles = open[b] || !B.titles ? [B.label] : B.titles, y = B.y0 + pad;
-    if (B.font * s >= 4) {
+    if (font * s >= 4) {
       titles.forEach(function (line) {
-        var size = text(ctx, line, B.x0 + pad, y, B.font, true, room, s);
+        var size = text(ctx, line, B.x0 + pad, y, font, true, room, s);
         drawnText.titles = Math.min(drawnText.titles, size * s);
-        y += B.font * 1.2;
+        drawnText.largest = Math.max(drawnText.largest, size * s);
+        y += font * 1.2;
       });
     }
-    var lf = lineFont(b);
-    y += B.font * 0.3;
+    var lf = Math.min(lineFont(b), TITLE_MAX * 0.9 / s);
+    y += font * 0.3;
     if (!open[b] && lf * s >= 4) {
       (B.lines || []).forEach(function (line) {
         ctx.fillStyle = style.text;
@@ -358,7 +364,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   }
   network.on("afterDrawing", function (ctx) {
     var s = network.getScale(), view = viewRect(0.02);
-    drawnText = { titles: Infinity, lines: Infinity };
+    drawnText = { titles: Infinity, lines: Infinity, largest: 0 };
     ctx.save();
     roots.forEach(function (b) { paint(ctx, b, s, view, true); });
     drawFocus(ctx, s);
@@ -952,14 +958,17 @@ var topo = (window.topo = { drawn: false, drawTime: null });
                      inView: meets(B, view), foreign: !!B.foreign, size: B.size };
       (B.kind === "segment" ? out.bands : B.kind === "group" ? out.groups : out.boxes).push(record);
     });
-    var nodePx = Infinity, edgePx = Infinity;
+    var nodePx = Infinity, edgePx = Infinity, largest = drawnText.largest;
     shown.forEach(function (_, id) {
       if (isBoxId(id) || hiddenLeaf[id]) return;
       var n = leaves[id];
       if (n.x > view.x0 && n.x < view.x1 && n.y > view.y0 && n.y < view.y1) nodePx = Math.min(nodePx, FONT * (n.s || 1) * s);
     });
-    shownEdges.forEach(function (g) { if (g.exit) { var e = visEdge(g); edgePx = Math.min(edgePx, e.font.size * s); } });
-    var labels = { titles: drawnText.titles, lines: drawnText.lines, nodes: nodePx, edges: edgePx };
+    shownEdges.forEach(function (g) {
+      if (g.exit) { var px = visEdge(g).font.size * s; edgePx = Math.min(edgePx, px); largest = Math.max(largest, px); }
+    });
+    /* the smallest of each kind of words drawn, and the largest box title or exit label */
+    var labels = { titles: drawnText.titles, lines: drawnText.lines, nodes: nodePx, edges: edgePx, largest: largest };
     labels.min = Math.min(labels.titles, labels.lines, labels.nodes, labels.edges);
     out.labels = labels;
     out.exits = data.exits.map(function (e) {
