@@ -458,10 +458,12 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var scale = px >= SEEK_RANGE[0] && px <= SEEK_RANGE[1] ? network.getScale() : LABEL_SEEK / unit;
     centreOn(n.x, n.y, scale);
   };
-  /* pan a shown router into the visible area if it is outside it (the sheet opened over it) */
+  /* centre a shown router if it (or the label under it) is out of the visible area: the
+     phone's sheet has just opened over it */
   function keepInView(i) {
     var n = leaves[i], p = network.canvasToDOM({ x: n.x, y: n.y }), area = visibleArea();
-    if (p.x < area.x0 + 20 || p.x > area.x1 - 20 || p.y < area.y0 + 20 || p.y > area.y1 - 20) centreOn(n.x, n.y, network.getScale());
+    var below = 2.5 * FONT * (n.s || 1) * network.getScale();
+    if (p.x < area.x0 || p.x > area.x1 || p.y < area.y0 || p.y + below > area.y1) centreOn(n.x, n.y, network.getScale());
   }
   var relevelTimer = null;
   function later() { clearTimeout(relevelTimer); relevelTimer = setTimeout(topo.relevel, 120); }
