@@ -21,11 +21,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# This file is named html.py: drop its folder from the path so ``import html`` (stdlib,
-# used by networkx and topo) does not find it.
+# Run as a script, this file's folder comes first on the path: drop it so that no bench
+# module can shadow a library one that topo or networkx imports.
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path.pop(0)
 
+import argparse
 import ipaddress
 import shutil
 import tempfile
@@ -145,5 +146,18 @@ def main(sizes: list[int]) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python bench/page.py",
+        description="Build synthetic pages of about SIZE nodes and time their first draw "
+        "and pans in headless Chromium (/usr/bin/chromium, no network).",
+    )
+    parser.add_argument(
+        "sizes", nargs="*", type=int, metavar="SIZE", default=[1_000, 10_000, 50_000],
+        help="approximate node counts (default: 1000 10000 50000)",
+    )  # fmt: skip
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1_000, 10_000, 50_000])
+    main(parse_args().sizes)

@@ -62,8 +62,11 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   var boxes = data.boxes;
   var FONT = data.base_font || 17;
   var READ = 11; // px: the smallest label the page draws
+  var TITLE_MAX = 28; // px: the largest a box's title (or an exit's label) is drawn
   var fixedShapes = { dot: 1, diamond: 1, triangle: 1, square: 1, hexagon: 1, box: 1 };
   var container = document.getElementById("mynetwork");
+  var panel = document.getElementById("panel"); // on a phone: a bottom sheet over the canvas
+  var panelToggle = document.getElementById("panel-toggle");
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -120,6 +123,10 @@ var topo = (window.topo = { drawn: false, drawTime: null });
                  size: (n.k === "unknown" ? 7 : 13) * s, borderWidth: 1.5 * s, borderWidthSelected: 3 * s };
     if (style.shape === "box") node.margin = 8 * s;
     if (n.shape && fixedShapes[n.shape]) node.shape = n.shape;
+    /* vis hangs a label under its symbol 4 canvas units down whatever the node's size; in a
+       group drawn at 1/60 of the base size that gap is 15 labels high and the label lands
+       among the next row. Scale the gap with the node: 4 * s. */
+    if ((node.shape || style.shape) !== "box") node.font.vadjust = -4 * (1 - s);
     if (n.dashed) node.shapeProperties = { borderDashes: [5 * s, 4 * s] };
     if (hiddenLeaf[i]) node.hidden = true;
     return node;
@@ -138,16 +145,30 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return (boxes[boxOf(id)].font / FONT) * 1.6;
   }
   function labelUnit(id) { return isBoxId(id) ? lineFont(boxOf(id)) / FONT : leaves[id].s || 1; }
+  function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
+  /* Lines and arrowheads are sized in screen pixels: their natural size (proportional to
+     the things they join) clamped to a band, so a zoom into a tiny group does not draw
+     arrowheads bigger than the routers, and the overview does not draw hairlines. vis's
+     arrowhead is 15 * scaleFactor + 3 * width canvas units long. */
+  var EDGE_PX = { width: [0.9, 4], exitWidth: [1.8, 5], arrow: [6, 14], dash: [4, 10] };
+  function edgeLook(g, unit, scale) {
+    var natural = unit * (1.5 + Math.min(3, Math.log(g.n || 1) / Math.LN2 * 0.5)) * scale;
+    var widthPx = g.exit ? clamp(natural * 1.8, EDGE_PX.exitWidth[0], EDGE_PX.exitWidth[1])
+                         : clamp(natural, EDGE_PX.width[0], EDGE_PX.width[1]);
+    var arrowPx = Math.max(clamp(unit * 12 * scale, EDGE_PX.arrow[0], EDGE_PX.arrow[1]), 3 * widthPx + 4);
+    var dashPx = clamp(6 * unit * scale, EDGE_PX.dash[0], EDGE_PX.dash[1]);
+    return { width: widthPx / scale, arrow: (arrowPx - 3 * widthPx) / (15 * scale),
+             dashes: [dashPx / scale, dashPx * 5 / 6 / scale] };
+  }
+  var edgeScale = 1; // the zoom the shown edges were sized for
   function visEdge(g) {
-    var unit = Math.min(unitOf(g.from), unitOf(g.to));
-    var width = unit * (1.5 + Math.min(3, Math.log(g.n || 1) / Math.LN2 * 0.5));
-    var edge = { id: g.id, from: g.from, to: g.to, width: width, selectionWidth: width * 0.6 };
+    var unit = Math.min(unitOf(g.from), unitOf(g.to)), look = edgeLook(g, unit, edgeScale);
+    var edge = { id: g.id, from: g.from, to: g.to, width: look.width, selectionWidth: look.width * 0.6,
+                 arrows: { to: { enabled: true, scaleFactor: look.arrow } }, dashes: g.dashes ? look.dashes : false };
     if (g.seg) edge.color = { color: "#8e44ad", highlight: "#4a235a", hover: "#4a235a" };
-    if (g.dashes) edge.dashes = [6 * unit, 5 * unit];
     if (g.exit) {
       edge.color = { color: "#c0392b", highlight: "#7b241c", hover: "#7b241c" };
-      edge.width = width * 1.8;
-      var size = FONT * Math.min(labelUnit(g.from), labelUnit(g.to));
+      var size = Math.min(FONT * Math.min(labelUnit(g.from), labelUnit(g.to)), TITLE_MAX * 0.8 / edgeScale);
       edge.label = g.exitCount > 1 ? "exit (" + g.exitCount + ")" : "exit";
       edge.font = { size: size, color: "#922b21", strokeWidth: size / 5, strokeColor: "#ffffff", align: "top", bold: true };
     }
@@ -201,13 +222,27 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return found;
   }
   var lastOpen = null;
+  /* the edges already shown, resized for the zoom (when it moved by more than 10 %) */
+  function restyleEdges() {
+    var changes = [];
+    shownEdges.forEach(function (g) {
+      var e = visEdge(g);
+      var change = { id: e.id, width: e.width, selectionWidth: e.selectionWidth, arrows: e.arrows, dashes: e.dashes };
+      if (e.font) change.font = e.font;
+      changes.push(change);
+    });
+    if (changes.length) edges.update(changes);
+  }
   topo.relevel = function () {
     var t0 = performance.now();
     decide();
+    var s = network.getScale(), resize = Math.abs(Math.log(s / edgeScale)) > 0.1;
+    if (resize) edgeScale = s;
     var openNow = [];
     for (var b = 0; b < nb; b++) if (open[b]) openNow.push(b);
     openNow = openNow.join(",");
     if (openNow === lastOpen) { // the same level: nothing to add or remove
+      if (resize) restyleEdges();
       topo.lastRelevel = performance.now() - t0;
       return { nodes: shown.size, edges: shownEdges.size, added: 0, removed: 0 };
     }
@@ -232,6 +267,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     if (addEdges.length) edges.add(addEdges);
     shown = want;
     shownEdges = found;
+    if (resize) restyleEdges();
     applyHighlight();
     topo.lastRelevel = performance.now() - t0;
     return { nodes: want.size, edges: found.size, added: add.length, removed: remove.length };
@@ -258,14 +294,15 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     ctx.quadraticCurveTo(x0, y1, x0, y1 - r); ctx.lineTo(x0, y0 + r); ctx.quadraticCurveTo(x0, y0, x0 + r, y0);
     ctx.closePath();
   }
-  var drawnText = { titles: Infinity, lines: Infinity };
+  var drawnText = { titles: Infinity, lines: Infinity, largest: 0 };
   var selectedBox = -1, dimBox = null;
-  /* write a line at `size`, shrunk only if it would leave the box (never below READ px) */
+  /* write a line at `size`, shrunk only if it would leave the box (never below READ px,
+     and never grown: a card drawn small keeps its words inside it) */
   function text(ctx, line, x, y, size, bold, room, s) {
     ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
     var width = ctx.measureText(line).width;
     if (width > room && room > 0) {
-      size = Math.max(size * room / width, READ / s);
+      size = Math.min(size, Math.max(size * room / width, READ / s));
       ctx.font = (bold ? "bold " : "") + size + "px sans-serif";
     }
     var fill = ctx.fillStyle;
@@ -290,21 +327,24 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  /* a box's words at their layout size, but never over TITLE_MAX px: zoomed in on a router,
+     the title of the band around it would otherwise be 100 px letters across the view */
   function words(ctx, B, b, s) {
-    var style = kindOf(B);
+    var style = kindOf(B), font = Math.min(B.font, TITLE_MAX / s);
     ctx.fillStyle = style.text;
     ctx.textBaseline = "top";
-    var pad = B.kind === "group" ? B.font * 0.7 : B.font * 0.6, room = B.x1 - B.x0 - 2 * pad;
+    var pad = B.kind === "group" ? font * 0.7 : font * 0.6, room = B.x1 - B.x0 - 2 * pad;
     var titles = open[b] || !B.titles ? [B.label] : B.titles, y = B.y0 + pad;
-    if (B.font * s >= 4) {
+    if (font * s >= 4) {
       titles.forEach(function (line) {
-        var size = text(ctx, line, B.x0 + pad, y, B.font, true, room, s);
+        var size = text(ctx, line, B.x0 + pad, y, font, true, room, s);
         drawnText.titles = Math.min(drawnText.titles, size * s);
-        y += B.font * 1.2;
+        drawnText.largest = Math.max(drawnText.largest, size * s);
+        y += font * 1.2;
       });
     }
-    var lf = lineFont(b);
-    y += B.font * 0.3;
+    var lf = Math.min(lineFont(b), TITLE_MAX * 0.9 / s);
+    y += font * 0.3;
     if (!open[b] && lf * s >= 4) {
       (B.lines || []).forEach(function (line) {
         ctx.fillStyle = style.text;
@@ -335,11 +375,38 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     roots.forEach(function (b) { paint(ctx, b, s, view, false); });
     ctx.restore();
   });
+  /* the router a search or a click went to: a frame a few screen pixels around its symbol
+     and its label (where vis drew them: the label's box is vis's, moved by our vadjust) */
+  var focusLeaf = -1;
+  function focusFrame(i, s) {
+    var n = leaves[i], node = network.body.nodes[i], r = (n.k === "unknown" ? 7 : 13) * (n.s || 1), pad = 4 / s;
+    var frame = { x0: n.x - r, y0: n.y - r, x1: n.x + r, y1: n.y + r };
+    var label = node && node.labelModule && node.labelModule.size;
+    if (label && label.width > 0 && node.options.shape !== "box") {
+      var top = label.top + (node.options.font.vadjust || 0);
+      frame = { x0: Math.min(frame.x0, label.left), y0: frame.y0, x1: Math.max(frame.x1, label.left + label.width), y1: Math.max(frame.y1, top + label.height) };
+    } else if (node && node.shape && node.shape.width) {
+      frame = { x0: n.x - node.shape.width / 2, y0: n.y - node.shape.height / 2, x1: n.x + node.shape.width / 2, y1: n.y + node.shape.height / 2 };
+    }
+    return { x0: frame.x0 - pad, y0: frame.y0 - pad, x1: frame.x1 + pad, y1: frame.y1 + pad };
+  }
+  function drawFocus(ctx, s) {
+    if (focusLeaf < 0 || hiddenLeaf[focusLeaf] || rep(focusLeaf) !== focusLeaf) return;
+    var f = focusFrame(focusLeaf, s);
+    roundRect(ctx, f.x0, f.y0, f.x1, f.y1, 6 / s);
+    ctx.lineWidth = 5 / s;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.stroke();
+    ctx.lineWidth = 2.5 / s;
+    ctx.strokeStyle = "#d81b60";
+    ctx.stroke();
+  }
   network.on("afterDrawing", function (ctx) {
     var s = network.getScale(), view = viewRect(0.02);
-    drawnText = { titles: Infinity, lines: Infinity };
+    drawnText = { titles: Infinity, lines: Infinity, largest: 0 };
     ctx.save();
     roots.forEach(function (b) { paint(ctx, b, s, view, true); });
+    drawFocus(ctx, s);
     ctx.restore();
   });
   network.once("afterDrawing", function () {
@@ -348,37 +415,67 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     document.body.setAttribute("data-drawn", "1");
   });
 
-  /* ---- the view: fit, reset, zoom, pan (buttons, keys, wheel) ---- */
-  function mapBounds() {
+  /* ---- the view: fit, reset, zoom, pan (buttons, keys, wheel) ----
+     The zoom is bounded by the content: in, until the smallest text on the map (a router's
+     label in the deepest group) is LABEL_MAX px; out, until the whole map covers MIN_SHARE
+     of the canvas. Fit shows every top-level box, band and loose router inside the visible
+     part of the canvas (on a phone: above the bottom sheet) with FIT_MARGIN px to spare.
+     A search hit is brought to LABEL_SEEK px (unless it already reads at 12-20 px). */
+  var LABEL_MAX = 36, LABEL_SEEK = 15, SEEK_RANGE = [12, 20], MIN_SHARE = 0.25, FIT_MARGIN = 12;
+  var bounds = null;
+  function mapBounds() { // the drawn map's bounding box, canvas units (boxes never move)
+    if (bounds) return bounds;
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     roots.forEach(function (b) { var B = boxes[b]; x0 = Math.min(x0, B.x0); y0 = Math.min(y0, B.y0); x1 = Math.max(x1, B.x1); y1 = Math.max(y1, B.y1); });
-    loose.forEach(function (i) { var n = leaves[i]; x0 = Math.min(x0, n.x - 60); y0 = Math.min(y0, n.y - 30); x1 = Math.max(x1, n.x + 60); y1 = Math.max(y1, n.y + 40); });
-    return { x0: x0, y0: y0, x1: x1, y1: y1 };
+    loose.forEach(function (i) {
+      var n = leaves[i], s = n.s || 1, half = Math.max(13, n.label.length * FONT * 0.3) * s;
+      x0 = Math.min(x0, n.x - half); y0 = Math.min(y0, n.y - 15 * s); x1 = Math.max(x1, n.x + half); y1 = Math.max(y1, n.y + 40 * s);
+    });
+    bounds = { x0: x0, y0: y0, x1: x1, y1: y1 };
+    return bounds;
   }
-  function leastScale() { // below this zoom a top-level card's words would be under READ px
-    var least = Infinity;
-    roots.forEach(function (b) { least = Math.min(least, lineFont(b)); });
-    return least === Infinity ? 0 : READ / least * 1.001;
+  function smallest(values) { var least = Infinity; values.forEach(function (v) { least = Math.min(least, v); }); return least; }
+  function largest(values) { var most = -Infinity; values.forEach(function (v) { most = Math.max(most, v); }); return most; }
+  var leafText = Math.min(FONT, smallest(leaves.map(function (n) { return FONT * (n.s || 1); })));
+  var leastText = Math.min(leafText, smallest(boxes.map(function (B, b) { return Math.min(B.font, lineFont(b)); })));
+  /* the part of the canvas the user sees, in the canvas element's pixels: all of it, but on
+     a phone the bottom sheet (open or as its handle) covers its lower part */
+  function visibleArea() {
+    var w = container.clientWidth || 800, h = container.clientHeight || 600, area = { x0: 0, y0: 0, x1: w, y1: h };
+    if (getComputedStyle(panel).position === "fixed") {
+      var sheet = panel.classList.contains("open") ? panel.offsetHeight : panelToggle.offsetHeight;
+      var bottom = window.innerHeight - sheet - container.getBoundingClientRect().top;
+      area.y1 = clamp(bottom, Math.min(h, 60), h);
+    }
+    return area;
   }
+  function fitScale(B, area) { // the zoom at which rectangle B fills `area` less the margins
+    return Math.min((area.x1 - area.x0 - 2 * FIT_MARGIN) / Math.max(B.x1 - B.x0, 1e-9),
+                    (area.y1 - area.y0 - 2 * FIT_MARGIN) / Math.max(B.y1 - B.y0, 1e-9));
+  }
+  function zoomLimits() {
+    var m = mapBounds(), most = LABEL_MAX / leastText;
+    var whole = m.x0 === Infinity ? most : fitScale(m, visibleArea());
+    return { least: Math.min(whole * MIN_SHARE, most), most: most };
+  }
+  function clampScale(scale) { var z = zoomLimits(); return clamp(scale, z.least, z.most); }
+  topo.clampScale = clampScale; // vis's wheel and pinch zoom ask it (topo/render/webpage.py)
   function moveTo(x, y, scale) {
-    network.moveTo({ position: { x: x, y: y }, scale: scale, animation: false });
+    network.moveTo({ position: { x: x, y: y }, scale: clampScale(scale), animation: false });
     topo.relevel();
+  }
+  /* put the canvas point (x, y) at the middle of the visible area */
+  function centreOn(x, y, scale) {
+    var w = container.clientWidth || 800, h = container.clientHeight || 600, area = visibleArea();
+    scale = clampScale(scale);
+    moveTo(x - ((area.x0 + area.x1) / 2 - w / 2) / scale, y - ((area.y0 + area.y1) / 2 - h / 2) / scale, scale);
   }
   topo.fit = function () {
     var m = mapBounds();
     if (m.x0 === Infinity) return;
     network.setSize("100%", "100%"); // vis re-reads the container's size (the header may have changed it)
-    var w = container.clientWidth || 800, h = container.clientHeight || 600;
-    var scale = Math.min(w / (m.x1 - m.x0), h / (m.y1 - m.y0)) * 0.96;
-    var least = leastScale(), x = (m.x0 + m.x1) / 2, y = (m.y0 + m.y1) / 2;
-    var ceiling = READ * 2.2 / (FONT * Math.min.apply(null, leaves.map(function (n) { return n.s || 1; }).concat([1])));
-    scale = Math.min(scale, ceiling);
-    if (scale < least) { // the map is wider than readable words allow: start at its source end
-      scale = least;
-      if ((m.x1 - m.x0) * scale > w) x = m.x0 + (w / 2 - 10) / scale;
-      if ((m.y1 - m.y0) * scale > h) y = m.y0 + (h / 2 - 40) / scale;
-    }
-    moveTo(x, y, scale);
+    var ceiling = READ * 2.2 / leafText; // a small map is not blown up past 24 px labels
+    centreOn((m.x0 + m.x1) / 2, (m.y0 + m.y1) / 2, Math.min(fitScale(m, visibleArea()), ceiling));
   };
   topo.zoomBy = function (factor) {
     var c = network.getViewPosition();
@@ -388,16 +485,25 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var c = network.getViewPosition(), s = network.getScale();
     moveTo(c.x + dx / s, c.y + dy / s, s);
   };
+  /* a box: whole if it can be, but at a zoom where its routers read at 12-20 px */
   topo.zoomToBox = function (b) {
-    var B = boxes[b], w = container.clientWidth || 800, h = container.clientHeight || 600;
-    var scale = Math.min(w / (B.x1 - B.x0), h / (B.y1 - B.y0)) * 0.92;
-    scale = Math.max(scale, (READ + 1) / (FONT * B.scale));
-    moveTo((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
+    var B = boxes[b], unit = FONT * B.scale;
+    var scale = clamp(fitScale(B, visibleArea()), (READ + 1) / unit, SEEK_RANGE[1] / unit);
+    centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
   };
+  /* a router, centred, its label at 12-20 px (its groups open at that zoom) */
   topo.zoomToNode = function (i) {
-    var n = leaves[i], scale = Math.max(network.getScale(), 15 / (FONT * (n.s || 1)));
-    moveTo(n.x, n.y, scale);
+    var n = leaves[i], unit = FONT * (n.s || 1), px = unit * network.getScale();
+    var scale = px >= SEEK_RANGE[0] && px <= SEEK_RANGE[1] ? network.getScale() : LABEL_SEEK / unit;
+    centreOn(n.x, n.y, scale);
   };
+  /* centre a shown router if it (or the label under it) is out of the visible area: the
+     phone's sheet has just opened over it */
+  function keepInView(i) {
+    var n = leaves[i], p = network.canvasToDOM({ x: n.x, y: n.y }), area = visibleArea();
+    var below = 2.5 * FONT * (n.s || 1) * network.getScale();
+    if (p.x < area.x0 || p.x > area.x1 || p.y < area.y0 || p.y + below > area.y1) centreOn(n.x, n.y, network.getScale());
+  }
   var relevelTimer = null;
   function later() { clearTimeout(relevelTimer); relevelTimer = setTimeout(topo.relevel, 120); }
   network.on("zoom", later);
@@ -535,6 +641,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     details.appendChild(el("div", "Click a router, a box or a band for everything known about it.", "muted"));
     details.removeAttribute("data-kind");
     selectedBox = -1;
+    focusLeaf = -1;
   };
 
   /* ---- highlight: traces through a node or box, or one trace ---- */
@@ -614,7 +721,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     if (params.nodes.length) {
       var id = params.nodes[0];
       if (isBoxId(id)) { topo.showBox(boxOf(id)); topo.zoomToBox(boxOf(id)); }
-      else { selectedBox = -1; topo.showNode(id); topo.highlightNode(id); }
+      else { selectedBox = -1; topo.showNode(id); focusLeaf = id; topo.highlightNode(id); keepInView(id); }
       return;
     }
     if (params.edges.length) { topo.showEdge(params.edges[0]); return; }
@@ -625,7 +732,14 @@ var topo = (window.topo = { drawn: false, drawTime: null });
 
   /* ---- hover: a short table (the panel has everything) ---- */
   var tooltip = document.getElementById("tooltip");
+  /* a finger or a pen has no hover: vis still reports one for a tap (from the mouse events
+     the browser emulates after it), and the tooltip would cover the sheet with the details */
+  var touchInput = window.matchMedia ? window.matchMedia("(hover: none)").matches : false;
+  function pointerKind(ev) { touchInput = ev.pointerType === "touch" || ev.pointerType === "pen"; if (touchInput) hideTip(); }
+  container.addEventListener("pointerdown", pointerKind, true);
+  container.addEventListener("pointermove", function (ev) { if (ev.pointerType === "mouse") touchInput = false; }, true);
   function showTip(content, params) {
+    if (touchInput) return;
     tooltip.textContent = "";
     tooltip.appendChild(content);
     var rect = container.getBoundingClientRect();
@@ -729,9 +843,11 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return found;
   };
   topo.goTo = function (i, quiet) {
+    if (!quiet || !details.getAttribute("data-kind")) topo.showNode(i); // first: on a phone it opens the sheet
     topo.zoomToNode(i);
+    focusLeaf = i;
     network.selectNodes([rep(i)], false);
-    if (!quiet || !details.getAttribute("data-kind")) topo.showNode(i);
+    network.redraw();
   };
   var searchTimer = null;
   searchBox.addEventListener("input", function () {
@@ -821,7 +937,6 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   on("reset", function () { topo.reset(); });
   on("zoom-in", function () { topo.zoomBy(1.4); });
   on("zoom-out", function () { topo.zoomBy(1 / 1.4); });
-  var panel = document.getElementById("panel");
   function openPanel() { panel.classList.add("open"); }
   on("panel-toggle", function () { panel.classList.toggle("open"); });
   window.addEventListener("keydown", function (ev) {
@@ -844,6 +959,36 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     if (handled) ev.preventDefault();
   });
 
+  /* ---- for tests and scripts: the view (read only; page coordinates are CSS px of the
+     window, as getBoundingClientRect gives them) ---- */
+  function pageRect(B) {
+    var rect = container.getBoundingClientRect(), a = network.canvasToDOM({ x: B.x0, y: B.y0 }), b = network.canvasToDOM({ x: B.x1, y: B.y1 });
+    return { x0: rect.left + a.x, y0: rect.top + a.y, x1: rect.left + b.x, y1: rect.top + b.y };
+  }
+  topo.view = function () {
+    var s = network.getScale(), rect = container.getBoundingClientRect(), area = visibleArea();
+    var out = { scale: s, centre: network.getViewPosition(), limits: zoomLimits(), touch: touchInput,
+                canvas: { x0: rect.left, y0: rect.top, x1: rect.right, y1: rect.bottom },
+                visible: { x0: rect.left + area.x0, y0: rect.top + area.y0, x1: rect.left + area.x1, y1: rect.top + area.y1 },
+                map: pageRect(mapBounds()), focus: focusLeaf, focusAt: null, focusLabelPx: null };
+    if (focusLeaf >= 0) {
+      var n = leaves[focusLeaf];
+      out.focusAt = pageRect({ x0: n.x, y0: n.y, x1: n.x, y1: n.y });
+      out.focusLabelPx = FONT * (n.s || 1) * s;
+    }
+    /* the edges as vis holds them: line width and arrowhead length in screen px */
+    var widths = [], arrows = [];
+    shownEdges.forEach(function (_, key) {
+      var e = network.body.edges[key];
+      if (!e) return;
+      var w = Math.max(e.options.width, 0.3 / s);
+      widths.push(w * s);
+      arrows.push((15 * Math.abs(e.options.arrows.to.scaleFactor) + 3 * w) * s);
+    });
+    out.edges = { count: widths.length, width: [smallest(widths), largest(widths)], arrow: [smallest(arrows), largest(arrows)] };
+    return out;
+  };
+
   /* ---- for tests and scripts: the layout as drawn ---- */
   topo.layout = function () {
     var s = network.getScale(), view = viewRect(0), out = { scale: s, font: data.font, boxes: [], bands: [], groups: [], exits: [] };
@@ -854,14 +999,17 @@ var topo = (window.topo = { drawn: false, drawTime: null });
                      inView: meets(B, view), foreign: !!B.foreign, size: B.size };
       (B.kind === "segment" ? out.bands : B.kind === "group" ? out.groups : out.boxes).push(record);
     });
-    var nodePx = Infinity, edgePx = Infinity;
+    var nodePx = Infinity, edgePx = Infinity, largest = drawnText.largest;
     shown.forEach(function (_, id) {
       if (isBoxId(id) || hiddenLeaf[id]) return;
       var n = leaves[id];
       if (n.x > view.x0 && n.x < view.x1 && n.y > view.y0 && n.y < view.y1) nodePx = Math.min(nodePx, FONT * (n.s || 1) * s);
     });
-    shownEdges.forEach(function (g) { if (g.exit) { var e = visEdge(g); edgePx = Math.min(edgePx, e.font.size * s); } });
-    var labels = { titles: drawnText.titles, lines: drawnText.lines, nodes: nodePx, edges: edgePx };
+    shownEdges.forEach(function (g) {
+      if (g.exit) { var px = visEdge(g).font.size * s; edgePx = Math.min(edgePx, px); largest = Math.max(largest, px); }
+    });
+    /* the smallest of each kind of words drawn, and the largest box title or exit label */
+    var labels = { titles: drawnText.titles, lines: drawnText.lines, nodes: nodePx, edges: edgePx, largest: largest };
     labels.min = Math.min(labels.titles, labels.lines, labels.nodes, labels.edges);
     out.labels = labels;
     out.exits = data.exits.map(function (e) {

@@ -55,19 +55,34 @@ def script_json(value: Any) -> str:
 
 
 #: vis-network stops the wheel and pinch zoom at 10x; the region map nests boxes whose
-#: routers read only further in, so the page lifts that stop (this one expression of the
-#: 9.1.2 build; a build without it keeps its stop and the page's buttons still zoom).
-ZOOM_CLAMP = ("t<1e-5&&(t=1e-5),t>10&&(t=10)", "t<1e-9&&(t=1e-9),t>1e6&&(t=1e6)")
+#: routers read only further in, so the page replaces that stop with its own, derived from
+#: the content (``topo.clampScale`` in page.js: in until the smallest label is a few times
+#: readable, out until the map is a fraction of the canvas). This one expression of the
+#: 9.1.2 build; a build without it keeps its stop and the page's buttons still zoom.
+ZOOM_CLAMP = (
+    "t<1e-5&&(t=1e-5),t>10&&(t=10)",
+    "t=window.topo&&topo.clampScale?topo.clampScale(t):Math.min(Math.max(t,1e-9),1e6)",
+)
+#: vis-network reads a node's x and y with ``parseInt``: a router of a group drawn at 1/60
+#: of the base size (cells about one canvas unit high) would land up to a cell away from its
+#: place, rows bunched and labels among the next row's symbols. The page keeps them exact.
+EXACT_POSITIONS = (
+    ("this.x=Ep(e.x)", "this.x=Number(e.x)"),
+    ("this.y=Ep(e.y)", "this.y=Number(e.y)"),
+)
 
 
 @cache
 def vis_script() -> str:
-    """vis-network's minified build, as shipped inside the pyvis package (zoom stop lifted)."""
+    """vis-network's minified build, as shipped inside the pyvis package (its zoom stop
+    the page's, node positions not rounded)."""
     lib = resources.files("pyvis").joinpath("templates", "lib", f"vis-{VIS_VERSION}")
     text = lib.joinpath("vis-network.min.js").read_text("utf-8")
     if "</script" in text.lower():  # pragma: no cover - would break the inlined element
         raise RuntimeError("vis-network.min.js contains </script>; cannot inline it")
-    return text.replace(*ZOOM_CLAMP, 1)
+    for before, after in (ZOOM_CLAMP, *EXACT_POSITIONS):
+        text = text.replace(before, after, 1)
+    return text
 
 
 @cache
