@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import io
 import json
+import os
 import random
 import subprocess
 import sys
@@ -603,3 +604,32 @@ def test_invalid_utf16_read_in_chunks_says_so_like_read_whole(
         f"{path}: not valid utf-16: illegal UTF-16 surrogate"
     ]
     assert len(result.traces) == 80
+
+
+def test_a_long_run_of_blanks_in_a_hop_line_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Lazy ``(\\S.*?)\\s*$`` patterns were quadratic in a line's blanks (a 100 KB line of a
+    Cisco trace took a minute). Every text golden file, one hop line padded with 200,000
+    blanks mid-line, parsed in a child process; the guard is a hang guard (the quadratic
+    patterns need hours here), not a speed target."""
+    script = tmp_path / "pad.py"
+    script.write_text(
+        "import re, sys\n"
+        "from tests.test_golden import golden_inputs\n"
+        "from topo.inputs import decode_bytes\n"
+        "from topo.parsers import iter_parse_text\n"
+        "for path in golden_inputs():\n"
+        "    if path.suffix in ('.json', '.jsonl', '.warts', '.gz'):\n"
+        "        continue\n"
+        "    lines = decode_bytes(path.read_bytes()).text.splitlines(keepends=True)\n"
+        "    i = next((n for n, l in enumerate(lines) if re.match(r'\\s*\\d+\\s', l)), 0)\n"
+        "    cut = len(lines[i]) // 2\n"
+        "    lines[i] = lines[i][:cut] + ' ' * 200_000 + 'x' + lines[i][cut:]\n"
+        "    list(iter_parse_text(''.join(lines), source=path.name))\n"
+        "print('done')\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=root, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]

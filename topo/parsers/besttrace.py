@@ -57,8 +57,8 @@ _HEADER = re.compile(
     r"(?:(?P<max>\d+)\s+hops\s+max)?(?:,\s*(?P<bytes>\d+)\s+byte\s+packets)?",
     re.IGNORECASE,
 )
-_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S.*?)\s*$")
-_CONTINUATION = re.compile(r"^\s+(?P<body>\S.*?)\s*$")
+_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S(?:.*\S)?)\s*$")
+_CONTINUATION = re.compile(r"^\s+(?P<body>\S(?:.*\S)?)\s*$")
 _RULE = re.compile(r"^\s*-{5,}\s*$")
 _REPLY = re.compile(
     r"^(?:(?P<name>\S+)\s+\((?P<paddr>[^()\s]+)\)|(?P<addr>\S+))\s+"

@@ -76,8 +76,8 @@ _DIALOG = re.compile(r"^\s*[A-Z][^:]{0,80}:\s*\S*\s*$")
 _TIMESTAMP = re.compile(
     r"^\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)\s+\w{3}\s+\d{1,2}\s+\d\d:\d\d:\d\d(?:\.\d+)?\s+\S+\s*$"
 )
-_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})(?:\s+(?P<body>\S.*?))?\s*$")
-_CONTINUATION = re.compile(r"^\s+(?P<body>\S.*?)\s*$")
+_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})(?:\s+(?P<body>\S(?:.*\S)?))?\s*$")
+_CONTINUATION = re.compile(r"^\s+(?P<body>\S(?:.*\S)?)\s*$")
 _TOKEN = re.compile(r"\[[^\]]*\]|\([^)]*\)|\S+")
 _MSEC_HOP = re.compile(r"^\s*\d{1,3}\s+\S.*\b\d+\s+msec\b")
 _MPLS = re.compile(

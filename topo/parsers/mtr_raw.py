@@ -68,7 +68,7 @@ NAME = "mtr-raw"
 DESCRIPTION = "mtr --raw event stream (x/h/p/d/m lines): real per-probe RTTs, ECMP addresses"
 DETECTION = "every line 'x|h|p|d|m|t <pos> ...' (mtr --raw), with h, p or x lines"
 
-_LINE = re.compile(r"^(?P<kind>[xhpdmt])\s+(?P<pos>\d{1,3})(?:\s+(?P<rest>\S.*?))?\s*$")
+_LINE = re.compile(r"^(?P<kind>[xhpdmt])\s+(?P<pos>\d{1,3})(?:\s+(?P<rest>\S(?:.*\S)?))?\s*$")
 _MAX_POS = 255
 
 

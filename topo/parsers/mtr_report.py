@@ -94,11 +94,11 @@ DESCRIPTION = (
 )
 DETECTION = "a 'HOST: name  Loss% ...' or 'Host  Loss% ...' header, or rows 'N.|-- host  loss%'"
 
-_START = re.compile(r"^\s*Start:\s*(?P<when>.+?)\s*$")
+_START = re.compile(r"^\s*Start:\s*(?P<when>\S(?:.*\S)?)\s*$")
 _HEADER = re.compile(r"^\s*HOST:\s*(?P<rest>.*)$")
 #: The header of Globalping's table (and of mtr's curses screen): no local host name.
 _TABLE_HEADER = re.compile(r"^\s*Host\s+(?P<rest>\S.*)$")
-_PROBE = re.compile(r"^\s*>\s+(?P<probe>\S.*?)\s*$")
+_PROBE = re.compile(r"^\s*>\s+(?P<probe>\S(?:.*\S)?)\s*$")
 _COMMAND = re.compile(r"^\s*\$\s+globalping\s+mtr\s+(?P<target>[^\s-]\S*)")
 #: mtr's one-letter options that take a value (``-c 10``), for the target of a command.
 _MTR_VALUE_OPTIONS = "BFGILMPQUZacdfimosy"
@@ -113,14 +113,14 @@ _LEGEND = re.compile(r"^\s*(?:Keys:\s+Help\b.*|Packets\s+Pings)\s*$")
 #: A row without numbers: nobody answered (Globalping, mtr's curses screen).
 _SILENT = ("(waiting for reply)", "???")
 _ROW = re.compile(r"^\s*(?P<ttl>\d{1,3})\.(?P<bar>\|--)?\s+(?P<body>\S.*)$")
-_TREE_ALT = re.compile(r"^\s+\|\s+`?\|--\s+(?P<host>\S.*?)\s*$")
+_TREE_ALT = re.compile(r"^\s+\|\s+`?\|--\s+(?P<host>\S(?:.*\S)?)\s*$")
 _MPLS_LINE = re.compile(r"^\s+(?:\|\s+[|`]?\+--\s+)?\[MPLS:")
 #: Where a narrow ``--report`` cuts the host column (mtr's ``len_hosts``).
 _NARROW = 33
 #: Printed width of each column (mtr's ``data_fields``).
 COLUMN_WIDTHS = {"Loss%": 6, "Drop": 5, "Rcv": 6, "Snt": 6, "Last": 6, "Best": 6, "Avg": 6}
 COLUMN_WIDTHS |= {"Wrst": 6, "StDev": 6, "Gmean": 6, "Jttr": 5, "Javg": 5, "Jmax": 5, "Jint": 5}
-_PLAIN_ALT = re.compile(r"^\s{4,}(?P<host>[^\s|\[].*?)\s*$")
+_PLAIN_ALT = re.compile(r"^\s{4,}(?P<host>[^\s|\[](?:.*\S)?)\s*$")
 
 
 def sniff(head: str) -> bool:

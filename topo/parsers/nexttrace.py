@@ -84,9 +84,9 @@ _LEAD = re.compile(r"^\s*(?P<label>.*?)\s+-\s+(?P<mode>[A-Za-z]+)\s+v[46]\s+-\s*
 _LABEL_MODE = re.compile(r"\b(ICMP|TCP|UDP)\s+Mode\b", re.IGNORECASE)
 _BANNER = re.compile(r"^\s*NextTrace\s+(?P<version>v\d\S*)")
 _API = re.compile(r"^\s*\[NextTrace API\]|^\s*MapTrace URL:", re.IGNORECASE)
-_PROVIDER = re.compile(r"^\s*IP Geo Data Provider:\s*(?P<provider>\S.*?)\s*$")
+_PROVIDER = re.compile(r"^\s*IP Geo Data Provider:\s*(?P<provider>\S(?:.*\S)?)\s*$")
 _RULE = re.compile(r"^\s*(?:-{5,}|={5,})\s*$")
-_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S.*?)\s*$")
+_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S(?:.*\S)?)\s*$")
 _ADDRESS_LINE = re.compile(r"^(?P<addr>[^\s*]\S*)\s+(?P<asn>AS\d+|\*)(?:\s.*)?$")
 _MORE = re.compile(r"^\s+(?P<body>[^\s*]\S*\s+(?:AS\d+|\*)(?:\s.*)?)$")
 _TIME = r"(?:\d+(?:\.\d+)?|\*)\s*ms"

@@ -82,7 +82,7 @@ _RESPONDER = re.compile(
     r"(?::(?P<flows>\d+(?:,\d+)*))?(?:\s+(?P<lb>[=<]))?\s+(?P<rtt>\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?){3}|\d+(?:\.\d+)?)"
     r"\s*ms(?P<marks>(?:\s+(?:!\S+|\{\d+\}|\[[\d,]+\]))*)"
 )
-_MPLS_LINE = re.compile(r"^\s+MPLS\s+Label\s+(?P<stack>\d.*?)\s*$", re.IGNORECASE)
+_MPLS_LINE = re.compile(r"^\s+MPLS\s+Label\s+(?P<stack>\d(?:.*\S)?)\s*$", re.IGNORECASE)
 _MPLS_ENTRY = re.compile(r"^(?:MPLS\s+)?(?:Label\s+)?(?P<label>\d+)(?:\s+TTL=(?P<ttl>\d+))?$")
 _QUOTED_TTL = re.compile(r"^!T(\d+)$")
 

@@ -37,7 +37,7 @@ PROMPT = (
 )
 _COMMAND = re.compile(
     rf"^\s*(?:{PROMPT}\s*)?(?P<cmd>(?:sudo(?:\s+-\S+)*\s+)?(?:\S*/)?(?P<program>[\w.+-]+)"
-    r"(?:\s+\S.*?)?)\s*$"
+    r"(?:\s+\S(?:.*\S)?)?)\s*$"
 )
 _BARE_PROMPT = re.compile(rf"^\s*{PROMPT}\s*$")
 

@@ -61,7 +61,7 @@ NAME = "tracepath"
 DESCRIPTION = "iputils tracepath / tracepath6 text: -n, names, -b, asymm, pmtu, reached, Resume"
 DETECTION = "'N?: [LOCALHOST]' or 'Resume: pmtu' lines, or hop lines 'N:  host  0.512ms'"
 
-_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})(?P<guess>\?)?:\s+(?P<body>\S.*?)\s*$")
+_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})(?P<guess>\?)?:\s+(?P<body>\S(?:.*\S)?)\s*$")
 _RESUME = re.compile(
     r"^\s*Resume:\s+pmtu\s+(?P<pmtu>\d+)(?:\s+hops\s+(?P<hops>\d+))?(?:\s+back\s+(?P<back>\d+))?"
 )

@@ -146,7 +146,7 @@ MESSAGE_FLAGS: tuple[tuple[str, str], ...] = (
     ("packet too big", "!F"),
 )
 
-_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S.*?)\s*$")
+_HOP = re.compile(r"^\s*(?P<ttl>\d{1,3})\s+(?P<body>\S(?:.*\S)?)\s*$")
 _COLUMN = re.compile(
     r"\s*(?:(?P<star>\*)|(?P<lt><)?(?P<num>\d+)\s*(?P<unit>[^\W\d_]{1,4}))(?=\s|$)"
 )
