@@ -103,6 +103,56 @@ def test_damage_is_one_error_after_every_trace_before_it(plain: dict[str, Path])
     assert len(written["graph"]["trace_paths"]) == len(traces)  # every trace before the cut
 
 
+def test_a_cut_text_keeps_the_traces_before_the_cut(tmp_path: Path) -> None:
+    """A text input was read whole before parsing: damage lost every trace of the file."""
+    text = (DATA.parent.parent / "samples" / "aws-osaka-tokyo" / "traceroute.txt").read_bytes()
+    whole = gzip.compress(text * 2000)
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    items = list(read_traces([cut]))
+    traces = [t for t in items if not isinstance(t, ParseError)]
+    assert len(traces) > 700 and all(t.hops == traces[0].hops for t in traces[:-1])
+    assert str(items[-1]) == (
+        f"{cut}: damaged or cut gzip data: Compressed file ended before the end-of-stream "
+        "marker was reached; the traces before it are kept"
+    )
+
+
+@pytest.mark.parametrize("suffix", ["gz", "bz2", "xz"])
+def test_a_decompression_bomb_stops_at_its_ratio_and_max_bytes_sets_the_limit(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2 MB that decompress to gigabytes drove a build to 20 GB of memory."""
+    bomb = tmp_path / f"bomb.txt.{suffix}"
+    line = b" 2  15.230.24.168  1.474 ms  1.895 ms  1.856 ms\n"
+    packer = {"gz": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[suffix]
+    with packer(bomb, "wb") as out:  # type: ignore[operator]
+        out.write(b"traceroute to 192.0.2.9 (192.0.2.9), 30 hops max, 60 byte packets\n")
+        for _ in range(400):
+            out.write(line * 10_000)  # 190 MiB
+    [error] = list(read_traces([bomb]))
+    assert isinstance(error, ParseError) and error.path == str(bomb)
+    assert " data grows more than 250 times (" in error.message
+    assert error.message.endswith("a decompression bomb? --max-bytes (or TOPO_MAX_BYTES) allows it")
+    monkeypatch.setenv("TOPO_MAX_BYTES", "8M")
+    [error] = list(read_traces([bomb]))
+    assert error.message.endswith(
+        "data decompresses to more than 8 MiB; --max-bytes (or TOPO_MAX_BYTES) sets the limit"
+    )
+    monkeypatch.delenv("TOPO_MAX_BYTES")
+    done = subprocess.run(
+        [sys.executable, "-m", "topo", "parse", "--max-bytes", "4M", str(bomb)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "decompresses to more than 4 MiB; --max-bytes" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "topo", "parse", "--max-bytes", "lots", str(bomb)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2 and "not a size: 'lots'" in done.stderr
+
+
 def test_zstd_without_its_package_says_how_to_read_it(
     plain: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,8 +9,9 @@ usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal er
 from __future__ import annotations
 
 import codecs
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 import click
@@ -19,6 +20,8 @@ from topo import __version__
 from topo.classify.addresses import is_address, sort_key
 from topo.errors import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, ParseError, TopoError
 from topo.inputs import read_traces
+from topo.inputs.compressed import LIMIT_VARIABLE, MAX_DECOMPRESSED_BYTES, MAX_RATIO, size_words
+from topo.inputs.reading import parse_size
 from topo.model import Trace
 from topo.owners.model import AddressHints
 from topo.parsers import PARSERS
@@ -119,11 +122,37 @@ def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | Non
     return value
 
 
-encoding_option = click.option(
+_encoding = click.option(
     "--encoding",
     callback=_known_encoding,
     help="Decode text inputs with this encoding (default: detect UTF-8/16, CP932).",
 )
+
+
+def _max_bytes(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Set the limit for this run and its workers (they read the environment)."""
+    if value is not None:
+        try:
+            parse_size(value)
+        except ValueError:
+            raise click.BadParameter(f"not a size: {value!r} (e.g. 16G, 500M)") from None
+        os.environ[LIMIT_VARIABLE] = value
+
+
+_max_bytes_option = click.option(
+    "--max-bytes",
+    metavar="SIZE",
+    callback=_max_bytes,
+    expose_value=False,
+    help=f"What one compressed input may decompress to (default "
+    f"{size_words(MAX_DECOMPRESSED_BYTES)}, and at most {MAX_RATIO} times its size); set, "
+    f"it is the only limit. Also {LIMIT_VARIABLE}.",
+)
+
+
+def encoding_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--encoding`` and ``--max-bytes``: how the inputs' bytes are read."""
+    return _encoding(_max_bytes_option(command))
 
 
 def target_addresses(

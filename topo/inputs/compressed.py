@@ -22,6 +22,7 @@ import gzip
 import io
 import lzma
 import zlib
+from collections.abc import Callable
 from typing import Any, BinaryIO, cast
 
 from topo.errors import ParseError
@@ -33,6 +34,17 @@ MAGIC = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
+#: How much one compressed input may decompress to, by default (``--max-bytes`` or
+#: :data:`LIMIT_VARIABLE` set another size). Measurement dumps of a day are a few GiB.
+MAX_DECOMPRESSED_BYTES = 8 * 1024**3
+#: How many times its compressed size an input may grow once past :data:`RATIO_FLOOR`:
+#: traceroute text and JSON compress 5 to 50 times; a stream of one byte repeated (a
+#: "zip bomb") 1,000 times (gzip) to millions (bzip2, xz). Off when a limit is set.
+MAX_RATIO = 250
+RATIO_FLOOR = 64 * 1024**2
+#: The environment variable (and ``--max-bytes``) that sets the decompressed limit.
+LIMIT_VARIABLE = "TOPO_MAX_BYTES"
+
 #: What a damaged or cut compressed stream raises while it is read.
 CORRUPT = (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile)
 
@@ -64,6 +76,77 @@ def decompressing(raw: BinaryIO, kind: str) -> BinaryIO:
         ) from None
     reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
     return cast(BinaryIO, io.BufferedReader(reader, 256 * 1024))
+
+
+class Bounded(io.RawIOBase):
+    """What ``stream`` decompresses to, stopped with a :class:`ParseError` past ``limit``
+    bytes or, when ``ratio`` is set, past ``ratio`` times the compressed bytes read so far
+    (``compressed()``) once over :data:`RATIO_FLOOR`: a small file cannot fill the memory.
+
+    >>> import gzip
+    >>> bomb = io.BytesIO(gzip.compress(b"9" * 10_000))
+    >>> Bounded(gzip.GzipFile(fileobj=bomb), "gzip", lambda: 30, limit=4096).read()
+    Traceback (most recent call last):
+    topo.errors.ParseError: <input>: gzip data decompresses to more than 4 KiB; \
+--max-bytes (or TOPO_MAX_BYTES) sets the limit
+    """
+
+    def __init__(
+        self,
+        stream: BinaryIO,
+        kind: str,
+        compressed: Callable[[], int],
+        *,
+        limit: int = MAX_DECOMPRESSED_BYTES,
+        ratio: int | None = None,
+    ) -> None:
+        self._stream = stream
+        self._kind = kind
+        self._compressed = compressed
+        self._limit = limit
+        self._ratio = ratio
+        self.produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        read1 = getattr(self._stream, "read1", None)  # one step of the decompressor: a
+        if read1 is None:  # buffered read that fails drops what it had gathered
+            count = self._stream.readinto(view)  # type: ignore[attr-defined]
+        else:
+            data = read1(len(view))
+            count = len(data)
+            view[:count] = data
+        self.produced += count
+        if self.produced > self._limit:
+            raise ParseError(
+                f"{self._kind} data decompresses to more than {size_words(self._limit)}; "
+                f"--max-bytes (or {LIMIT_VARIABLE}) sets the limit"
+            )
+        if self._ratio is not None and self.produced > RATIO_FLOOR:
+            packed = max(self._compressed(), 1)
+            if self.produced > self._ratio * packed:
+                raise ParseError(
+                    f"{self._kind} data grows more than {self._ratio} times "
+                    f"({size_words(packed)} to over {size_words(self.produced)}): a "
+                    f"decompression bomb? --max-bytes (or {LIMIT_VARIABLE}) allows it"
+                )
+        return int(count)
+
+
+def size_words(count: int) -> str:
+    """A byte count in words.
+
+    >>> size_words(4096), size_words(64 * 1024**2), size_words(8 * 1024**3), size_words(10)
+    ('4 KiB', '64 MiB', '8 GiB', '10 bytes')
+    """
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if count >= scale:
+            value = count / scale
+            return f"{value:.0f} {unit}" if value == int(value) else f"{value:.1f} {unit}"
+    return f"{count} bytes"
 
 
 def corrupt_message(kind: str, error: BaseException) -> str:

@@ -27,7 +27,16 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
 from topo.errors import ParseError, TopoError, UsageError
-from topo.inputs.compressed import CORRUPT, compression, corrupt_message, decompressing
+from topo.inputs.compressed import (
+    CORRUPT,
+    LIMIT_VARIABLE,
+    MAX_DECOMPRESSED_BYTES,
+    MAX_RATIO,
+    Bounded,
+    compression,
+    corrupt_message,
+    decompressing,
+)
 from topo.inputs.decoding import (
     BOMS,
     DecodedText,
@@ -112,6 +121,24 @@ def parse_size(text: str) -> int:
     return int(number) * _UNITS[unit]
 
 
+def max_decompressed() -> tuple[int, int | None]:
+    """The limit on what one compressed input decompresses to, and on how many times its
+    size it may grow: :data:`~topo.inputs.compressed.LIMIT_VARIABLE` if set (``--max-bytes``
+    sets it; then no ratio), else the defaults of :mod:`topo.inputs.compressed`.
+
+    Raises :class:`~topo.errors.UsageError` (exit 2) when the variable is not a size.
+    """
+    value = os.environ.get(LIMIT_VARIABLE, "").strip()
+    if not value:
+        return MAX_DECOMPRESSED_BYTES, MAX_RATIO
+    try:
+        return parse_size(value), None
+    except ValueError:
+        raise UsageError(
+            f"{LIMIT_VARIABLE}={value!r} (--max-bytes) is not a size in bytes (e.g. 16G)"
+        ) from None
+
+
 def max_json_bytes() -> int:
     """The JSON limit in force: :data:`JSON_LIMIT_VARIABLE` if set, else :data:`MAX_JSON_BYTES`.
 
@@ -189,6 +216,7 @@ class _Counted(io.RawIOBase):
         self._head = head
         self._handle = handle
         self._progress = progress
+        self.count = 0  # bytes given out
 
     def readable(self) -> bool:
         return True
@@ -205,6 +233,7 @@ class _Counted(io.RawIOBase):
             view[:count] = data
         if self._progress is not None:
             self._progress.read(count)
+        self.count += count
         return count
 
 
@@ -361,10 +390,20 @@ def _text_too_long(limit: int, length: int) -> str:
     return f"line longer than {_size(limit)} ({length:,} bytes); skipped"
 
 
-def _chunks(head: bytes, handle: BinaryIO) -> Iterator[bytes]:
-    """``head``, then the rest of ``handle``, :data:`_CHUNK_BYTES` at a time."""
+def _chunks(
+    head: bytes, handle: BinaryIO, stopped: list[BaseException] | None = None
+) -> Iterator[bytes]:
+    """``head``, then the rest of ``handle``, :data:`_CHUNK_BYTES` at a time. A read that
+    fails (damaged or cut compressed data) ends the chunks and is put in ``stopped``: what
+    was read before it is still read as traces."""
     yield head
-    yield from iter(lambda: handle.read(_CHUNK_BYTES), b"")
+    read = getattr(handle, "read1", handle.read)  # one read at a time: a buffered read()
+    try:  # that fails drops what it had gathered
+        yield from iter(lambda: read(_CHUNK_BYTES), b"")
+    except (OSError, *CORRUPT) as err:  # (a limit, a ParseError, fails the whole input)
+        if stopped is None:
+            raise
+        stopped.append(err)
 
 
 def _limit_lines(chunks: Iterable[bytes], *, source: str) -> tuple[bytes, list[ParseError]]:
@@ -476,6 +515,7 @@ def _read_file(
     source = display_name(name)
     problems: list[ParseError] = []
     decoding: list[str] = []  # what decoding a UTF-16 input as it is read found wrong
+    stopped: list[BaseException] = []  # a read that failed after some of the input
     codec: str | None = None
     whole: DecodedText | None = None  # a short text input, decoded once
     kind: str | None = None  # the compression, if any
@@ -485,7 +525,16 @@ def _read_file(
             kind = compression(_peek(raw))
             handle = raw
             if kind is not None:  # the compressed bytes are counted, as they are read
-                handle = decompressing(cast(BinaryIO, _Counted(b"", raw, progress)), kind)
+                packed = _Counted(b"", raw, progress)
+                limit, ratio = max_decompressed()
+                handle = cast(
+                    BinaryIO,
+                    io.BufferedReader(
+                        Bounded(decompressing(cast(BinaryIO, packed), kind), kind,
+                                lambda: packed.count, limit=limit, ratio=ratio),
+                        256 * 1024,
+                    ),
+                )  # fmt: skip
                 counted = None
             head = handle.read(SNIFF_BYTES)
             binary = find_binary_parser(head, format=format)
@@ -512,7 +561,7 @@ def _read_file(
                     # MAX_LINE_BYTES): what follows would give the same bytes and text
                     data, whole = head, sniffed
                 else:
-                    chunks = _chunks(head, handle)
+                    chunks = _chunks(head, handle, stopped)
                     if codec is not None:  # UTF-16 and the like, decoded as they are read
                         chunks = _utf8_chunks(chunks, codec, decoding)
                     if is_json:
@@ -541,16 +590,30 @@ def _read_file(
         yield err
         return
     except (OSError, *CORRUPT) as err:
-        if kind is not None and not (isinstance(err, OSError) and err.errno):
-            yield ParseError(corrupt_message(kind, err), path=source)
-        else:
-            yield ParseError(f"cannot read: {getattr(err, 'strerror', None) or err}", path=source)
+        yield _read_error(err, kind, source)
         return
     del data
     yield from problems
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
     yield from iter_parse_text(decoded.text, source=source, format=format)
+    for err in stopped:  # after the traces read before it
+        yield _read_error(err, kind, source, kept=True)
+
+
+def _read_error(
+    err: BaseException, kind: str | None, source: str, *, kept: bool = False
+) -> ParseError:
+    """What a read that failed says: its own words, damaged compressed data, or the OS's
+    (``kept``: the traces read before it are kept, and the message says so)."""
+    after = "; the traces before it are kept" if kept else ""
+    if isinstance(err, ParseError):
+        err.path, err.message = source, err.message + after
+        return err
+    if kind is not None and not (isinstance(err, OSError) and err.errno):
+        return ParseError(corrupt_message(kind, err) + after, path=source)
+    why = getattr(err, "strerror", None) or err
+    return ParseError(f"cannot read: {why}{after}", path=source)
 
 
 def read_traces(
