@@ -7,6 +7,7 @@ import ipaddress
 import json
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,6 +119,16 @@ def test_an_imported_dump_replaces_the_table_for_what_it_knows(tmp_path: Path) -
         "ip2asn",
     )
     assert google.owner is not None and google.owner.answered_by == SHIPPED_ID
+
+
+def test_an_imported_dump_answers_from_other_threads(tmp_path: Path) -> None:
+    """Dask's workers are threads: one connection used from another thread raised
+    sqlite3.ProgrammingError and failed the whole build."""
+    database = AsnDatabase(tmp_path / "ip2asn.sqlite")
+    database.import_text("8.8.8.0\t8.8.8.255\t64500\tUS\t\n", source="dump.tsv")
+    with ThreadPoolExecutor(2) as pool:
+        owners = list(pool.map(database.lookup, ["8.8.8.8", "8.8.8.9", "9.9.9.9"]))
+    assert [o.asn if o else None for o in owners] == [64500, 64500, None]
 
 
 def test_the_table_can_be_turned_off(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,9 +82,18 @@ class AsnDatabase:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        self.db.execute("PRAGMA busy_timeout = 10000")
+        self._local = threading.local()  # a connection per thread (Dask's workers are threads)
         self.db.executescript(_SCHEMA)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (sqlite3 refuses one used from another thread)."""
+        connection: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            connection.execute("PRAGMA busy_timeout = 10000")
+            self._local.db = connection
+        return connection
 
     @property
     def imported(self) -> datetime | None:
