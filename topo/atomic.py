@@ -44,10 +44,17 @@ def replacing(path: str | Path, *, sync: bool = False) -> Iterator[Path]:
     run relies on).
 
     A ``path`` that is a symbolic link gets the file it points to replaced (the link stays);
-    an existing file keeps its permission bits."""
+    an existing file keeps its permission bits. A FIFO or a device (``/dev/stdout``) is
+    written into directly: it is never replaced by a regular file."""
     target = Path(path)
-    if target.is_symlink():
+    if not _special(target) and target.is_symlink():
         target = Path(os.path.realpath(target))
+    if _special(target):  # a FIFO, a device (-o /dev/stdout): written into, never replaced
+        try:
+            yield target
+        except OSError as err:
+            raise OutputError(path, err) from err
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = _new_file_next_to(target)
@@ -66,6 +73,15 @@ def replacing(path: str | Path, *, sync: bool = False) -> Iterator[Path]:
         if isinstance(err, OSError) and not isinstance(err, OutputError):
             raise OutputError(path, err) from err
         raise
+
+
+def _special(target: Path) -> bool:
+    """Whether ``target`` exists and is neither a regular file nor a folder."""
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _new_file_next_to(target: Path) -> Path:

@@ -108,7 +108,7 @@ def compare(
 ) -> None:
     """Compare region pairs side by side: each SET is a trace folder (or file). A set
     without a trace is reported and left out; when none has one, nothing is written."""
-    refuse_existing([csv_path, output], force=force)
+    refuse_existing([csv_path, output], force=force, inputs=sets)
     per_set = {path: _manifests(ctx, (path,)) for path in sets}
     tables = [t for found in per_set.values() for m in found.values() if m for t in m.owner_tables]
     config = ResolverConfig.from_options(**owner).with_tables(tables)
@@ -185,7 +185,7 @@ def report(
     Inputs without a trace write nothing (exit 1)."""
     if output.suffix.lower() not in (".md", ".html", ".htm"):
         raise UsageError(f"{output}: the report is .md or .html")
-    refuse_existing([output], force=force)
+    refuse_existing([output], force=force, inputs=sets)
     traces = read_traces(sets, format=format_name, encoding=encoding)
     manifests = _manifests(ctx, sets)
     covering = covering_manifest(sets, manifests)

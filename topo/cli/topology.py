@@ -255,7 +255,7 @@ def build(
     if page is None and not (graphml or gexf or graph_json):
         page = render.default_output(covering_name(paths), list(paths))
     size = render.parse_figure_size(figure_size)  # a bad size fails before the reading
-    refuse_existing([page, figure_path, graphml, gexf, graph_json], force=force)
+    refuse_existing([page, figure_path, graphml, gexf, graph_json], force=force, inputs=paths)
     topology = analyze_paths(
         ctx, paths, format_name, encoding, owner,
         jobs=jobs, engine=engine, scheduler=scheduler, quiet=quiet,
