@@ -130,6 +130,8 @@ TOP_MAX = 1400.0
 FONT_MAX = 400.0
 #: A cluster's inside is at most this many title fonts wide before it is scaled down.
 CLUSTER_EMS = 24.0
+#: The group of a region box that holds its reserved runs (segments within the region).
+RUN_LABEL = "reserved hops inside the region"
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,11 @@ def _title(G: nx.DiGraph, box: Container, provider: str) -> tuple[str, tuple[str
             G.nodes[m].get("family") for m in box.members if G.nodes[m].get("family")
         )
         owner = families.most_common(1)[0][0] if families else provider
+        runs = [m for run in box.runs.values() for m in run]
+        if runs:
+            kept = set(runs)
+            counts = census(G, [m for m in box.members if m not in kept])
+            return regions.label(None, name) or name, (f"{owner}: {counts}", _run_words(G, runs))
         return regions.label(None, name) or name, (f"{owner}: {counts}",)
     if box.kind == "network":
         asns = sorted({int(a) for m in box.members if (a := G.nodes[m].get("asn")) is not None})
@@ -265,6 +272,22 @@ def _title(G: nx.DiGraph, box: Container, provider: str) -> tuple[str, tuple[str
     else:
         title = "Owner unknown"
     return title, (counts,)
+
+
+def _run_words(G: nx.DiGraph, members: Sequence[str]) -> str:
+    """A region's reserved runs in a line: ``40 reserved hops inside the region (6 CGNAT,
+    34 Class E)``, silent hops counted apart."""
+    counts: Counter[str] = Counter()
+    for node in members:
+        counts.update(tally(G.nodes[node]))
+    cats = sorted(
+        ((n, k.split(":", 1)[1]) for k, n in counts.items() if k.startswith("reserved:")),
+        key=lambda item: (-item[0], item[1]),
+    )
+    detail = f" ({', '.join(f'{n} {c}' for n, c in cats)})" if cats else ""
+    words = f"{plural(counts['reserved'], 'reserved hop')} {RUN_LABEL[len('reserved hops ') :]}"
+    silent = f", {plural(counts['silent hop'], 'silent hop')}" if counts["silent hop"] else ""
+    return words + detail + silent
 
 
 def _box_name(key: str) -> str:
@@ -319,7 +342,10 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         tally=lambda n: tally(G.nodes[n]),
         words=census_words,
     )
-    roots = {key: packer.pack(key, key, box.members) for key, box in containers.items()}
+    roots = {
+        key: packer.pack(key, key, box.members, [(RUN_LABEL, run) for run in box.runs.values()])
+        for key, box in containers.items()
+    }
     words = {key: _title(G, box, provider) for key, box in containers.items()}
     paths = sequences(G, box_of)
     scale = {
