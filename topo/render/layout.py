@@ -59,6 +59,7 @@ import networkx as nx
 from topo.render.layout_boxes import Container, assign_boxes
 from topo.render.layout_columns import (
     CLUSTER_MIN,
+    LADDER,
     TOP_ITEMS,
     VIEW,
     Plan,
@@ -101,6 +102,7 @@ __all__ = [  # what other modules use, and the words and rules kept in the modul
     "BOLD",
     "CATEGORY_WORDS",
     "CLUSTER_MIN",
+    "LADDER",
     "LINE_CHARS",
     "SUMMARY",
     "TOP_ITEMS",
@@ -130,6 +132,10 @@ TOP_MAX = 1400.0
 FONT_MAX = 400.0
 #: A cluster's inside is at most this many title fonts wide before it is scaled down.
 CLUSTER_EMS = 24.0
+#: The smallest title (px) the whole map may have at the fit view: its summary lines,
+#: :data:`SUMMARY` of it, are then 11 px (the page's floor); a map that cannot reach it
+#: is aggregated more (:data:`LADDER`).
+READ_PX = 11.0 / SUMMARY
 #: The group of a region box that holds its reserved runs (segments within the region).
 RUN_LABEL = "reserved hops inside the region"
 
@@ -352,40 +358,20 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         key: min(1.0, TOP_MAX / max(root.width, root.height * ASPECT, 1.0))
         for key, root in roots.items()
     }
-    clusters = clusters_of(containers, paths)
-    in_cluster = {m: c for c, members in clusters.items() for m in members}
-    shown = [[in_cluster.get(k, k) for k in seq] for seq in paths]
-    shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
-    cluster_words = {
-        c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
-        for c, ms in clusters.items()
-    }
-    font, best = 18.0, 0.0
-    planned: Plan | None = None  # the same boxes and traces at every font
-    for attempt in range(10):
-        cards = {
-            key: _card(words[key][0], words[key][1],
-                       (root.width * scale[key], root.height * scale[key]), font)
-            for key, root in roots.items()
-        }  # fmt: skip
-        insides = {c: _cluster_inside(ms, cards, font) for c, ms in clusters.items()}
-        macro = {k: (c[0], c[1]) for k, c in cards.items() if k not in in_cluster}
-        for c, (w_in, h_in, _, k) in insides.items():
-            card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
-            cards[c] = card
-            macro[c] = (card[0], card[1])
-        planned = planned or plan(list(macro), shown)
-        centres = place_boxes(macro, shown, font, planned)
-        x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
-        x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
-        y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
-        y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
-        fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
-        reached = font * fit
-        if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
-            break  # (the cards are those of this font; words alone set the map's width)
-        best = reached
-        font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
+    for level in range(len(LADDER)):  # aggregate more until the overview fits the view
+        clusters = clusters_of(containers, paths, level)
+        in_cluster = {m: c for c, members in clusters.items() for m in members}
+        shown = [[in_cluster.get(k, k) for k in seq] for seq in paths]
+        shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
+        cluster_words = {
+            c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
+            for c, ms in clusters.items()
+        }
+        font, cards, insides, centres, reached = _arrange(
+            roots, words, scale, clusters, cluster_words, shown
+        )
+        if reached >= READ_PX:
+            break
     builder = _Builder(G, packer)
     for c, members in clusters.items():
         w, h, strip = cards[c]
@@ -415,6 +401,53 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         _place_top(builder, box, roots[key], words[key], cards[key], (cx - w / 2, cy - h / 2),
                    font, scale[key], 1.0, None, containers)  # fmt: skip
     return builder.finish(font, paths, containers)
+
+
+def _arrange(
+    roots: Mapping[str, Group],
+    words: Mapping[str, tuple[str, tuple[str, ...]]],
+    scale: Mapping[str, float],
+    clusters: Mapping[str, Sequence[str]],
+    cluster_words: Mapping[str, tuple[str, tuple[str, ...]]],
+    shown: Sequence[Sequence[str]],
+) -> tuple[
+    float,
+    dict[str, tuple[float, float, float]],
+    dict[str, tuple[float, float, list[tuple[float, float]], float]],
+    dict[str, tuple[float, float]],
+    float,
+]:
+    """Rule 4 with rule 2: the title font, the cards (top-level boxes and clusters) at that
+    font, the clusters' insides, the centres of what is shown at the top, and the title's
+    size (px) when the whole map fits :data:`VIEW`."""
+    in_cluster = {m: c for c, members in clusters.items() for m in members}
+    font, best = 18.0, 0.0
+    planned: Plan | None = None  # the same boxes and traces at every font
+    for attempt in range(10):
+        cards = {
+            key: _card(words[key][0], words[key][1],
+                       (root.width * scale[key], root.height * scale[key]), font)
+            for key, root in roots.items()
+        }  # fmt: skip
+        insides = {c: _cluster_inside(ms, cards, font) for c, ms in clusters.items()}
+        macro = {k: (c[0], c[1]) for k, c in cards.items() if k not in in_cluster}
+        for c, (w_in, h_in, _, k) in insides.items():
+            card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
+            cards[c] = card
+            macro[c] = (card[0], card[1])
+        planned = planned or plan(list(macro), shown)
+        centres = place_boxes(macro, shown, font, planned)
+        x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
+        x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
+        y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
+        y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
+        fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
+        reached = font * fit
+        if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
+            break  # (the cards are those of this font; words alone set the map's width)
+        best = reached
+        font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
+    return font, cards, insides, centres, reached
 
 
 def _cluster_words(
