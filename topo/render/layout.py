@@ -26,7 +26,8 @@ A pure function of the graph (the same graph gives the same picture), in canvas 
    (:mod:`topo.render.packing`), so no level shows a 1-px column. Big insides are scaled
    down (``Box.scale``): the page shows them when the zoom makes them readable.
 4. **Titles** of the top-level boxes get one font (``Layout.font``) big enough to read at
-   11 px when the whole map fits a 1050 x 650 px view, if the map allows it.
+   11 px when the whole map fits a 1010 x 720 px view (``VIEW``); a map that cannot is
+   aggregated more (``LADDER``: crowded kinds of boxes become clusters) until it can.
 5. **Links** join boxes that a trace visits one after the other; an **exit** (the
    provider's last hop to the first foreign one, from the inference) marks its edge and
    its link.
@@ -423,6 +424,7 @@ def _arrange(
     in_cluster = {m: c for c, members in clusters.items() for m in members}
     font, best = 18.0, 0.0
     planned: Plan | None = None  # the same boxes and traces at every font
+    kept: Any = None  # the attempt that reached the largest title
     for attempt in range(10):
         cards = {
             key: _card(words[key][0], words[key][1],
@@ -443,11 +445,13 @@ def _arrange(
         y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
         fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
         reached = font * fit
+        if kept is None or reached > kept[4]:
+            kept = (font, cards, insides, centres, reached)
         if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
             break  # (the cards are those of this font; words alone set the map's width)
         best = reached
         font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
-    return font, cards, insides, centres, reached
+    return kept  # type: ignore[no-any-return]
 
 
 def _cluster_words(

@@ -17,15 +17,17 @@ from __future__ import annotations
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
 from topo.render.layout_boxes import Container
-from topo.render.packing import place_block
 
-#: The view the map's titles are sized for (px): the page's canvas at 1400 x 900.
-VIEW = (1050.0, 650.0)
+#: The view the map's titles are sized for (px): the page's canvas at 1400 x 900 (about
+#: 1060 x 765 px beside the side panel, under the header) less the 4 % the page's fit
+#: leaves around the map.
+VIEW = (1010.0, 720.0)
 #: A column of the map holding more boxes of one kind than this shows them as one cluster.
 CLUSTER_MIN = 12
 #: The most things (boxes, bands, clusters) the map shows at the top.
@@ -97,9 +99,11 @@ def _greedy_order(nodes: Sequence[str], weight: Mapping[tuple[str, str], int]) -
 #: The placements tried for each part of the map: room between columns (title fonts) and
 #: how many times the slots of slanted lines are made taller (see :func:`layered`).
 VARIANTS = ((1.5, 0), (2.0, 0), (2.0, 3), (3.0, 0), (3.0, 3))
+#: Parts of the map with more boxes and slots than this skip the search for swaps.
+SWAP_MAX = 120
 #: Of those, the ones that fit the view at least this share as well as the best may win
 #: by crossing fewer boxes.
-FIT_SHARE = 0.9
+FIT_SHARE = 0.97
 
 
 def crossings(
@@ -227,6 +231,7 @@ class Plan:
 
     column: dict[str, int]
     parts: list[tuple[list[str], list[tuple[int, int]]]]
+    orders: dict[Any, list[list[int]]] = field(default_factory=dict, compare=False)
 
 
 def plan(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> Plan:
@@ -254,14 +259,14 @@ def place_boxes(
     planned = planned or plan(list(cards), sequences)
     column = planned.column
     blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
-    for part, pairs in planned.parts:
+    for index, (part, pairs) in enumerate(planned.parts):
         sizes = [cards[b] for b in part]
         tried = []
         for gap, widen in VARIANTS:
             cols = [column[b] for b in part]
-            w, h, centres = layered(
-                sizes, cols, pairs, col_gap=font * gap, row_gap=font * 0.9, widen=widen
-            )
+            orders = planned.orders.setdefault((index, gap, widen), {})
+            w, h, centres = layered(sizes, cols, pairs, col_gap=font * gap, row_gap=font * 0.9,
+                                    widen=widen, orders=orders)  # fmt: skip
             fit = min(VIEW[0] / max(w, 1.0), VIEW[1] / max(h, 1.0))
             tried.append((crossings(sizes, centres, pairs), fit, w, h, centres))
         roomy = max(t[1] for t in tried) * FIT_SHARE
@@ -269,20 +274,63 @@ def place_boxes(
         blocks.append((w, h, dict(zip(part, centres, strict=True))))
     if len(blocks) == 1:
         return blocks[0][2]
-    _, _, spots = place_block(
-        [(w, h) for w, h, _ in blocks],
-        [0] * len(blocks),
-        [],
-        aspect=VIEW[0] / VIEW[1],
-        wrap=False,
-        col_gap=font * 3,
-        row_gap=font * 1.5,
-    )
-    found: dict[str, tuple[float, float]] = {}
-    for (w, h, inside), (cx, cy) in zip(blocks, spots, strict=True):
-        for key, (x, y) in inside.items():
-            found[key] = (cx - w / 2 + x, cy - h / 2 + y)
+    return _pack_parts(blocks, cards, planned, font)
+
+
+def _pack_parts(
+    blocks: Sequence[tuple[float, float, dict[str, tuple[float, float]]]],
+    cards: Mapping[str, tuple[float, float]],
+    planned: Plan,
+    font: float,
+) -> dict[str, tuple[float, float]]:
+    """The parts of the map together: the first where it is, each next one at the spot
+    (beside or under a box already placed) that keeps the whole most readable in
+    :data:`VIEW`, its frame touching no box and no link already placed."""
+    gap = font * 2.0
+    found: dict[str, tuple[float, float]] = dict(blocks[0][2])
+    rects: list[tuple[float, float, float, float]] = []
+    lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
+
+    def add(inside: Mapping[str, tuple[float, float]], pairs: Sequence[tuple[int, int]],
+            part: Sequence[str]) -> None:  # fmt: skip
+        for key in inside:
+            (x, y), (w, h) = found[key], cards[key]
+            rects.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+        lines.extend((found[part[a]], found[part[b]]) for a, b in pairs)
+
+    add(blocks[0][2], planned.parts[0][1], planned.parts[0][0])
+    bounds = [0.0, 0.0, blocks[0][0], blocks[0][1]]
+    for (w, h, inside), (part, pairs) in zip(blocks[1:], planned.parts[1:], strict=True):
+        xs = sorted({bounds[0], *(r[2] + gap for r in rects)})
+        ys = sorted({bounds[1], *(r[3] + gap for r in rects)})
+        best: tuple[float, float, float, float] | None = None
+        for x, y in itertools.product(xs, ys):
+            frame = (x - gap / 2, y - gap / 2, x + w + gap / 2, y + h + gap / 2)
+            if any(_meets(frame, r) for r in rects) or any(
+                segment_meets(p, q, frame) for p, q in lines
+            ):
+                continue
+            width = max(bounds[2], x + w) - min(bounds[0], x)
+            height = max(bounds[3], y + h) - min(bounds[1], y)
+            score = -min(VIEW[0] / width, VIEW[1] / height)
+            if best is None or (score, y, x) < best[:3]:
+                best = (score, y, x, 0.0)
+        assert best is not None  # below everything is always free
+        _, y, x, _ = best
+        for key, (cx, cy) in inside.items():
+            found[key] = (x + cx, y + cy)
+        add(inside, pairs, part)
+        bounds = [
+            min(bounds[0], x),
+            min(bounds[1], y),
+            max(bounds[2], x + w),
+            max(bounds[3], y + h),
+        ]
     return found
+
+
+def _meets(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def clusters_of(
@@ -333,18 +381,20 @@ def layered(
     col_gap: float,
     row_gap: float,
     widen: int = 3,
+    orders: dict[Any, list[list[int]]] | None = None,
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """Boxes of the given ``sizes`` in their ``columns`` (any integers, left to right), the
     ``pairs`` of boxes that traces join kept straight: a pair that skips columns reserves a
     slot (a *dummy*) in each column between, the boxes of a column are ordered to cross as
     few pairs as possible (barycentre sweeps, the best order kept), then each box is moved
     towards the rows of its neighbours, never overlapping (:func:`_settle`); ``widen`` times
-    the slots of slanted lines are made taller and the rows settled again. Returns width,
+    the slots of slanted lines are made taller and the rows settled again. Last, swaps of
+    neighbours in a column are kept while they make fewer lines pass through a box (the
+    order found is kept in ``orders`` for the same boxes at other sizes). Returns width,
     height and the centre of every box (0, 0 top left)."""
     ranks = {c: i for i, c in enumerate(sorted(set(columns)))}
     rank = [ranks[c] for c in columns]
     heights = [h for _, h in sizes]
-    slot = row_gap * 0.8
     links: set[tuple[int, int]] = set()
     chain: dict[int, tuple[int, int]] = {}  # a dummy's two boxes
     for u, v in dict.fromkeys(tuple(sorted(p)) for p in pairs if p[0] != p[1]):
@@ -352,7 +402,7 @@ def layered(
         prev = a
         for k in range(rank[a] + 1, rank[b]):  # a slot in every column the pair skips
             rank.append(k)
-            heights.append(slot)
+            heights.append(row_gap * 0.8)
             chain[len(rank) - 1] = (a, b)
             links.add((prev, len(rank) - 1))
             prev = len(rank) - 1
@@ -361,29 +411,97 @@ def layered(
     for a, b in sorted(links):
         near[a].append(b)
         near[b].append(a)
-    layers: list[list[int]] = [[] for _ in ranks]
-    for i, k in enumerate(rank):
-        layers[k].append(i)
-    layers = _order(layers, near, rank, links)
-    widths = [max((sizes[i][0] for i in layer if i < len(sizes)), default=0.0) for layer in layers]
+    widths = [0.0] * len(ranks)
+    for i, (w, _) in enumerate(sizes):
+        widths[rank[i]] = max(widths[rank[i]], w)
     xs, x = [], 0.0
     for w in widths:
         xs.append(x + w / 2)
         x += w + col_gap
-    along = {  # where a dummy is between its two boxes, 0 to 1
-        d: (xs[rank[d]] - xs[rank[a]]) / (xs[rank[b]] - xs[rank[a]]) for d, (a, b) in chain.items()
-    }
-    lines = {d: (*chain[d], t) for d, t in along.items()}
-    ys = _settle(layers, near, heights, row_gap, lines)
-    for _ in range(widen):  # a slanted line needs a taller slot to pass a column
-        for d, (a, b) in chain.items():
-            slope = (ys[b] - ys[a]) / (xs[rank[b]] - xs[rank[a]])
-            heights[d] = slot + min(abs(slope), 0.5) * (widths[rank[d]] + row_gap)
-        ys = _settle(layers, near, heights, row_gap, lines, ys)
+    rows = _Rows(rank, near, heights, chain, xs, widths, row_gap, widen)
+    key = (widen, len(rank))
+    if orders is not None and key in orders:
+        layers = [list(layer) for layer in orders[key]]
+    else:
+        layers = [[] for _ in ranks]
+        for i, k in enumerate(rank):
+            layers[k].append(i)
+        layers = _order(layers, near, rank, links)
+        layers = _swaps(layers, rows, sizes, pairs)
+        if orders is not None:
+            orders[key] = [list(layer) for layer in layers]
+    ys = rows.place(layers)
     top = min(ys[i] - heights[i] / 2 for i in range(len(sizes)))
     bottom = max(ys[i] + heights[i] / 2 for i in range(len(sizes)))
     centres = [(xs[rank[i]], ys[i] - top) for i in range(len(sizes))]
     return x - col_gap, bottom - top, centres
+
+
+@dataclass
+class _Rows:
+    """What settling the rows of :func:`layered` needs: each box's (and dummy's) column,
+    neighbours and height, the dummies' two boxes, the columns' centres and widths."""
+
+    rank: Sequence[int]
+    near: Mapping[int, Sequence[int]]
+    heights: list[float]
+    chain: Mapping[int, tuple[int, int]]
+    xs: Sequence[float]
+    widths: Sequence[float]
+    gap: float
+    widen: int
+
+    def place(self, layers: Sequence[Sequence[int]], rounds: int = 40) -> list[float]:
+        """The centre row of every box and dummy for the order ``layers``."""
+        rank, xs = self.rank, self.xs
+        lines = {
+            d: (a, b, (xs[rank[d]] - xs[rank[a]]) / (xs[rank[b]] - xs[rank[a]]))
+            for d, (a, b) in self.chain.items()
+        }
+        heights = list(self.heights)
+        ys = _settle(layers, self.near, heights, self.gap, lines, rounds=rounds)
+        for _ in range(self.widen):  # a slanted line needs a taller slot to pass a column
+            for d, (a, b) in self.chain.items():
+                slope = (ys[b] - ys[a]) / (xs[rank[b]] - xs[rank[a]])
+                heights[d] = self.gap * 0.8 + min(abs(slope), 0.5) * (
+                    self.widths[rank[d]] + self.gap
+                )
+            ys = _settle(layers, self.near, heights, self.gap, lines, ys, rounds)
+        return ys
+
+
+def _swaps(
+    layers: list[list[int]],
+    rows: _Rows,
+    sizes: Sequence[tuple[float, float]],
+    pairs: Sequence[tuple[int, int]],
+) -> list[list[int]]:
+    """Swaps of neighbours in a column, kept while fewer lines pass through a box (a few
+    passes, on maps small enough for it)."""
+    if len(rows.rank) > SWAP_MAX:
+        return layers
+
+    def score(order: Sequence[Sequence[int]]) -> int:
+        ys = rows.place(order, rounds=12)
+        centres = [(rows.xs[rows.rank[i]], ys[i]) for i in range(len(sizes))]
+        return crossings(sizes, centres, pairs)
+
+    best = score(layers)
+    for _ in range(3):
+        better = False
+        for layer in layers:
+            for p in range(len(layer) - 1):
+                if best == 0:
+                    return layers
+                layer[p], layer[p + 1] = layer[p + 1], layer[p]
+                found = score(layers)
+                if found < best:
+                    best, better = found, True
+                else:
+                    layer[p], layer[p + 1] = layer[p + 1], layer[p]
+        if not better:
+            break
+    return layers
 
 
 def _crossings(
