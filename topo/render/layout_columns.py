@@ -231,7 +231,7 @@ class Plan:
 
     column: dict[str, int]
     parts: list[tuple[list[str], list[tuple[int, int]]]]
-    orders: dict[Any, list[list[int]]] = field(default_factory=dict, compare=False)
+    orders: dict[Any, dict[Any, list[list[int]]]] = field(default_factory=dict, compare=False)
 
 
 def plan(boxes: Sequence[str], sequences: Sequence[Sequence[str]]) -> Plan:
