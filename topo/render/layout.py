@@ -62,10 +62,12 @@ from topo.render.layout_columns import (
     CLUSTER_MIN,
     LADDER,
     TOP_ITEMS,
+    VARIANTS,
     VIEW,
     Plan,
     clusters_of,
     components,
+    map_crossings,
     place_boxes,
     plan,
     sequences,
@@ -320,8 +322,8 @@ def _card(
         + [text_width(s, font * SUMMARY) for s in lines]
     )
     text_h = len(titles) * font * 1.2 + font * 0.3 + len(lines) * font * SUMMARY * 1.3
-    return (
-        max(inner[0], text_w, text_width(label, font * BOLD)) + 2 * pad,
+    return (  # (an open box's one-line title shrinks to its width, never under 11 px)
+        max(inner[0], text_w) + 2 * pad,
         max(inner[1] + strip, text_h) + 2 * pad,
         strip,
     )
@@ -368,11 +370,15 @@ def compute_layout(G: nx.DiGraph) -> Layout:
             c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
             for c, ms in clusters.items()
         }
-        font, cards, insides, centres, reached = _arrange(
-            roots, words, scale, clusters, cluster_words, shown
-        )
-        if reached >= READ_PX:
+        tried = [
+            _arrange(roots, words, scale, clusters, cluster_words, shown, variant)
+            for variant in VARIANTS
+        ]
+        readable = [t for t in tried if t[4] >= READ_PX]
+        if readable:  # of the placements that fit the view, the one whose links cross least
+            font, cards, insides, centres, _, _ = min(readable, key=lambda t: (t[5], -t[4]))
             break
+        font, cards, insides, centres, _, _ = max(tried, key=lambda t: t[4])
     builder = _Builder(G, packer)
     for c, members in clusters.items():
         w, h, strip = cards[c]
@@ -411,16 +417,19 @@ def _arrange(
     clusters: Mapping[str, Sequence[str]],
     cluster_words: Mapping[str, tuple[str, tuple[str, ...]]],
     shown: Sequence[Sequence[str]],
+    variant: tuple[float, int],
 ) -> tuple[
     float,
     dict[str, tuple[float, float, float]],
     dict[str, tuple[float, float, list[tuple[float, float]], float]],
     dict[str, tuple[float, float]],
     float,
+    int,
 ]:
     """Rule 4 with rule 2: the title font, the cards (top-level boxes and clusters) at that
-    font, the clusters' insides, the centres of what is shown at the top, and the title's
-    size (px) when the whole map fits :data:`VIEW`."""
+    font, the clusters' insides, the centres of what is shown at the top (placed by
+    ``variant``), the title's size (px) when the whole map fits :data:`VIEW`, and how many
+    times a link passes through a box."""
     in_cluster = {m: c for c, members in clusters.items() for m in members}
     font, best = 18.0, 0.0
     planned: Plan | None = None  # the same boxes and traces at every font
@@ -438,7 +447,7 @@ def _arrange(
             cards[c] = card
             macro[c] = (card[0], card[1])
         planned = planned or plan(list(macro), shown)
-        centres = place_boxes(macro, shown, font, planned)
+        centres = place_boxes(macro, shown, font, planned, variant)
         x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
         x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
         y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
@@ -446,12 +455,13 @@ def _arrange(
         fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
         reached = font * fit
         if kept is None or reached > kept[4]:
-            kept = (font, cards, insides, centres, reached)
+            kept = (font, cards, insides, centres, reached, macro)
         if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
             break  # (the cards are those of this font; words alone set the map's width)
         best = reached
         font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
-    return kept  # type: ignore[no-any-return]
+    *found, macro = kept
+    return (*found, map_crossings(macro, found[3], shown))  # type: ignore[return-value]
 
 
 def _cluster_words(

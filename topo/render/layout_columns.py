@@ -127,6 +127,20 @@ def crossings(
     return found
 
 
+def map_crossings(
+    cards: Mapping[str, tuple[float, float]],
+    centres: Mapping[str, tuple[float, float]],
+    sequences: Sequence[Sequence[str]],
+) -> int:
+    """:func:`crossings` of a whole map: boxes by key, links from the traces' sequences."""
+    keys = list(cards)
+    index = {k: i for i, k in enumerate(keys)}
+    pairs = list(dict.fromkeys(
+        (index[a], index[b]) for seq in sequences for a, b in itertools.pairwise(seq)
+    ))  # fmt: skip
+    return crossings([cards[k] for k in keys], [centres[k] for k in keys], pairs)
+
+
 def segment_meets(
     p: tuple[float, float], q: tuple[float, float], rect: tuple[float, float, float, float]
 ) -> bool:
@@ -253,16 +267,18 @@ def place_boxes(
     sequences: Sequence[Sequence[str]],
     font: float,
     planned: Plan | None = None,
+    variant: tuple[float, int] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Rule 2: the centre of every top-level box (cards: its width and height); ``planned``:
-    :func:`plan` of the same boxes and sequences, if made already."""
+    :func:`plan` of the same boxes and sequences, if made already; ``variant``: one of
+    :data:`VARIANTS` (else each part takes the one whose links cross fewest boxes)."""
     planned = planned or plan(list(cards), sequences)
     column = planned.column
     blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
     for index, (part, pairs) in enumerate(planned.parts):
         sizes = [cards[b] for b in part]
         tried = []
-        for gap, widen in VARIANTS:
+        for gap, widen in [variant] if variant else VARIANTS:
             cols = [column[b] for b in part]
             orders = planned.orders.setdefault((index, gap, widen), {})
             w, h, centres = layered(sizes, cols, pairs, col_gap=font * gap, row_gap=font * 0.9,
