@@ -417,7 +417,7 @@ def _arrange(
     clusters: Mapping[str, Sequence[str]],
     cluster_words: Mapping[str, tuple[str, tuple[str, ...]]],
     shown: Sequence[Sequence[str]],
-    variant: tuple[float, int],
+    variant: tuple[float, int, bool],
 ) -> tuple[
     float,
     dict[str, tuple[float, float, float]],
@@ -461,7 +461,7 @@ def _arrange(
         best = reached
         font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
     *found, macro = kept
-    return (*found, map_crossings(macro, found[3], shown))  # type: ignore[return-value]
+    return (*found, map_crossings(macro, found[3], shown))
 
 
 def _cluster_words(

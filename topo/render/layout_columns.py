@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,9 +96,18 @@ def _greedy_order(nodes: Sequence[str], weight: Mapping[tuple[str, str], int]) -
     return head + tail
 
 
-#: The placements tried for each part of the map: room between columns (title fonts) and
-#: how many times the slots of slanted lines are made taller (see :func:`layered`).
-VARIANTS = ((1.5, 0), (2.0, 0), (2.0, 3), (3.0, 0), (3.0, 3))
+#: The placements tried for each part of the map: room between columns (title fonts), how
+#: many times the slots of slanted lines are made taller, and whether boxes are nudged off
+#: the lines still passing through them (see :func:`layered`).
+VARIANTS = (
+    (1.5, 0, False),
+    (2.0, 0, False),
+    (2.0, 3, False),
+    (1.5, 0, True),
+    (2.0, 0, True),
+    (2.0, 3, True),
+    (3.0, 0, True),
+)
 #: Parts of the map with more boxes and slots than this skip the search for swaps.
 SWAP_MAX = 120
 #: Of those, the ones that fit the view at least this share as well as the best may win
@@ -267,7 +276,7 @@ def place_boxes(
     sequences: Sequence[Sequence[str]],
     font: float,
     planned: Plan | None = None,
-    variant: tuple[float, int] | None = None,
+    variant: tuple[float, int, bool] | None = None,
 ) -> dict[str, tuple[float, float]]:
     """Rule 2: the centre of every top-level box (cards: its width and height); ``planned``:
     :func:`plan` of the same boxes and sequences, if made already; ``variant``: one of
@@ -277,12 +286,14 @@ def place_boxes(
     blocks: list[tuple[float, float, dict[str, tuple[float, float]]]] = []
     for index, (part, pairs) in enumerate(planned.parts):
         sizes = [cards[b] for b in part]
+        between = [i for i, b in enumerate(part) if _is_connector(b)]
         tried = []
-        for gap, widen in [variant] if variant else VARIANTS:
+        for gap, widen, nudge in [variant] if variant else VARIANTS:
             cols = [column[b] for b in part]
             orders = planned.orders.setdefault((index, gap, widen), {})
             w, h, centres = layered(sizes, cols, pairs, col_gap=font * gap, row_gap=font * 0.9,
-                                    widen=widen, orders=orders)  # fmt: skip
+                                    widen=widen, orders=orders, between=between,
+                                    nudge=nudge)  # fmt: skip
             fit = min(VIEW[0] / max(w, 1.0), VIEW[1] / max(h, 1.0))
             tried.append((crossings(sizes, centres, pairs), fit, w, h, centres))
         roomy = max(t[1] for t in tried) * FIT_SHARE
@@ -398,6 +409,8 @@ def layered(
     row_gap: float,
     widen: int = 3,
     orders: dict[Any, list[list[int]]] | None = None,
+    between: Collection[int] = (),
+    nudge: bool = False,
 ) -> tuple[float, float, list[tuple[float, float]]]:
     """Boxes of the given ``sizes`` in their ``columns`` (any integers, left to right), the
     ``pairs`` of boxes that traces join kept straight: a pair that skips columns reserves a
@@ -406,7 +419,9 @@ def layered(
     towards the rows of its neighbours, never overlapping (:func:`_settle`); ``widen`` times
     the slots of slanted lines are made taller and the rows settled again. Last, swaps of
     neighbours in a column are kept while they make fewer lines pass through a box (the
-    order found is kept in ``orders`` for the same boxes at other sizes). Returns width,
+    order found is kept in ``orders`` for the same boxes at other sizes), then while fewer
+    of the boxes ``between`` (bands) sit outside the rows of the boxes they join; with
+    ``nudge``, boxes a line still passes through are moved off it (:func:`_clear`). Returns width,
     height and the centre of every box (0, 0 top left)."""
     ranks = {c: i for i, c in enumerate(sorted(set(columns)))}
     rank = [ranks[c] for c in columns]
@@ -443,10 +458,12 @@ def layered(
         for i, k in enumerate(rank):
             layers[k].append(i)
         layers = _order(layers, near, rank, links)
-        layers = _swaps(layers, rows, sizes, pairs)
+        layers = _swaps(layers, rows, sizes, pairs, between)
         if orders is not None:
             orders[key] = [list(layer) for layer in layers]
     ys = rows.place(layers)
+    if nudge:
+        ys = _clear(layers, ys, rows, sizes, pairs)
     top = min(ys[i] - heights[i] / 2 for i in range(len(sizes)))
     bottom = max(ys[i] + heights[i] / 2 for i in range(len(sizes)))
     centres = [(xs[rank[i]], ys[i] - top) for i in range(len(sizes))]
@@ -486,28 +503,81 @@ class _Rows:
         return ys
 
 
+def _clear(
+    layers: Sequence[Sequence[int]],
+    ys: list[float],
+    rows: _Rows,
+    sizes: Sequence[tuple[float, float]],
+    pairs: Sequence[tuple[int, int]],
+    rounds: int = 30,
+) -> list[float]:
+    """Rows once more: a box that the straight line of a link between two other boxes
+    passes through is moved up or down off that line (the nearer way), its column kept in
+    order and without overlaps, until no line passes through a box or ``rounds`` are done."""
+    n = len(sizes)
+    links = list(dict.fromkeys(tuple(sorted(p)) for p in pairs if p[0] != p[1]))
+    x = [rows.xs[rows.rank[i]] for i in range(n)]
+    ys = list(ys)
+    for _ in range(rounds):
+        move: dict[int, float] = {}
+        for a, b in links:
+            for c in range(n):
+                w, h = sizes[c]
+                rect = (x[c] - w / 2, ys[c] - h / 2, x[c] + w / 2, ys[c] + h / 2)
+                if c in (a, b) or not segment_meets((x[a], ys[a]), (x[b], ys[b]), rect):
+                    continue
+                slope = (ys[b] - ys[a]) / (x[b] - x[a]) if x[b] != x[a] else 0.0
+                at = [ys[a] + slope * (edge - x[a]) for edge in (rect[0], rect[2])]
+                up = min(at) - rect[3] - rows.gap / 2  # the box's bottom just above the line
+                down = max(at) - rect[1] + rows.gap / 2  # its top just below
+                step = up if abs(up) < abs(down) else down
+                if abs(step) > abs(move.get(c, 0.0)):
+                    move[c] = step
+        if not move:
+            break
+        for layer in layers:
+            real = [i for i in layer if i < n]  # the slots have done their work
+            if any(i in move for i in real):
+                want = [ys[i] + move.get(i, 0.0) for i in real]
+                placed = _project(want, [sizes[i][1] for i in real], rows.gap)
+                for i, y in zip(real, placed, strict=True):
+                    ys[i] = y
+    return ys
+
+
 def _swaps(
     layers: list[list[int]],
     rows: _Rows,
     sizes: Sequence[tuple[float, float]],
     pairs: Sequence[tuple[int, int]],
+    between: Collection[int] = (),
 ) -> list[list[int]]:
-    """Swaps of neighbours in a column, kept while fewer lines pass through a box (a few
-    passes, on maps small enough for it)."""
+    """Swaps of neighbours in a column, kept while fewer lines pass through a box, then
+    while fewer boxes of ``between`` (bands, gaps) sit outside the rows of the boxes they
+    join (a few passes, on maps small enough for it)."""
     if len(rows.rank) > SWAP_MAX:
         return layers
+    ends = {c: [j for j in rows.near.get(c, ()) if j < len(sizes)] for c in between}
 
-    def score(order: Sequence[Sequence[int]]) -> int:
+    def score(order: Sequence[Sequence[int]]) -> tuple[int, int]:
         ys = rows.place(order, rounds=12)
         centres = [(rows.xs[rows.rank[i]], ys[i]) for i in range(len(sizes))]
-        return crossings(sizes, centres, pairs)
+        outside = sum(
+            1
+            for c, near in ends.items()
+            if near
+            and not min(ys[j] - sizes[j][1] / 2 for j in near)
+            <= ys[c]
+            <= max(ys[j] + sizes[j][1] / 2 for j in near)
+        )
+        return crossings(sizes, centres, pairs), outside
 
     best = score(layers)
     for _ in range(3):
         better = False
         for layer in layers:
             for p in range(len(layer) - 1):
-                if best == 0:
+                if best == (0, 0):
                     return layers
                 layer[p], layer[p + 1] = layer[p + 1], layer[p]
                 found = score(layers)
