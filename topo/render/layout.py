@@ -27,7 +27,9 @@ A pure function of the graph (the same graph gives the same picture), in canvas 
    down (``Box.scale``): the page shows them when the zoom makes them readable.
 4. **Titles** of the top-level boxes get one font (``Layout.font``) big enough to read at
    11 px when the whole map fits a 1010 x 720 px view (``VIEW``); a map that cannot is
-   aggregated more (``LADDER``: crowded kinds of boxes become clusters) until it can.
+   aggregated more (``LADDER``: crowded kinds of boxes become clusters) until it can. Of
+   the placements and aggregations that can, the one where fewest links pass under a box
+   or band not their own wins (then the least aggregated).
 5. **Links** join boxes that a trace visits one after the other; an **exit** (the
    provider's last hop to the first foreign one, from the inference) marks its edge and
    its link.
@@ -361,8 +363,13 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         key: min(1.0, TOP_MAX / max(root.width, root.height * ASPECT, 1.0))
         for key, root in roots.items()
     }
-    for level in range(len(LADDER)):  # aggregate more until the overview fits the view
+    best: tuple[Any, ...] | None = None
+    seen: list[dict[str, list[str]]] = []
+    for level in range(len(LADDER)):  # aggregate more while the overview is hard to read
         clusters = clusters_of(containers, paths, level)
+        if clusters in seen:
+            continue
+        seen.append(clusters)
         in_cluster = {m: c for c, members in clusters.items() for m in members}
         shown = [[in_cluster.get(k, k) for k in seq] for seq in paths]
         shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
@@ -370,15 +377,19 @@ def compute_layout(G: nx.DiGraph) -> Layout:
             c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
             for c, ms in clusters.items()
         }
-        tried = [
-            _arrange(roots, words, scale, clusters, cluster_words, shown, variant)
-            for variant in VARIANTS
-        ]
-        readable = [t for t in tried if t[4] >= READ_PX]
-        if readable:  # of the placements that fit the view, the one whose links cross least
-            font, cards, insides, centres, _, _ = min(readable, key=lambda t: (t[5], -t[4]))
+        for variant in VARIANTS:
+            font, cards, insides, centres, reached, crossed = _arrange(
+                roots, words, scale, clusters, cluster_words, shown, variant
+            )
+            # readable first, then fewest links under cards, least aggregated, largest titles
+            rank = (reached < READ_PX, crossed if reached >= READ_PX else 0, level, -reached)
+            if best is None or rank < best[0]:
+                best = (rank, clusters, cluster_words, font, cards, insides, centres)
+        if best is not None and best[0][:2] == (False, 0):
             break
-        font, cards, insides, centres, _, _ = max(tried, key=lambda t: t[4])
+    assert best is not None
+    _, clusters, cluster_words, font, cards, insides, centres = best
+    in_cluster = {m: c for c, members in clusters.items() for m in members}
     builder = _Builder(G, packer)
     for c, members in clusters.items():
         w, h, strip = cards[c]

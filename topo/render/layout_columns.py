@@ -509,39 +509,80 @@ def _clear(
     rows: _Rows,
     sizes: Sequence[tuple[float, float]],
     pairs: Sequence[tuple[int, int]],
-    rounds: int = 30,
+    rounds: int = 40,
 ) -> list[float]:
-    """Rows once more: a box that the straight line of a link between two other boxes
-    passes through is moved up or down off that line (the nearer way), its column kept in
-    order and without overlaps, until no line passes through a box or ``rounds`` are done."""
+    """Rows once more, while lines still pass through boxes: for the first such box, the
+    move that leaves fewest (the box off the line the nearer way, or one end of the line,
+    the least that clears it), its column kept in order without overlaps; until none is
+    left, no move helps, or ``rounds`` are done."""
     n = len(sizes)
     links = list(dict.fromkeys(tuple(sorted(p)) for p in pairs if p[0] != p[1]))
     x = [rows.xs[rows.rank[i]] for i in range(n)]
-    ys = list(ys)
-    for _ in range(rounds):
-        move: dict[int, float] = {}
+    column_of = {i: k for k, layer in enumerate(layers) for i in layer if i < n}
+
+    def rect(i: int, at: Sequence[float]) -> tuple[float, float, float, float]:
+        w, h = sizes[i]
+        return x[i] - w / 2, at[i] - h / 2, x[i] + w / 2, at[i] + h / 2
+
+    def hits(at: Sequence[float]) -> list[tuple[int, int, int]]:
+        rects = [rect(i, at) for i in range(n)]
+        found = []
         for a, b in links:
-            for c in range(n):
-                w, h = sizes[c]
-                rect = (x[c] - w / 2, ys[c] - h / 2, x[c] + w / 2, ys[c] + h / 2)
-                if c in (a, b) or not segment_meets((x[a], ys[a]), (x[b], ys[b]), rect):
+            lo_x, hi_x = min(x[a], x[b]), max(x[a], x[b])
+            lo_y, hi_y = min(at[a], at[b]), max(at[a], at[b])
+            for c, r in enumerate(rects):
+                if c in (a, b) or r[2] <= lo_x or r[0] >= hi_x or r[3] <= lo_y or r[1] >= hi_y:
                     continue
-                slope = (ys[b] - ys[a]) / (x[b] - x[a]) if x[b] != x[a] else 0.0
-                at = [ys[a] + slope * (edge - x[a]) for edge in (rect[0], rect[2])]
-                up = min(at) - rect[3] - rows.gap / 2  # the box's bottom just above the line
-                down = max(at) - rect[1] + rows.gap / 2  # its top just below
-                step = up if abs(up) < abs(down) else down
-                if abs(step) > abs(move.get(c, 0.0)):
-                    move[c] = step
-        if not move:
+                if segment_meets((x[a], at[a]), (x[b], at[b]), r):
+                    found.append((a, b, c))
+        return found
+
+    def moved(at: Sequence[float], i: int, step: float) -> list[float]:
+        out = list(at)
+        real = [j for j in layers[column_of[i]] if j < n]  # the slots have done their work
+        want = [out[j] + (step if j == i else 0.0) for j in real]
+        for j, y in zip(real, _project(want, [sizes[j][1] for j in real], rows.gap), strict=True):
+            out[j] = y
+        return out
+
+    def clearing(a: int, b: int, c: int, at: Sequence[float], mover: int) -> float | None:
+        """The least move of ``mover``, up or down (doubling from a row gap), that takes
+        the line a-b off box c."""
+        step = rows.gap
+        for _ in range(6):
+            for sign in (1.0, -1.0):
+                trial = list(at)
+                trial[mover] += sign * step
+                if not segment_meets((x[a], trial[a]), (x[b], trial[b]), rect(c, trial)):
+                    return sign * step
+            step *= 2
+        return None
+
+    ys = list(ys)
+    current = hits(ys)
+    for _ in range(rounds):
+        if not current:
             break
-        for layer in layers:
-            real = [i for i in layer if i < n]  # the slots have done their work
-            if any(i in move for i in real):
-                want = [ys[i] + move.get(i, 0.0) for i in real]
-                placed = _project(want, [sizes[i][1] for i in real], rows.gap)
-                for i, y in zip(real, placed, strict=True):
-                    ys[i] = y
+        a, b, c = current[0]
+        options = []
+        r = rect(c, ys)
+        slope = (ys[b] - ys[a]) / (x[b] - x[a]) if x[b] != x[a] else 0.0
+        at = [ys[a] + slope * (edge - x[a]) for edge in (r[0], r[2])]
+        up, down = min(at) - r[3] - rows.gap / 2, max(at) - r[1] + rows.gap / 2
+        options.append((c, up if abs(up) < abs(down) else down))
+        for mover in (a, b):
+            step = clearing(a, b, c, ys, mover)
+            if step is not None:
+                options.append((mover, step))
+        tried = []
+        for mover, step in options:
+            trial = moved(ys, mover, step)
+            found = hits(trial)
+            tried.append((len(found), abs(step), trial, found))
+        best = min(tried, key=lambda t: (t[0], t[1]))
+        if best[0] >= len(current):
+            break
+        ys, current = best[2], best[3]
     return ys
 
 
