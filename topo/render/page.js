@@ -476,7 +476,61 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     network.setSize("100%", "100%"); // vis re-reads the container's size (the header may have changed it)
     var ceiling = READ * 2.2 / leafText; // a small map is not blown up past 24 px labels
     centreOn((m.x0 + m.x1) / 2, (m.y0 + m.y1) / 2, Math.min(fitScale(m, visibleArea()), ceiling));
+    showHint(false);
   };
+  /* ---- the opening view (and Reset's) ----
+     The whole map (Fit) when its box titles read at READ px or more there. On a phone,
+     where a bigger map's cards would be empty boxes with 4-px words, the opening view shows
+     part of it instead: titles at TITLE_OPEN px, the map's left edge (the start of the flow,
+     the vantage side) at the left of the strip above the sheet, the first box's row in the
+     middle of that strip; a hint on the canvas says that Fit shows all of it. */
+  var TITLE_OPEN = 11.5, hintDismissed = false;
+  var viewHint = document.getElementById("view-hint");
+  var controlsBar = document.getElementById("controls");
+  topo.opening = { partial: false };
+  function sheetLayout() { return getComputedStyle(panel).position === "fixed"; }
+  function controlsBottom() { return controlsBar ? controlsBar.offsetTop + controlsBar.offsetHeight : 0; }
+  function showHint(on) { if (viewHint) viewHint.hidden = !(on && !hintDismissed); }
+  function firstBox() { // the leftmost top-level box (a region, a network: not a band), top first
+    var own = roots.filter(function (b) { return boxes[b].kind !== "segment"; }), best = -1;
+    (own.length ? own : roots).forEach(function (b) {
+      var B = boxes[b], pick = best < 0 ? null : boxes[best];
+      if (!pick || B.x0 < pick.x0 || (B.x0 === pick.x0 && B.y0 < pick.y0)) best = b;
+    });
+    return best;
+  }
+  /* the centre that puts canvas point (x, y) at the canvas element's pixel (X, Y) at `scale` */
+  function centreFor(x, y, X, Y, scale) {
+    var w = container.clientWidth || 800, h = container.clientHeight || 600;
+    return { x: x - (X - w / 2) / scale, y: y - (Y - h / 2) / scale };
+  }
+  topo.home = function () {
+    var m = mapBounds();
+    if (m.x0 === Infinity) return;
+    network.setSize("100%", "100%");
+    var area = visibleArea(), titleFont = smallest(roots.map(function (b) { return boxes[b].font; }));
+    var whole = Math.min(fitScale(m, area), READ * 2.2 / leafText);
+    if (!sheetLayout() || !roots.length || whole * titleFont >= READ) {
+      topo.opening = { partial: false };
+      topo.fit();
+      return;
+    }
+    var scale = clampScale(TITLE_OPEN / titleFont), F = boxes[firstBox()];
+    var top = Math.max(area.y0, controlsBottom()) + 6, left = area.x0 + FIT_MARGIN;
+    var W = (area.x1 - area.x0 - 2 * FIT_MARGIN) / scale, H = (area.y1 - top - FIT_MARGIN) / scale;
+    var x = m.x1 - m.x0 <= W ? (m.x0 + m.x1) / 2 - W / 2 : m.x0; // canvas x at `left`
+    var y = (F.y0 + F.y1) / 2 - H / 2; // canvas y at `top`: the first box's row in the middle
+    y = Math.min(y, F.y0); // its title never above the strip
+    y = m.y1 - m.y0 <= H ? (m.y0 + m.y1) / 2 - H / 2 : clamp(y, m.y0, m.y1 - H);
+    var c = centreFor(x, y, left, top, scale);
+    moveTo(c.x, c.y, scale);
+    topo.opening = { partial: true, scale: scale, first: firstBox() };
+    showHint(true);
+  };
+  if (viewHint) {
+    document.getElementById("view-hint-fit").addEventListener("click", function () { topo.fit(); });
+    document.getElementById("view-hint-close").addEventListener("click", function () { hintDismissed = true; showHint(false); });
+  }
   topo.zoomBy = function (factor) {
     var c = network.getViewPosition();
     moveTo(c.x, c.y, network.getScale() * factor);
@@ -930,7 +984,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     Object.keys(categoryOn).forEach(function (k) { categoryOn[k] = true; });
     traceOn = traceOn.map(function () { return true; });
     applyVisibility();
-    topo.fit();
+    topo.home();
   };
   function on(id, handler) { document.getElementById(id).addEventListener("click", handler); }
   on("fit", function () { topo.fit(); });
@@ -1021,6 +1075,6 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   };
 
   topo.clearDetails();
-  topo.fit();
+  topo.home();
   marks.fitted = performance.now();
 })();
