@@ -408,7 +408,60 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     roots.forEach(function (b) { paint(ctx, b, s, view, true); });
     drawFocus(ctx, s);
     ctx.restore();
+    updateWhere();
   });
+  /* ---- where am I: zoomed in past the top-level box's title, a caption at the top left
+     names the boxes the middle of the view is in (through the open ones, and the card it
+     lands on); a click on a name goes to that box ---- */
+  var whereBar = document.getElementById("where"), whereKey = null;
+  function boxPathAt(point) {
+    var path = [], list = roots;
+    for (;;) {
+      var hit = -1;
+      for (var k = 0; k < list.length; k++) {
+        var B = boxes[list[k]];
+        if (point.x >= B.x0 && point.x <= B.x1 && point.y >= B.y0 && point.y <= B.y1) { hit = list[k]; break; }
+      }
+      if (hit < 0) return path;
+      path.push(hit);
+      if (!open[hit]) return path;
+      list = childBoxes[hit];
+    }
+  }
+  /* is box b's title (its first line, as words() writes it) drawn, and enough of it in the
+     visible area to be read? */
+  function titleSeen(b, s, area) {
+    var B = boxes[b], font = Math.min(B.font, TITLE_MAX / s);
+    if (font * s < 4) return false;
+    var pad = B.kind === "group" ? font * 0.7 : font * 0.6;
+    var x0 = B.x0 + pad, x1 = Math.min(B.x1 - pad, x0 + String(B.label).length * font * 0.62);
+    var a = network.canvasToDOM({ x: x0, y: B.y0 + pad }), c = network.canvasToDOM({ x: x1, y: B.y0 + pad + font });
+    var wide = Math.min(c.x, area.x1) - Math.max(a.x, area.x0), high = Math.min(c.y, area.y1) - Math.max(a.y, area.y0);
+    return high >= (c.y - a.y) * 0.5 && wide >= Math.min(40, c.x - a.x);
+  }
+  function whereNow() {
+    var area = visibleArea(), s = network.getScale();
+    var path = boxPathAt(network.DOMtoCanvas({ x: (area.x0 + area.x1) / 2, y: (area.y0 + area.y1) / 2 }));
+    return path.length && !titleSeen(path[0], s, area) ? path : [];
+  }
+  function updateWhere() {
+    if (!whereBar) return;
+    var path = whereNow(), key = path.join(",");
+    if (key === whereKey) return;
+    whereKey = key;
+    whereBar.textContent = "";
+    path.forEach(function (b, k) {
+      if (k) whereBar.appendChild(el("span", "›", "sep"));
+      var part = el("button", boxes[b].label, "link");
+      part.type = "button";
+      part.title = "go to " + boxes[b].label;
+      part.setAttribute("data-box", String(b));
+      part.addEventListener("click", function () { topo.goToBox(b); });
+      whereBar.appendChild(part);
+    });
+    whereBar.hidden = !path.length;
+  }
+  topo.where = function () { updateWhere(); return whereNow().map(function (b) { return boxes[b].label; }); };
   network.once("afterDrawing", function () {
     topo.drawn = true;
     topo.drawTime = marks.drawn = performance.now();
@@ -544,6 +597,17 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     var B = boxes[b], unit = FONT * B.scale;
     var scale = clamp(fitScale(B, visibleArea()), (READ + 1) / unit, SEEK_RANGE[1] / unit);
     centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
+  };
+  /* a box named in the where-am-I caption: at zoomToBox's zoom, whole and centred if it
+     fits, else its top left corner (its title) at the top left of the visible area, under
+     the buttons and the caption */
+  topo.goToBox = function (b) {
+    var B = boxes[b], unit = FONT * B.scale, area = visibleArea();
+    var scale = clampScale(clamp(fitScale(B, area), (READ + 1) / unit, SEEK_RANGE[1] / unit));
+    if (fitScale(B, area) >= scale * 0.999) { centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale); return; }
+    var below = whereBar && !whereBar.hidden ? whereBar.offsetTop + whereBar.offsetHeight : controlsBottom();
+    var c = centreFor(B.x0, B.y0, area.x0 + FIT_MARGIN, Math.max(area.y0, below) + 6, scale);
+    moveTo(c.x, c.y, scale);
   };
   /* a router, centred, its label at 12-20 px (its groups open at that zoom) */
   topo.zoomToNode = function (i) {
