@@ -395,6 +395,17 @@ def test_hostile_names_stay_text(open_page: Any, hostile_page: Path) -> None:
     for b in range(opened.js("topo.data.boxes.length")):  # boxes' details and search too
         opened.js("b => topo.showBox(b)", b)
     opened.js("topo.search('<img')")
+    # deep in the box named by the owner table, the where-am-I caption names it as text
+    hostile = opened.js("topo.data.boxes.findIndex(b => b.label.indexOf('<img') >= 0)")
+    assert hostile >= 0
+    opened.js(
+        "b => { const B = topo.data.boxes[b]; network.moveTo({position: {x: B.x1 - 2, y: B.y1 - 2},"
+        " scale: topo.clampScale(1e6), animation: false}); topo.relevel(); }",
+        hostile,
+    )
+    names = opened.js("topo.where()")
+    assert names and names[0].startswith("</script><script>window.__xss=1</script><img")
+    assert opened.page.locator("#where button").first.text_content() == names[0]
     assert opened.js("document.querySelectorAll('img, a[href], iframe').length") == 0
     assert opened.js("window.__xss") is None
 
