@@ -435,6 +435,7 @@ def test_phone_width_gives_the_canvas_the_screen(open_page: Any, samples_page: P
     panel = opened.page.locator("#panel").bounding_box()
     assert panel["y"] > 844 - 60  # collapsed to its handle
     # Fit shows the whole map (above the handle), however small its words get on a phone
+    # (the opening view shows part of it then: test_phone_opens_on_readable_words_...)
     view = opened.js("topo.view()")
     assert view["map"]["x0"] >= 0 and view["map"]["x1"] <= 390
     assert view["map"]["y0"] >= view["canvas"]["y0"] and view["map"]["y1"] <= panel["y"]
@@ -510,6 +511,20 @@ def test_phone_opens_on_readable_words_at_the_vantage_side(
     assert hint.is_hidden()
     opened.page.keyboard.press("r")
     assert hint.is_hidden()
+    assert opened.js("topo.view().scale") == pytest.approx(opening["scale"])
+    opened.page.set_viewport_size({"width": 1600, "height": 900})
+
+
+def test_phone_opens_on_the_whole_map_when_its_titles_read(open_page: Any, tmp_path: Path) -> None:
+    """A map small enough for 11-px titles on a phone opens on Fit there, without the hint."""
+    out = tmp_path / "small.html"
+    build(str(ROOT / "tests" / "data" / "linux-traceroute" / "chain_ipv6_n.txt"), "-o", str(out))
+    opened = open_page(out, viewport=PHONE)
+    assert not opened.js("topo.opening.partial")
+    assert opened.js("topo.layout().labels.titles") >= 11
+    assert opened.page.locator("#view-hint").is_hidden()
+    opening = opened.js("topo.view()")
+    opened.page.locator("#fit").click()
     assert opened.js("topo.view().scale") == pytest.approx(opening["scale"])
     opened.page.set_viewport_size({"width": 1600, "height": 900})
 
