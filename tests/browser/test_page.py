@@ -470,6 +470,7 @@ def test_phone_opens_on_readable_words_at_the_vantage_side(
     opened.page.wait_for_timeout(300)
     layout = opened.js("topo.layout()")
     assert 11 <= layout["labels"]["titles"] <= 12, layout["labels"]
+    assert layout["labels"]["min"] >= 11, layout["labels"]  # the cards' lines too
     assert opened.js("topo.opening.partial")
     first = opened.js("topo.data.boxes[topo.opening.first]")
     tops = [b for b in layout["boxes"] if b["parent"] is None]

@@ -534,7 +534,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   /* ---- the opening view (and Reset's) ----
      The whole map (Fit) when its box titles read at READ px or more there. On a phone,
      where a bigger map's cards would be empty boxes with 4-px words, the opening view shows
-     part of it instead: titles at TITLE_OPEN px, the map's left edge (the start of the flow,
+     part of it instead: titles at 11.5-12 px, the map's left edge (the start of the flow,
      the vantage side) at the left of the strip above the sheet, the first box's row in the
      middle of that strip; a hint on the canvas says that Fit shows all of it. */
   var TITLE_OPEN = 11.5, hintDismissed = false;
@@ -568,7 +568,10 @@ var topo = (window.topo = { drawn: false, drawTime: null });
       topo.fit();
       return;
     }
-    var scale = clampScale(TITLE_OPEN / titleFont), F = boxes[firstBox()];
+    /* titles at 11.5 px, or up to 12 if that brings the cards' summary lines to 11 */
+    var lineMin = smallest(roots.map(lineFont));
+    var scale = clampScale(Math.min(11.98 / titleFont, Math.max(TITLE_OPEN / titleFont, (READ + 0.05) / lineMin)));
+    var F = boxes[firstBox()];
     var top = Math.max(area.y0, controlsBottom()) + 6, left = area.x0 + FIT_MARGIN;
     var W = (area.x1 - area.x0 - 2 * FIT_MARGIN) / scale, H = (area.y1 - top - FIT_MARGIN) / scale;
     var x = m.x1 - m.x0 <= W ? (m.x0 + m.x1) / 2 - W / 2 : m.x0; // canvas x at `left`
