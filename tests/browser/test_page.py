@@ -507,7 +507,12 @@ def test_phone_opens_on_readable_words_at_the_vantage_side(
     assert again["centre"]["x"] == pytest.approx(opening["centre"]["x"])
     assert again["centre"]["y"] == pytest.approx(opening["centre"]["y"])
     assert hint.is_visible()
-    # the hint's cross dismisses it for good; its words fit the map
+    # a search goes somewhere: the hint has done its work
+    opened.js("topo.search('Oregon')")
+    assert hint.is_hidden()
+    opened.page.locator("#reset").click()
+    assert hint.is_visible()
+    # the hint's cross dismisses it for good
     opened.page.locator("#view-hint-close").click()
     assert hint.is_hidden()
     opened.page.keyboard.press("r")

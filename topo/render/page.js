@@ -597,6 +597,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   };
   /* a box: whole if it can be, but at a zoom where its routers read at 12-20 px */
   topo.zoomToBox = function (b) {
+    showHint(false);
     var B = boxes[b], unit = FONT * B.scale;
     var scale = clamp(fitScale(B, visibleArea()), (READ + 1) / unit, SEEK_RANGE[1] / unit);
     centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
@@ -605,6 +606,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
      fits, else its top left corner (its title) at the top left of the visible area, under
      the buttons and the caption */
   topo.goToBox = function (b) {
+    showHint(false);
     var B = boxes[b], unit = FONT * B.scale, area = visibleArea();
     var scale = clampScale(clamp(fitScale(B, area), (READ + 1) / unit, SEEK_RANGE[1] / unit));
     if (fitScale(B, area) >= scale * 0.999) { centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale); return; }
@@ -964,6 +966,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return found;
   };
   topo.goTo = function (i, quiet) {
+    showHint(false); // the reader went somewhere: the opening view's hint has done its work
     if (!quiet || !details.getAttribute("data-kind")) topo.showNode(i); // first: on a phone it opens the sheet
     topo.zoomToNode(i);
     focusLeaf = i;
@@ -1051,6 +1054,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     Object.keys(categoryOn).forEach(function (k) { categoryOn[k] = true; });
     traceOn = traceOn.map(function () { return true; });
     applyVisibility();
+    panel.classList.remove("open"); // on a phone the sheet folds back to its handle, as it opened
     topo.home();
   };
   function on(id, handler) { document.getElementById(id).addEventListener("click", handler); }
