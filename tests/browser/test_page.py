@@ -453,7 +453,8 @@ def page_rect(opened: Any, box: dict[str, float]) -> dict[str, float]:
     return dict(
         opened.js(
             """b => { const r = document.getElementById('mynetwork').getBoundingClientRect();
-            const a = network.canvasToDOM({x: b.x0, y: b.y0}), c = network.canvasToDOM({x: b.x1, y: b.y1});
+            const a = network.canvasToDOM({x: b.x0, y: b.y0});
+            const c = network.canvasToDOM({x: b.x1, y: b.y1});
             return {x0: r.left + a.x, y0: r.top + a.y, x1: r.left + c.x, y1: r.top + c.y}; }""",
             box,
         )
@@ -489,7 +490,9 @@ def test_phone_opens_on_readable_words_at_the_vantage_side(
     hint = opened.page.locator("#view-hint")
     assert hint.is_visible() and "Fit shows it all" in hint.inner_text()
     box = hint.bounding_box()
-    assert box["y"] + box["height"] <= panel["y"] and box["height"] < 40  # one line, above the sheet
+    assert (
+        box["y"] + box["height"] <= panel["y"] and box["height"] < 40
+    )  # one line, above the sheet
     opening = opened.js("topo.view()")
     # Fit: every top-level box and band above the sheet; the hint goes
     opened.page.locator("#fit").click()

@@ -353,7 +353,8 @@ def test_phone_tap_selects_without_a_tooltip(open_page: Any, real_page: Path) ->
 
 # where a canvas point is drawn (page px)
 POINT_AT = """p => {
-  const d = network.canvasToDOM(p), r = document.getElementById('mynetwork').getBoundingClientRect();
+  const d = network.canvasToDOM(p);
+  const r = document.getElementById('mynetwork').getBoundingClientRect();
   return [r.left + d.x, r.top + d.y];
 }"""
 
@@ -379,18 +380,24 @@ def test_where_am_i_names_the_boxes_and_goes_to_them(open_page: Any, big_page: P
     assert where["visible"], where
     # the path of boxes around the hit (at the middle of the view), outermost first, as text
     chain = opened.js(
-        "i => { const out = []; for (let b = topo.data.nodes[i].b; b >= 0; b = topo.data.boxes[b].parent)"
+        "i => { const out = [];"
+        " for (let b = topo.data.nodes[i].b; b >= 0; b = topo.data.boxes[b].parent)"
         " out.unshift(b); return out; }",
         ident,
     )
-    assert where["boxes"] == chain[: len(where["boxes"])] and len(where["boxes"]) >= 2, (where, chain)
+    assert where["boxes"] == chain[: len(where["boxes"])] and len(where["boxes"]) >= 2, (
+        where,
+        chain,
+    )
     labels = opened.js("bs => bs.map(b => topo.data.boxes[b].label)", where["boxes"])
     assert where["parts"] == labels
     assert opened.js("topo.where()") == labels
     bar = opened.page.locator("#where").bounding_box()
     controls = opened.page.locator("#controls").bounding_box()
     canvas = opened.page.locator("#mynetwork").bounding_box()
-    assert bar["y"] >= controls["y"] + controls["height"] and bar["x"] < canvas["x"] + 20  # top left
+    assert (
+        bar["y"] >= controls["y"] + controls["height"] and bar["x"] < canvas["x"] + 20
+    )  # top left
     assert bar["height"] < 30  # one line
     # a middle part: that box, its title at the top left of the view, its routers readable
     middle = where["boxes"][1]
@@ -399,7 +406,11 @@ def test_where_am_i_names_the_boxes_and_goes_to_them(open_page: Any, big_page: P
     box = opened.js("b => topo.data.boxes[b]", middle)
     area = visible_area(opened)
     x, y = opened.js(POINT_AT, {"x": box["x0"], "y": box["y0"]})  # its top left corner
-    assert area["x0"] - 1 <= x <= area["x0"] + 40 and area["y0"] <= y <= area["y0"] + 120, (x, y, area)
+    assert area["x0"] - 1 <= x <= area["x0"] + 40 and area["y0"] <= y <= area["y0"] + 120, (
+        x,
+        y,
+        area,
+    )
     assert opened.js("b => topo.isOpen(b)", middle)
     after = opened.js(WHERE)
     assert after["boxes"][:2] == where["boxes"][:2]
