@@ -79,11 +79,15 @@ def browser_context() -> Iterator[Any]:
 
 @pytest.fixture
 def open_page(browser_context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
-    """``open_page(path)`` loads a page file and waits for its first full draw."""
+    """``open_page(path)`` loads a page file and waits for its first full draw;
+    ``open_page(path, viewport={"width": 390, "height": 844})`` opens it at that size (the
+    page's opening view depends on it)."""
     opened: list[Opened] = []
 
-    def _open(path: Path) -> Opened:
+    def _open(path: Path, viewport: dict[str, int] | None = None) -> Opened:
         page = browser_context.new_page()
+        if viewport:
+            page.set_viewport_size(viewport)
         url = path.resolve().as_uri()
         result = Opened(page, url)
 

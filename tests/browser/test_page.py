@@ -395,6 +395,17 @@ def test_hostile_names_stay_text(open_page: Any, hostile_page: Path) -> None:
     for b in range(opened.js("topo.data.boxes.length")):  # boxes' details and search too
         opened.js("b => topo.showBox(b)", b)
     opened.js("topo.search('<img')")
+    # deep in the box named by the owner table, the where-am-I caption names it as text
+    hostile = opened.js("topo.data.boxes.findIndex(b => b.label.indexOf('<img') >= 0)")
+    assert hostile >= 0
+    opened.js(
+        "b => { const B = topo.data.boxes[b]; network.moveTo({position: {x: B.x1 - 2, y: B.y1 - 2},"
+        " scale: topo.clampScale(1e6), animation: false}); topo.relevel(); }",
+        hostile,
+    )
+    names = opened.js("topo.where()")
+    assert names and names[0].startswith("</script><script>window.__xss=1</script><img")
+    assert opened.page.locator("#where button").first.text_content() == names[0]
     assert opened.js("document.querySelectorAll('img, a[href], iframe').length") == 0
     assert opened.js("window.__xss") is None
 
@@ -424,6 +435,7 @@ def test_phone_width_gives_the_canvas_the_screen(open_page: Any, samples_page: P
     panel = opened.page.locator("#panel").bounding_box()
     assert panel["y"] > 844 - 60  # collapsed to its handle
     # Fit shows the whole map (above the handle), however small its words get on a phone
+    # (the opening view shows part of it then: test_phone_opens_on_readable_words_...)
     view = opened.js("topo.view()")
     assert view["map"]["x0"] >= 0 and view["map"]["x1"] <= 390
     assert view["map"]["y0"] >= view["canvas"]["y0"] and view["map"]["y1"] <= panel["y"]
@@ -431,6 +443,110 @@ def test_phone_width_gives_the_canvas_the_screen(open_page: Any, samples_page: P
     opened.page.wait_for_timeout(300)
     assert opened.page.locator("#panel").bounding_box()["y"] < 844 - 200
     opened.page.set_viewport_size({"width": 1600, "height": 900})
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def page_rect(opened: Any, box: dict[str, float]) -> dict[str, float]:
+    """A box of ``topo.layout()`` as drawn now, in page px."""
+    return dict(
+        opened.js(
+            """b => { const r = document.getElementById('mynetwork').getBoundingClientRect();
+            const a = network.canvasToDOM({x: b.x0, y: b.y0});
+            const c = network.canvasToDOM({x: b.x1, y: b.y1});
+            return {x0: r.left + a.x, y0: r.top + a.y, x1: r.left + c.x, y1: r.top + c.y}; }""",
+            box,
+        )
+    )
+
+
+def test_phone_opens_on_readable_words_at_the_vantage_side(
+    open_page: Any, samples_page: Path
+) -> None:
+    """All samples on a phone: the whole map would draw 4-px words, so the page opens on
+    part of it, titles at 11-12 px, the first box (the vantage side) in the strip above the
+    sheet, and says so; Fit shows every top-level box; Reset comes back."""
+    opened = open_page(samples_page, viewport=PHONE)
+    opened.page.wait_for_timeout(300)
+    layout = opened.js("topo.layout()")
+    assert 11 <= layout["labels"]["titles"] <= 12, layout["labels"]
+    assert layout["labels"]["min"] >= 11, layout["labels"]  # the cards' lines too
+    assert opened.js("topo.opening.partial")
+    first = opened.js("topo.data.boxes[topo.opening.first]")
+    tops = [b for b in layout["boxes"] if b["parent"] is None]
+    assert first["x0"] == min(b["x0"] for b in tops)  # the start of the flow
+    assert first["label"] == "Tokyo ap-northeast-1"  # where the samples' traces start
+    view = opened.js("topo.view()")
+    strip = view["visible"]
+    panel = opened.page.locator("#panel").bounding_box()
+    assert strip["y1"] <= panel["y"] + 0.5  # the strip ends at the collapsed sheet
+    rect = page_rect(opened, first)
+    assert rect["x0"] >= strip["x0"] and rect["x1"] <= strip["x1"], (rect, strip)
+    assert rect["y0"] >= strip["y0"] and rect["y1"] <= strip["y1"], (rect, strip)
+    controls = opened.page.locator("#controls").bounding_box()
+    assert rect["y0"] > controls["y"] + controls["height"]  # its title is not under the buttons
+    assert view["map"]["x1"] > strip["x1"]  # part of the map: there is more to the right
+    hint = opened.page.locator("#view-hint")
+    assert hint.is_visible() and "Fit shows it all" in hint.inner_text()
+    box = hint.bounding_box()
+    assert (
+        box["y"] + box["height"] <= panel["y"] and box["height"] < 40
+    )  # one line, above the sheet
+    opening = opened.js("topo.view()")
+    # Fit: every top-level box and band above the sheet; the hint goes
+    opened.page.locator("#fit").click()
+    area = opened.js("topo.view().visible")
+    for b in opened.js("topo.layout()")["boxes"] + opened.js("topo.layout()")["bands"]:
+        if b["parent"] is None:
+            r = page_rect(opened, b)
+            assert r["x0"] >= area["x0"] and r["x1"] <= area["x1"], (b["label"], r)
+            assert r["y0"] >= area["y0"] and r["y1"] <= area["y1"], (b["label"], r)
+    assert hint.is_hidden()
+    # Reset: the opening view again, hint and all
+    opened.page.locator("#reset").click()
+    again = opened.js("topo.view()")
+    assert again["scale"] == pytest.approx(opening["scale"])
+    assert again["centre"]["x"] == pytest.approx(opening["centre"]["x"])
+    assert again["centre"]["y"] == pytest.approx(opening["centre"]["y"])
+    assert hint.is_visible()
+    # a search goes somewhere: the hint has done its work
+    opened.js("topo.search('Oregon')")
+    assert hint.is_hidden()
+    opened.page.locator("#reset").click()
+    assert hint.is_visible()
+    # the hint's cross dismisses it for good
+    opened.page.locator("#view-hint-close").click()
+    assert hint.is_hidden()
+    opened.page.keyboard.press("r")
+    assert hint.is_hidden()
+    assert opened.js("topo.view().scale") == pytest.approx(opening["scale"])
+    opened.page.set_viewport_size({"width": 1600, "height": 900})
+
+
+def test_phone_opens_on_the_whole_map_when_its_titles_read(open_page: Any, tmp_path: Path) -> None:
+    """A map small enough for 11-px titles on a phone opens on Fit there, without the hint."""
+    out = tmp_path / "small.html"
+    build(str(ROOT / "tests" / "data" / "linux-traceroute" / "chain_ipv6_n.txt"), "-o", str(out))
+    opened = open_page(out, viewport=PHONE)
+    assert not opened.js("topo.opening.partial")
+    assert opened.js("topo.layout().labels.titles") >= 11
+    assert opened.page.locator("#view-hint").is_hidden()
+    opening = opened.js("topo.view()")
+    opened.page.locator("#fit").click()
+    assert opened.js("topo.view().scale") == pytest.approx(opening["scale"])
+    opened.page.set_viewport_size({"width": 1600, "height": 900})
+
+
+def test_desktop_opens_on_the_whole_map(open_page: Any, samples_page: Path) -> None:
+    opened = open_page(samples_page, viewport={"width": 1400, "height": 900})
+    assert not opened.js("topo.opening.partial")
+    assert opened.page.locator("#view-hint").is_hidden()
+    opening = opened.js("topo.view()")
+    opened.page.locator("#fit").click()
+    assert opened.js("topo.view().scale") == pytest.approx(opening["scale"])
+    view = opened.js("topo.view()")
+    assert view["map"]["x0"] >= view["visible"]["x0"] and view["map"]["x1"] <= view["visible"]["x1"]
 
 
 def test_print_keeps_colours_and_drops_controls(open_page: Any, article_page: Path) -> None:

@@ -349,3 +349,75 @@ def test_phone_tap_selects_without_a_tooltip(open_page: Any, real_page: Path) ->
     opened.page.wait_for_timeout(400)
     assert not opened.js("topo.view().touch")
     assert opened.page.locator("#tooltip").is_visible()
+
+
+# where a canvas point is drawn (page px)
+POINT_AT = """p => {
+  const d = network.canvasToDOM(p);
+  const r = document.getElementById('mynetwork').getBoundingClientRect();
+  return [r.left + d.x, r.top + d.y];
+}"""
+
+# the where-am-I caption's names and whether it shows
+WHERE = """() => { const bar = document.getElementById('where');
+  return {hidden: bar.hidden, visible: bar.offsetParent !== null && !bar.hidden,
+          parts: Array.from(bar.querySelectorAll('button')).map(p => p.textContent),
+          boxes: Array.from(bar.querySelectorAll('button')).map(p => Number(p.dataset.box))}; }"""
+
+
+def test_where_am_i_names_the_boxes_and_goes_to_them(open_page: Any, big_page: Path) -> None:
+    opened = open_page(big_page)
+    assert opened.js(WHERE)["hidden"]  # the whole map: every top-level title is on screen
+    ident = opened.js(
+        "(() => { const ns = topo.data.nodes; let best = -1;"
+        " ns.forEach((n, i) => {"
+        "   if (n.b >= 0 && (best < 0 || (n.s || 1) < (ns[best].s || 1))) best = i; });"
+        " return best; })()"
+    )
+    opened.js("i => topo.search(topo.data.nodes[i].label)", ident)
+    opened.page.wait_for_timeout(200)
+    where = opened.js(WHERE)
+    assert where["visible"], where
+    # the path of boxes around the hit (at the middle of the view), outermost first, as text
+    chain = opened.js(
+        "i => { const out = [];"
+        " for (let b = topo.data.nodes[i].b; b >= 0; b = topo.data.boxes[b].parent)"
+        " out.unshift(b); return out; }",
+        ident,
+    )
+    assert where["boxes"] == chain[: len(where["boxes"])] and len(where["boxes"]) >= 2, (
+        where,
+        chain,
+    )
+    labels = opened.js("bs => bs.map(b => topo.data.boxes[b].label)", where["boxes"])
+    assert where["parts"] == labels
+    assert opened.js("topo.where()") == labels
+    bar = opened.page.locator("#where").bounding_box()
+    controls = opened.page.locator("#controls").bounding_box()
+    canvas = opened.page.locator("#mynetwork").bounding_box()
+    assert (
+        bar["y"] >= controls["y"] + controls["height"] and bar["x"] < canvas["x"] + 20
+    )  # top left
+    assert bar["height"] < 30  # one line
+    # a middle part: that box, its title at the top left of the view, its routers readable
+    middle = where["boxes"][1]
+    opened.page.locator(f"#where button[data-box='{middle}']").click()
+    opened.page.wait_for_timeout(200)
+    box = opened.js("b => topo.data.boxes[b]", middle)
+    area = visible_area(opened)
+    x, y = opened.js(POINT_AT, {"x": box["x0"], "y": box["y0"]})  # its top left corner
+    assert area["x0"] - 1 <= x <= area["x0"] + 40 and area["y0"] <= y <= area["y0"] + 120, (
+        x,
+        y,
+        area,
+    )
+    assert opened.js("b => topo.isOpen(b)", middle)
+    after = opened.js(WHERE)
+    assert after["boxes"][:2] == where["boxes"][:2]
+    # the outermost part: the top-level box's title comes into view and the caption goes
+    opened.page.locator(f"#where button[data-box='{where['boxes'][0]}']").click()
+    opened.page.wait_for_timeout(200)
+    assert opened.js(WHERE)["hidden"]
+    assert opened.js("topo.where()") == []
+    assert opened.js("b => topo.isOpen(b)", where["boxes"][0])
+    assert_edges_sane(opened)

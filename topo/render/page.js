@@ -408,7 +408,60 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     roots.forEach(function (b) { paint(ctx, b, s, view, true); });
     drawFocus(ctx, s);
     ctx.restore();
+    updateWhere();
   });
+  /* ---- where am I: zoomed in past the top-level box's title, a caption at the top left
+     names the boxes the middle of the view is in (through the open ones, and the card it
+     lands on); a click on a name goes to that box ---- */
+  var whereBar = document.getElementById("where"), whereKey = null;
+  function boxPathAt(point) {
+    var path = [], list = roots;
+    for (;;) {
+      var hit = -1;
+      for (var k = 0; k < list.length; k++) {
+        var B = boxes[list[k]];
+        if (point.x >= B.x0 && point.x <= B.x1 && point.y >= B.y0 && point.y <= B.y1) { hit = list[k]; break; }
+      }
+      if (hit < 0) return path;
+      path.push(hit);
+      if (!open[hit]) return path;
+      list = childBoxes[hit];
+    }
+  }
+  /* is box b's title (its first line, as words() writes it) drawn, and enough of it in the
+     visible area to be read? */
+  function titleSeen(b, s, area) {
+    var B = boxes[b], font = Math.min(B.font, TITLE_MAX / s);
+    if (font * s < 4) return false;
+    var pad = B.kind === "group" ? font * 0.7 : font * 0.6;
+    var x0 = B.x0 + pad, x1 = Math.min(B.x1 - pad, x0 + String(B.label).length * font * 0.62);
+    var a = network.canvasToDOM({ x: x0, y: B.y0 + pad }), c = network.canvasToDOM({ x: x1, y: B.y0 + pad + font });
+    var wide = Math.min(c.x, area.x1) - Math.max(a.x, area.x0), high = Math.min(c.y, area.y1) - Math.max(a.y, area.y0);
+    return high >= (c.y - a.y) * 0.5 && wide >= Math.min(40, c.x - a.x);
+  }
+  function whereNow() {
+    var area = visibleArea(), s = network.getScale();
+    var path = boxPathAt(network.DOMtoCanvas({ x: (area.x0 + area.x1) / 2, y: (area.y0 + area.y1) / 2 }));
+    return path.length && !titleSeen(path[0], s, area) ? path : [];
+  }
+  function updateWhere() {
+    if (!whereBar) return;
+    var path = whereNow(), key = path.join(",");
+    if (key === whereKey) return;
+    whereKey = key;
+    whereBar.textContent = "";
+    path.forEach(function (b, k) {
+      if (k) whereBar.appendChild(el("span", "›", "sep"));
+      var part = el("button", boxes[b].label, "link");
+      part.type = "button";
+      part.title = "go to " + boxes[b].label;
+      part.setAttribute("data-box", String(b));
+      part.addEventListener("click", function () { topo.goToBox(b); });
+      whereBar.appendChild(part);
+    });
+    whereBar.hidden = !path.length;
+  }
+  topo.where = function () { updateWhere(); return whereNow().map(function (b) { return boxes[b].label; }); };
   network.once("afterDrawing", function () {
     topo.drawn = true;
     topo.drawTime = marks.drawn = performance.now();
@@ -476,7 +529,64 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     network.setSize("100%", "100%"); // vis re-reads the container's size (the header may have changed it)
     var ceiling = READ * 2.2 / leafText; // a small map is not blown up past 24 px labels
     centreOn((m.x0 + m.x1) / 2, (m.y0 + m.y1) / 2, Math.min(fitScale(m, visibleArea()), ceiling));
+    showHint(false);
   };
+  /* ---- the opening view (and Reset's) ----
+     The whole map (Fit) when its box titles read at READ px or more there. On a phone,
+     where a bigger map's cards would be empty boxes with 4-px words, the opening view shows
+     part of it instead: titles at 11.5-12 px, the map's left edge (the start of the flow,
+     the vantage side) at the left of the strip above the sheet, the first box's row in the
+     middle of that strip; a hint on the canvas says that Fit shows all of it. */
+  var TITLE_OPEN = 11.5, hintDismissed = false;
+  var viewHint = document.getElementById("view-hint");
+  var controlsBar = document.getElementById("controls");
+  topo.opening = { partial: false };
+  function sheetLayout() { return getComputedStyle(panel).position === "fixed"; }
+  function controlsBottom() { return controlsBar ? controlsBar.offsetTop + controlsBar.offsetHeight : 0; }
+  function showHint(on) { if (viewHint) viewHint.hidden = !(on && !hintDismissed); }
+  function firstBox() { // the leftmost top-level box (a region, a network: not a band), top first
+    var own = roots.filter(function (b) { return boxes[b].kind !== "segment"; }), best = -1;
+    (own.length ? own : roots).forEach(function (b) {
+      var B = boxes[b], pick = best < 0 ? null : boxes[best];
+      if (!pick || B.x0 < pick.x0 || (B.x0 === pick.x0 && B.y0 < pick.y0)) best = b;
+    });
+    return best;
+  }
+  /* the centre that puts canvas point (x, y) at the canvas element's pixel (X, Y) at `scale` */
+  function centreFor(x, y, X, Y, scale) {
+    var w = container.clientWidth || 800, h = container.clientHeight || 600;
+    return { x: x - (X - w / 2) / scale, y: y - (Y - h / 2) / scale };
+  }
+  topo.home = function () {
+    var m = mapBounds();
+    if (m.x0 === Infinity) return;
+    network.setSize("100%", "100%");
+    var area = visibleArea(), titleFont = smallest(roots.map(function (b) { return boxes[b].font; }));
+    var whole = Math.min(fitScale(m, area), READ * 2.2 / leafText);
+    if (!sheetLayout() || !roots.length || whole * titleFont >= READ) {
+      topo.opening = { partial: false };
+      topo.fit();
+      return;
+    }
+    /* titles at 11.5 px, or up to 12 if that brings the cards' summary lines to 11 */
+    var lineMin = smallest(roots.map(lineFont));
+    var scale = clampScale(Math.min(11.98 / titleFont, Math.max(TITLE_OPEN / titleFont, (READ + 0.05) / lineMin)));
+    var F = boxes[firstBox()];
+    var top = Math.max(area.y0, controlsBottom()) + 6, left = area.x0 + FIT_MARGIN;
+    var W = (area.x1 - area.x0 - 2 * FIT_MARGIN) / scale, H = (area.y1 - top - FIT_MARGIN) / scale;
+    var x = m.x1 - m.x0 <= W ? (m.x0 + m.x1) / 2 - W / 2 : m.x0; // canvas x at `left`
+    var y = (F.y0 + F.y1) / 2 - H / 2; // canvas y at `top`: the first box's row in the middle
+    y = Math.min(y, F.y0); // its title never above the strip
+    y = m.y1 - m.y0 <= H ? (m.y0 + m.y1) / 2 - H / 2 : clamp(y, m.y0, m.y1 - H);
+    var c = centreFor(x, y, left, top, scale);
+    moveTo(c.x, c.y, scale);
+    topo.opening = { partial: true, scale: scale, first: firstBox() };
+    showHint(true);
+  };
+  if (viewHint) {
+    document.getElementById("view-hint-fit").addEventListener("click", function () { topo.fit(); });
+    document.getElementById("view-hint-close").addEventListener("click", function () { hintDismissed = true; showHint(false); });
+  }
   topo.zoomBy = function (factor) {
     var c = network.getViewPosition();
     moveTo(c.x, c.y, network.getScale() * factor);
@@ -487,9 +597,22 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   };
   /* a box: whole if it can be, but at a zoom where its routers read at 12-20 px */
   topo.zoomToBox = function (b) {
+    showHint(false);
     var B = boxes[b], unit = FONT * B.scale;
     var scale = clamp(fitScale(B, visibleArea()), (READ + 1) / unit, SEEK_RANGE[1] / unit);
     centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale);
+  };
+  /* a box named in the where-am-I caption: at zoomToBox's zoom, whole and centred if it
+     fits, else its top left corner (its title) at the top left of the visible area, under
+     the buttons and the caption */
+  topo.goToBox = function (b) {
+    showHint(false);
+    var B = boxes[b], unit = FONT * B.scale, area = visibleArea();
+    var scale = clampScale(clamp(fitScale(B, area), (READ + 1) / unit, SEEK_RANGE[1] / unit));
+    if (fitScale(B, area) >= scale * 0.999) { centreOn((B.x0 + B.x1) / 2, (B.y0 + B.y1) / 2, scale); return; }
+    var below = whereBar && !whereBar.hidden ? whereBar.offsetTop + whereBar.offsetHeight : controlsBottom();
+    var c = centreFor(B.x0, B.y0, area.x0 + FIT_MARGIN, Math.max(area.y0, below) + 6, scale);
+    moveTo(c.x, c.y, scale);
   };
   /* a router, centred, its label at 12-20 px (its groups open at that zoom) */
   topo.zoomToNode = function (i) {
@@ -843,6 +966,7 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     return found;
   };
   topo.goTo = function (i, quiet) {
+    showHint(false); // the reader went somewhere: the opening view's hint has done its work
     if (!quiet || !details.getAttribute("data-kind")) topo.showNode(i); // first: on a phone it opens the sheet
     topo.zoomToNode(i);
     focusLeaf = i;
@@ -930,7 +1054,8 @@ var topo = (window.topo = { drawn: false, drawTime: null });
     Object.keys(categoryOn).forEach(function (k) { categoryOn[k] = true; });
     traceOn = traceOn.map(function () { return true; });
     applyVisibility();
-    topo.fit();
+    panel.classList.remove("open"); // on a phone the sheet folds back to its handle, as it opened
+    topo.home();
   };
   function on(id, handler) { document.getElementById(id).addEventListener("click", handler); }
   on("fit", function () { topo.fit(); });
@@ -1021,6 +1146,6 @@ var topo = (window.topo = { drawn: false, drawTime: null });
   };
 
   topo.clearDetails();
-  topo.fit();
+  topo.home();
   marks.fitted = performance.now();
 })();
