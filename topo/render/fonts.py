@@ -94,7 +94,7 @@ def _measurer() -> Any:
     """One Agg renderer at 72 dpi (a pixel is a point), for :func:`text_extent`."""
     from matplotlib.backends.backend_agg import RendererAgg
 
-    return RendererAgg(1, 1, 72)
+    return RendererAgg(1, 1, 72)  # type: ignore[no-untyped-call]
 
 
 @cache
