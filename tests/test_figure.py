@@ -190,6 +190,7 @@ def test_a_3000_result_atlas_set_draws_its_overview(tmp_path: Path) -> None:
     words = " ".join(text for _, text in texts(svg))
     assert "Overview: routers are not drawn one by one" in words
     assert smallest_on_slide(svg) >= LABEL_PT - 0.01
+    assert text_problems(svg) == []
     H = aggregate(G, 400)
     found = region_map(H, compute_layout(H))
     assert not found.detail and 0 < len(found.areas) <= 60 and found.exits

@@ -5,8 +5,11 @@ region boxes, interconnect bands, foreign networks and the exits, with each rout
 the graph is small. It is 16:9 by default (13.33 x 7.5 in, a full-width slide) and keeps its
 labels at :data:`LABEL_PT` or more *when placed full-width on a 16:9 slide*: a figure of
 another width scales its fonts with it, so a 6.67 in wide figure has 4.5 pt labels that are
-9 pt again when it is stretched over the slide. Labels that would collide are left out (the
-figure says how many); the page (``topo build``) has every router.
+9 pt again when it is stretched over the slide. The legend and a note sit at the foot, laid
+out first, and the map is drawn above them; a label is tried at a few spots and kept at the
+first where it overlaps no other label, the headline, the legend or (outside its own) another
+area, within the figure; else it is left out (the figure says how many). The page
+(``topo build``) has every router.
 
 SVG text stays text (``<text>`` elements, editable in slide tools; the viewer's fonts draw
 it), PDF text is embedded TrueType; the fonts are those installed that matplotlib finds
