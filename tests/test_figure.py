@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 import warnings
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from topo.cli import cli
 from topo.errors import UsageError
 from topo.render import aggregate, compute_layout
 from topo.render.figure import LABEL_PT, SLIDE_WIDTH_IN, figure, parse_figure_size
-from topo.render.fonts import MissingGlyphWarning
+from topo.render.fonts import MissingGlyphWarning, text_extent
 from topo.render.regionmap import region_map
 from topo.render.report import write_report
 from topo.topology import analyze
@@ -189,7 +190,106 @@ def test_a_3000_result_atlas_set_draws_its_overview(tmp_path: Path) -> None:
     words = " ".join(text for _, text in texts(svg))
     assert "Overview: routers are not drawn one by one" in words
     assert smallest_on_slide(svg) >= LABEL_PT - 0.01
+    assert text_problems(svg) == []
     H = aggregate(G, 400)
     found = region_map(H, compute_layout(H))
     assert not found.detail and 0 < len(found.areas) <= 60 and found.exits
     assert len(svg) < 2_000_000
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+Box = tuple[float, float, float, float]
+
+
+def _text_box(element: ET.Element) -> Box:
+    """A ``<text>``'s box (x0, y0, x1, y1, y down) from its position, anchor and font-size,
+    measured with the figure's own metrics (matplotlib puts the baseline at ``y``)."""
+    style = element.get("style", "")
+    size = float(re.search(r"font-size: ([\d.]+)px", style)[1])  # type: ignore[index]
+    bold = "font-weight: 700" in style or "font-weight: bold" in style
+    anchor = re.search(r"text-anchor: (\w+)", style)
+    moved = re.search(r"translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)", element.get("transform", ""))
+    if element.get("x") is not None:
+        x, y = float(element.get("x", 0)), float(element.get("y", 0))
+    else:
+        assert moved, ET.tostring(element)
+        x, y = float(moved[1]), float(moved[2])
+    width, height, descent = text_extent("".join(element.itertext()), size, bold)
+    shift = {"start": 0.0, "middle": width / 2, "end": width}[anchor[1] if anchor else "start"]
+    return x - shift, y - (height - descent), x - shift + width, y + descent
+
+
+def _path_box(d: str) -> Box:
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", d)]
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """How far two boxes overlap (0 when they do not)."""
+    return max(0.0, min(min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])))
+
+
+def text_problems(svg: str) -> list[str]:
+    """Texts that overlap another text or the legend (its frame), or leave the viewBox."""
+    root = ET.fromstring(svg)
+    width, height = view_box(svg)
+    legend_group = root.find(f".//{SVG}g[@id='legend_1']")
+    in_legend = set() if legend_group is None else set(legend_group.iter(f"{SVG}text"))
+    legend_box = None
+    if legend_group is not None:
+        frame = legend_group.find(f".//{SVG}path")
+        legend_box = _path_box(frame.get("d", "")) if frame is not None else None
+    boxes = [
+        ("".join(t.itertext()), _text_box(t), t in in_legend)
+        for t in root.iter(f"{SVG}text")
+        if "".join(t.itertext()).strip()
+    ]
+    problems = []
+    for number, (text, box, legend_text) in enumerate(boxes):
+        if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+            problems.append(f"{text!r} {box} leaves the viewBox")
+        if legend_box and not legend_text and _overlap(box, legend_box) > 0.5:
+            problems.append(f"{text!r} overlaps the legend")
+        for other, other_box, _ in boxes[number + 1 :]:
+            if _overlap(box, other_box) > 0.5:
+                problems.append(f"{text!r} overlaps {other!r}")
+    return problems
+
+
+REAL_SET = sorted((ROOT / "tests" / "data").glob("besttrace/*.txt")) + sorted(
+    (ROOT / "tests" / "data").glob("cloud/*.txt")
+)
+SETS = {
+    "counter-example": [SAMPLES / "example-leaves-provider"],
+    "all-samples": sorted(p for p in SAMPLES.iterdir() if p.is_dir()),
+    "real-cloud": REAL_SET,
+    **{p.name: [p] for p in sorted(SAMPLES.iterdir()) if p.is_dir()},
+}
+
+
+@pytest.mark.parametrize("name", list(SETS))
+def test_no_text_overlaps_another_the_legend_or_the_edge(tmp_path: Path, name: str) -> None:
+    """Every label's box, measured from the SVG, is clear of every other label, of the
+    legend, and inside the viewBox; and the labels stay 9 pt on a slide."""
+    topology = analyze(SETS[name])
+    svg = figure(topology.graph, tmp_path / "f.svg").read_text(encoding="utf-8")
+    assert text_problems(svg) == []
+    assert smallest_on_slide(svg) >= LABEL_PT - 0.01
+
+
+def test_the_overlap_check_can_fail() -> None:
+    """text_problems finds two texts on one spot, a text over the legend, one off the edge."""
+    head = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 100">'
+    style = "font-size: 9px; text-anchor: start"
+    svg = (
+        f'{head}<text style="{style}" x="10" y="20">Tokyo ap-northeast-1</text>'
+        f'<text style="{style}" x="30" y="22">Osaka</text>'
+        f'<text style="{style}" x="190" y="50">edge</text>'
+        f'<g id="legend_1"><path d="M 0 80 L 100 80 L 100 100 L 0 100 z"/></g>'
+        f'<text style="{style}" x="50" y="90">under the legend</text></svg>'
+    )
+    problems = text_problems(svg)
+    assert len(problems) == 3, problems
+    assert "'Tokyo ap-northeast-1' overlaps 'Osaka'" in problems[0]
+    assert "leaves the viewBox" in problems[1] and "overlaps the legend" in problems[2]

@@ -5,8 +5,11 @@ region boxes, interconnect bands, foreign networks and the exits, with each rout
 the graph is small. It is 16:9 by default (13.33 x 7.5 in, a full-width slide) and keeps its
 labels at :data:`LABEL_PT` or more *when placed full-width on a 16:9 slide*: a figure of
 another width scales its fonts with it, so a 6.67 in wide figure has 4.5 pt labels that are
-9 pt again when it is stretched over the slide. Labels that would collide are left out (the
-figure says how many); the page (``topo build``) has every router.
+9 pt again when it is stretched over the slide. The legend and a note sit at the foot, laid
+out first, and the map is drawn above them; a label is tried at a few spots and kept at the
+first where it overlaps no other label, the headline, the legend or (outside its own) another
+area, within the figure; else it is left out (the figure says how many). The page
+(``topo build``) has every router.
 
 SVG text stays text (``<text>`` elements, editable in slide tools; the viewer's fonts draw
 it), PDF text is embedded TrueType; the fonts are those installed that matplotlib finds
@@ -30,6 +33,7 @@ Large graphs are reduced to :data:`FIGURE_MAX_NODES` first
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import textwrap
@@ -219,14 +223,14 @@ class _Canvas:
         box = Bbox.union([a.get_window_extent(self.renderer) for a in artists])
         edge = self.fig.bbox
         fits = (
-            edge.x0 + 1 <= box.x0
-            and box.x1 <= edge.x1 - 1
-            and edge.y0 <= box.y0
-            and box.y1 <= self.ax.bbox.y1 + 6
+            edge.x0 + 2 <= box.x0
+            and box.x1 <= edge.x1 - 2
+            and edge.y0 + 2 <= box.y0
+            and box.y1 <= edge.y1 - 2
             and not any(box.overlaps(other) for other in self.placed)
         )
         if fits and inside is not None:
-            fits = inside.x0 <= box.x0 and box.x1 <= inside.x1
+            fits = inside.x0 <= box.x0 and box.x1 <= inside.x1 - 2 * self.scale  # off the edge
             fits = fits and inside.y0 <= box.y0 and box.y1 <= inside.y1
         elif fits and areas:
             fits = not any(box.overlaps(area) for area in self.blocked if area is not own)
@@ -284,7 +288,7 @@ def _label_areas(canvas: _Canvas, found: RegionMap, boxes: Sequence[Any]) -> Non
         room = int((box.width - 2 * pad) / (0.55 * pt))
         wide = max(room, 40)
         tries: list[tuple[list[tuple[str, dict[str, Any]]], dict[str, Any]]] = []
-        for chars in (min(room, 70), wide):
+        for chars in dict.fromkeys((min(room, 70), int(0.8 * room), wide)):  # narrower too
             parts = [(_wrap(area.title, chars), head)]
             parts += [(_wrap(line, chars), body) for line in area.lines[:2]]
             tries.append((parts, {"inside": box}))
@@ -333,10 +337,9 @@ def _draw_links(canvas: _Canvas, found: RegionMap) -> None:
     )
 
 
-def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, float]]) -> list[Any]:
-    """Every node and edge (the detail level); returns the legend's handles."""
+def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, float]]) -> None:
+    """Every node and edge (the detail level); the legend's lines are :func:`_router_handles`."""
     from matplotlib.collections import LineCollection
-    from matplotlib.lines import Line2D
     from matplotlib.transforms import Bbox
 
     scale = canvas.scale
@@ -349,12 +352,8 @@ def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, fl
         LineCollection(inside, colors="#8e44ad", linewidths=1.6 * scale, linestyles="--", zorder=3)
     )
     keys = {node: style_key(attrs) for node, attrs in G.nodes(data=True)}
-    handles = []
     r = 4.5 * scale
-    entries = legend(keys.values())
-    families = [e for e in entries if e.key.startswith("public:") and e.key != "public:?"]
-    for number, entry in enumerate(entries):
-        worded = number < LEGEND_FAMILIES or entry not in families
+    for entry in legend(keys.values()):
         members = [n for n, k in keys.items() if k == entry.key]
         shape = MARKERS.get(entry.shape, "o")
         canvas.ax.scatter(
@@ -370,6 +369,21 @@ def _draw_routers(canvas: _Canvas, G: nx.DiGraph, pos: dict[str, tuple[float, fl
         for node in members:  # labels keep off the markers
             x, y = canvas.ax.transData.transform([pos[node]])[0]
             canvas.placed.append(Bbox.from_extents(x - r, y - r, x + r, y + r))
+
+
+def _router_handles(G: nx.DiGraph, scale: float) -> list[Any]:
+    """The legend's line per router style (the first :data:`LEGEND_FAMILIES` owners by
+    name, the others in one line)."""
+    from matplotlib.lines import Line2D
+
+    keys = {node: style_key(attrs) for node, attrs in G.nodes(data=True)}
+    handles = []
+    entries = legend(keys.values())
+    families = [e for e in entries if e.key.startswith("public:") and e.key != "public:?"]
+    for number, entry in enumerate(entries):
+        worded = number < LEGEND_FAMILIES or entry not in families
+        members = [n for n, k in keys.items() if k == entry.key]
+        shape = MARKERS.get(entry.shape, "o")
         if worded:
             label = f"{entry.label} ({len(members)})"
         elif number == LEGEND_FAMILIES:
@@ -490,15 +504,16 @@ def _draw_exits(canvas: _Canvas, found: RegionMap, pos: dict[str, tuple[float, f
         middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2)
         gap = 8 * scale
         text = [(_wrap(exit_.text, 40), style)]
-        for anchor, offset, va in (
+        spots = (
             (middle, (0, gap), "bottom"),
             (middle, (0, -gap), "top"),
             (end, (0, gap), "bottom"),
             (end, (0, -gap), "top"),
             (start, (0, -gap), "top"),
             (start, (0, gap), "bottom"),
-        ):
-            if canvas.place(anchor, text, offset=offset, ha="center", va=va, areas=False):
+        )
+        for clear, (anchor, offset, va) in itertools.product((True, False), spots):
+            if canvas.place(anchor, text, offset=offset, ha="center", va=va, areas=clear):
                 break
         else:
             canvas.omitted += 1
@@ -580,7 +595,7 @@ def _headline(canvas: _Canvas, G: nx.DiGraph, title: str, found: RegionMap) -> N
     aggregation = G.graph.get("aggregation")
     if aggregation:
         line += f" · overview of {aggregation['nodes_before']:,} nodes"
-    fig.text(
+    sub = fig.text(
         x,
         1 - 0.62 * scale / canvas.height,
         line,
@@ -589,37 +604,76 @@ def _headline(canvas: _Canvas, G: nx.DiGraph, title: str, found: RegionMap) -> N
         fontsize=canvas.pt["subtitle"],
         color=VERDICT_COLOURS.get(verdict, "#9a6400"),
     )
+    canvas.placed += [t.get_window_extent(canvas.renderer).padded(2 * scale) for t in (head, sub)]
 
 
-def _legend(canvas: _Canvas, handles: list[Any], note: str) -> None:
+def _place_legend(canvas: _Canvas, handles: list[Any]) -> None:
+    """The legend at the foot of the figure, in as many columns as fit its width, and a line
+    below it kept for the note (:func:`_note`); both are blocked for labels, and the map's
+    axes end above them, so nothing is drawn under the legend.
+
+    The legend has a white frame of its own (no edge), so its place can be read back
+    from an SVG: the first path of ``<g id="legend_1">``.
+    """
     scale = canvas.scale
     x = 0.3 * scale / canvas.width
+    note_y = 0.08 * scale * 72
+    note_top = note_y + 1.4 * canvas.pt["label"]
+    top = note_top
     for columns in range(min(len(handles), 5), 0, -1):
         legend_ = canvas.fig.legend(
             handles=handles,
             loc="lower left",
             ncol=columns,
-            bbox_to_anchor=(x, 0.28 * scale / canvas.height),
-            frameon=False,
+            bbox_to_anchor=(x, (note_top + 4 * scale) / (canvas.height * 72)),
+            frameon=True,
+            facecolor="white",
+            edgecolor="none",
+            framealpha=1.0,
+            fancybox=False,
             fontsize=canvas.pt["label"],
             handlelength=1.6,
             columnspacing=1.2,
             borderaxespad=0,
-            borderpad=0,
+            borderpad=0.2,
         )
-        if legend_.get_window_extent(canvas.renderer).x1 <= canvas.fig.bbox.x1 - 4:
+        box = legend_.get_window_extent(canvas.renderer)
+        if box.x1 <= canvas.fig.bbox.x1 - 4 or columns == 1:
+            canvas.placed.append(box.padded(2 * scale))
+            top = box.y1
             break
         legend_.remove()
-    if note:
-        canvas.fig.text(
-            x,
-            0.08 * scale / canvas.height,
-            note,
-            ha="left",
-            va="bottom",
-            fontsize=canvas.pt["label"],
-            color="#566573",
-        )
+    from matplotlib.transforms import Bbox
+
+    canvas.placed.append(Bbox.from_extents(0, 0, canvas.fig.bbox.x1, note_top))
+    _axes_from(canvas, top + 0.15 * scale * 72)
+
+
+def _axes_from(canvas: _Canvas, bottom: float) -> None:
+    """Start the map's axes ``bottom`` points above the figure's foot (at most half-way)."""
+    box = canvas.ax.get_position()
+    height = canvas.height * 72
+    y0 = min(max(bottom / height, box.y0), 0.5)
+    canvas.ax.set_position((box.x0, y0, box.width, box.y1 - y0))
+
+
+def _note(canvas: _Canvas, note: str) -> None:
+    """The note under the legend, in the line :func:`_place_legend` kept for it (shortened
+    with an ellipsis when it is wider than the figure)."""
+    if not note:
+        return
+    text = canvas.fig.text(
+        0.3 * canvas.scale / canvas.width,
+        0.08 * canvas.scale / canvas.height,
+        note,
+        ha="left",
+        va="bottom",
+        fontsize=canvas.pt["label"],
+        color="#566573",
+    )
+    limit = canvas.fig.bbox.x1 - 4
+    while text.get_window_extent(canvas.renderer).x1 > limit and len(text.get_text()) > 12:
+        text.set_text(text.get_text()[:-2].rstrip() + "…")
 
 
 def _extent(
@@ -658,14 +712,17 @@ def draw(
     scale = size[0] / slide_width
     canvas = _Canvas(size, scale)
     nodes = list(H) if found.detail else []
-    canvas.set_limits(*_extent(found, pos, nodes), stretch=4.0 if found.detail else 10.0)
-    boxes = _draw_areas(canvas, found)
     handles = _area_handles(found, scale)
     if found.detail:
-        handles = _draw_routers(canvas, H, pos) + handles
+        handles = _router_handles(H, scale) + handles
+    _headline(canvas, H, terminal_safe(title) if title else set_title(H), found)
+    _place_legend(canvas, handles)
+    canvas.set_limits(*_extent(found, pos, nodes), stretch=4.0 if found.detail else 10.0)
+    boxes = _draw_areas(canvas, found)
+    if found.detail:
+        _draw_routers(canvas, H, pos)
     else:
         _draw_links(canvas, found)
-    _headline(canvas, H, terminal_safe(title) if title else set_title(H), found)
     _label_areas(canvas, found, boxes)
     _draw_exits(canvas, found, pos)
     if found.detail:
@@ -680,7 +737,7 @@ def draw(
             f"{canvas.omitted} label{'s' if canvas.omitted != 1 else ''} left out at this "
             "size (they would overlap)."
         )
-    _legend(canvas, handles, note)
+    _note(canvas, note)
     return canvas.fig
 
 

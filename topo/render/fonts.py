@@ -11,6 +11,15 @@ asked for; matplotlib warns once per missing glyph, so drawing is done under
 'DejaVu Sans'
 >>> sorted(missing_glyphs(["Osaka", "大阪"], ["DejaVu Sans"]))
 ['大', '阪']
+
+:func:`text_extent` measures a line of text as the figure lays it out (matplotlib's metrics),
+so a test can check an SVG's ``<text>`` boxes with the same numbers:
+
+>>> width, height, descent = text_extent("Tokyo", 9.0)
+>>> 20 < width < 30, 6 < height < 11, 1 < descent < 3
+(True, True, True)
+>>> text_extent("Tokyo", 9.0, bold=True)[0] > width
+True
 """
 
 from __future__ import annotations
@@ -78,6 +87,29 @@ def missing_glyphs(texts: Iterable[str], families: Sequence[str]) -> set[str]:
         charmap = font_manager.get_font(path).get_charmap()
         wanted = {c for c in wanted if ord(c) not in charmap}
     return wanted
+
+
+@cache
+def _measurer() -> Any:
+    """One Agg renderer at 72 dpi (a pixel is a point), for :func:`text_extent`."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, 72)  # type: ignore[no-untyped-call]
+
+
+@cache
+def text_extent(text: str, size: float, bold: bool = False) -> tuple[float, float, float]:
+    """Width, height and descent in points of one line of ``text`` at ``size`` points in
+    :func:`font_family` (the glyphs' own extent: the height runs from the lowest descender
+    to the highest ascender, the descent from the baseline down); example in the module's
+    docstring (a cached function's own is not run)."""
+    from matplotlib.font_manager import FontProperties
+
+    weight = "bold" if bold else "normal"
+    prop = FontProperties(family=font_family(), size=size, weight=weight)
+    with quiet_glyphs():
+        width, height, descent = _measurer().get_text_width_height_descent(text, prop, False)
+    return float(width), float(height), float(descent)
 
 
 @contextmanager
