@@ -19,7 +19,8 @@ Lines (``<pos>`` is mtr's 0-based hop index, so the TTL is ``pos + 1``):
 
 Every ``p`` line becomes a :class:`~topo.model.Reply` with ``rtt_ms = usec / 1000`` and
 the address of the last ``h`` line of its position; every ``x`` without an answer is a
-``Reply(None)``. With ECMP one position has several addresses. Positions nobody answered
+``Reply(None)``. An address of an ``h`` line that no ``p`` line follows (the host
+answered, but mtr kept no RTT) becomes a ``Reply`` with that address and no RTT. With ECMP one position has several addresses. Positions nobody answered
 between answered ones become silent hops.
 
 The stream has no header: the target is not printed. mtr probes one TTL past the
@@ -98,6 +99,7 @@ class _Stream:
     first_addr: dict[int, str] = field(default_factory=dict)
     mpls: dict[tuple[int, str], tuple[MplsLabel, ...]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    hosts: dict[int, dict[str, None]] = field(default_factory=dict)
     sent_any: bool = False
 
     def xmit(self, pos: int, seq: int) -> None:
@@ -130,6 +132,7 @@ def _read(stream: _Stream, kind: str, pos: int, rest: str) -> str | None:
     elif kind == "h" and len(words) == 1 and is_address(words[0]):
         stream.last_addr[pos] = words[0]
         stream.first_addr.setdefault(pos, words[0])
+        stream.hosts.setdefault(pos, {})[words[0]] = None
     elif kind == "p" and 1 <= len(words) <= 2 and all(_SIGNED.fullmatch(w) for w in words):
         return stream.ping(pos, int(words[0]), int(words[1]) if len(words) == 2 else None)
     elif kind == "d" and len(words) == 1:
@@ -146,6 +149,23 @@ def _read(stream: _Stream, kind: str, pos: int, rest: str) -> str | None:
     elif kind != "t":
         return f"unreadable raw line ({kind!r} with {rest!r})"
     return None
+
+
+def _without_rtt(stream: _Stream, pos: int) -> list[_Probe]:
+    """An answer without RTT for each address of an ``h`` line at ``pos`` that no ``p``
+    line followed.
+
+    >>> stream = _Stream()
+    >>> _read(stream, "h", 1, "192.0.2.5")
+    >>> [(p.addr, p.usec) for p in _without_rtt(stream, 1)]
+    [('192.0.2.5', None)]
+    """
+    answered = {p.addr for p in stream.probes.get(pos, ())}
+    return [
+        _Probe(None, addr=addr, mpls=stream.mpls.get((pos, addr), ()))
+        for addr in stream.hosts.get(pos, {})
+        if addr not in answered
+    ]
 
 
 def _hop(pos: int, probes: list[_Probe], names: dict[str, str]) -> Hop:
@@ -204,12 +224,15 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             yield ParseError(problem, path=source, line=number)
             continue
         first_line = first_line or number
-    if first_line is None or not stream.probes:
+    if first_line is None or not (stream.probes or stream.hosts):
         if first_line is None:
             yield ParseError("no mtr raw events", path=source, line=1)
         return
-    top = max(stream.probes)
-    hops = [_hop(pos, stream.probes.get(pos, []), stream.names) for pos in range(top + 1)]
+    top = max((*stream.probes, *stream.hosts))
+    hops = [
+        _hop(pos, [*stream.probes.get(pos, []), *_without_rtt(stream, pos)], stream.names)
+        for pos in range(top + 1)
+    ]
     hops, facts = _ending(hops, stream.sent_any)
     yield Trace(
         dst=facts["dst"],
