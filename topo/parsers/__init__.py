@@ -23,6 +23,7 @@ from topo.parsers import (
     dublin_traceroute,
     inetutils_traceroute,
     linux_traceroute,
+    mlab_scamper,
     mtr_csv,
     mtr_json,
     mtr_raw,
@@ -44,11 +45,13 @@ from topo.parsers.json_input import first_json_char
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
 #: hop lines are the most generic). BestTrace comes before BSD traceroute: its probes after
 #: the first are indented lines of their own, which BSD's continuation lines also are, but
-#: only BestTrace writes an AS column and words after the RTT. NextTrace comes before both
+#: only BestTrace writes an AS column and words after the RTT. M-Lab's scamper wrappers come
+#: before scamper JSON, whose records they hold. NextTrace comes before both
 #: and before Linux traceroute, which read its header (``traceroute to ADDR, ...``) as theirs.
 PARSERS: tuple[Parser, ...] = (
     topo_jsonl,
     atlas,
+    mlab_scamper,
     scamper_json,
     scamper_warts,
     dublin_traceroute,

@@ -20,7 +20,8 @@ Lines (``<pos>`` is mtr's 0-based hop index, so the TTL is ``pos + 1``):
 Every ``p`` line becomes a :class:`~topo.model.Reply` with ``rtt_ms = usec / 1000`` and
 the address of the last ``h`` line of its position; every ``x`` without an answer is a
 ``Reply(None)``. An address of an ``h`` line that no ``p`` line follows (the host
-answered, but mtr kept no RTT) becomes a ``Reply`` with that address and no RTT. With ECMP one position has several addresses. Positions nobody answered
+answered, but mtr kept no RTT) becomes a ``Reply`` with that address and no RTT. With
+ECMP one position has several addresses. Positions nobody answered
 between answered ones become silent hops.
 
 The stream has no header: the target is not printed. mtr probes one TTL past the
