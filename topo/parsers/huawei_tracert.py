@@ -177,7 +177,8 @@ def parse_hop(body: str) -> tuple[list[Reply], list[str]]:
         elif match["asn"]:
             answer.asn = (int(match["asn"]),)
         else:
-            problem = _host(answer, match["paren"] if match["word"] is None else match["word"])
+            token = match["paren"] if match["word"] is None else match["word"]
+            problem = _host(answer, token) if not probes else f"unexpected {token[:60]!r}"
             if problem:
                 problems.append(problem)
     replies = [Reply(None) if rtt is None else answer.reply(rtt) for rtt in probes]
