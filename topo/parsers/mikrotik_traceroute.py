@@ -227,14 +227,16 @@ def _starts_again(table: list[_Row], row: _Row) -> bool:
 
 
 def _chosen(run: _Run) -> tuple[int, list[ParseError]]:
-    """The table a run stands for: the last complete one, else the last one."""
+    """The table a run stands for: the last complete one, else the last one (one pass)."""
     tables = run.tables
-    best = len(tables) - 1
-    for i in range(len(tables) - 1, -1, -1):
-        longest_before = max((len(t) for t in tables[:i]), default=0)
-        if tables[i] and i not in run.broken and len(tables[i]) >= longest_before:
-            best = i
-            break
+    best, longest = len(tables) - 1, 0
+    complete = None
+    for i, table in enumerate(tables):
+        if table and i not in run.broken and len(table) >= longest:
+            complete = i
+        longest = max(longest, len(table))
+    if complete is not None:
+        best = complete
     return best, run.problems.get(best, [])
 
 
