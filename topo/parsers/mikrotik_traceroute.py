@@ -156,6 +156,19 @@ def _stats(loss: float, sent: int, rest: list[str]) -> tuple[HopStats, list[str]
     return HopStats(**values), words
 
 
+def _indexed(words: list[str], header_says: bool) -> bool:
+    """Whether a row starting with a number starts with the ``#`` column: the header has
+    one, or the next word is an address or the LOSS (a table whose header was lost).
+
+    >>> _indexed(["3", "192.0.2.1", "0%"], False), _indexed(["3", "0%", "1"], False)
+    (True, True)
+    """
+    if header_says:
+        return True
+    follower = words[1] if len(words) > 2 else ""
+    return is_address(follower) or bool(_LOSS.match(follower)) or follower.endswith("..")
+
+
 def parse_row(line: str, *, indexed: bool, number: int) -> _Row | str:
     """One table row, or why it is not one.
 
@@ -168,7 +181,7 @@ def parse_row(line: str, *, indexed: bool, number: int) -> _Row | str:
     """
     words = line.split()
     index = None
-    if indexed and words and words[0].isdecimal() and len(words[0]) <= 3:
+    if words and words[0].isdecimal() and len(words[0]) <= 3 and _indexed(words, indexed):
         index = int(words.pop(0))
     address = None
     if len(words) >= 3 and not _LOSS.match(words[0]):
