@@ -47,9 +47,11 @@ from topo.parsers.json_input import first_json_char
 #: then text formats from the most to the least distinctive (Linux traceroute is last: its
 #: hop lines are the most generic). BestTrace comes before BSD traceroute: its probes after
 #: the first are indented lines of their own, which BSD's continuation lines also are, but
-#: only BestTrace writes an AS column and words after the RTT. M-Lab's scamper wrappers come
-#: before scamper JSON, whose records they hold. NextTrace comes before both
+#: only BestTrace writes an AS column and words after the RTT. NextTrace comes before both
 #: and before Linux traceroute, which read its header (``traceroute to ADDR, ...``) as theirs.
+#: M-Lab's scamper wrappers come before scamper JSON, whose records they hold. Huawei's
+#: tracert comes before Linux traceroute, whose header pattern also reads Huawei's
+#: (``traceroute to X (X), hops max: 18, packet length: 40``).
 PARSERS: tuple[Parser, ...] = (
     topo_jsonl,
     atlas,
