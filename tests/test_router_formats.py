@@ -167,3 +167,14 @@ def test_topo_parse_prints_hops_with_mpls_labels(path: str, expected: str) -> No
     result = CliRunner().invoke(cli, ["parse", str(DATA / path)])
     assert result.exit_code == 0, result.output
     assert expected in result.output
+
+
+def test_mikrotik_host_names_are_kept_and_garbage_is_an_error() -> None:
+    head = "#  ADDRESS           LOSS  SENT  LAST   AVG  BEST  WORST  STD-DEV\n"
+    text = (
+        head + "1  gw.example.net    0%  1  1ms  1  1  1  0\n2  10.0.0.1x  0%  1  1ms  1  1  1  0\n"
+    )
+    result = parse_with(mikrotik_traceroute, text)
+    assert [e.line for e in result.errors] == [3]
+    [trace] = result.traces
+    assert trace.hops[0].replies[0].name == "gw.example.net"

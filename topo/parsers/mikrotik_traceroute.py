@@ -16,8 +16,8 @@ Read here:
 - ``STATUS`` holding the MPLS label stack of the reply, ``<MPLS:L=19,E=0>`` (one
   ``L=...,E=...`` entry per label), kept on the reply; other status words go to
   ``meta["status"]`` by TTL;
-- an address cut short by the column width (``2a03:2880:f163:81:face:b00c:0...``): kept
-  as the hop's name, with no address;
+- an address cut short by the column width (``2a03:2880:f163:81:face:b00c:0...``), or a
+  host name (``use-dns=yes``): kept as the hop's name, with no address;
 - the table printed again and again while the tool runs: over a terminal or ssh the
   whole table is re-printed each round, with or without its header, so one run holds
   several tables (a new one starts at a header, at a ``#`` that does not grow, or at a
@@ -77,6 +77,9 @@ _NUMBER = re.compile(r"^\d{1,9}(?:\.\d{1,6})?$")
 _MPLS = re.compile(r"<MPLS:(?P<stack>[^>]*)>")
 _MPLS_ENTRY = re.compile(r"L=(?P<l>\d{1,7}),E=(?P<e>\d{1,2})")
 _STAT_FIELDS = ("avg", "best", "worst", "stdev")
+#: A host name (``use-dns=yes``): labels of letters, digits and hyphens, the last one
+#: starting with a letter (so that ``10.0.0.1x`` is not one).
+_HOSTNAME = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}\.){0,30}[A-Za-z][A-Za-z0-9-]{0,62}\.?$")
 
 
 def sniff(head: str) -> bool:
@@ -192,7 +195,7 @@ def parse_row(line: str, *, indexed: bool, number: int) -> _Row | str:
     stats, rest = _stats(float(loss["pct"]), int(words[1]), words[2:])
     status = " ".join(rest)
     reply, note = _reply(address, status)
-    if note is not None and not note.endswith(".."):
+    if note is not None and not note.endswith("..") and not _HOSTNAME.match(note):
         return f"not an address: {note[:60]!r} in {line.strip()[:80]!r}"
     return _Row(index, reply, stats, status, number)
 
