@@ -597,8 +597,8 @@ def _read_file(
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
     yield from iter_parse_text(decoded.text, source=source, format=format)
-    for err in stopped:  # after the traces read before it
-        yield _read_error(err, kind, source, kept=True)
+    for failure in stopped:  # after the traces read before it
+        yield _read_error(failure, kind, source, kept=True)
 
 
 def _read_error(
