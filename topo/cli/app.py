@@ -111,11 +111,15 @@ format_option = click.option(
 
 
 def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A text encoding Python knows (not a bytes-to-bytes or text-to-text codec such as
+    ``rot13`` or ``base64``), else a usage error (exit 2)."""
     if value is not None:
         try:
-            codecs.lookup(value)
+            info = codecs.lookup(value)
         except LookupError:
             raise click.BadParameter(f"unknown encoding {value!r}") from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise click.BadParameter(f"{value!r} is not a text encoding (e.g. utf-8, cp932)")
     return value
 
 

@@ -31,6 +31,7 @@ from topo.inputs.compressed import CORRUPT, compression, corrupt_message, decomp
 from topo.inputs.decoding import (
     BOMS,
     DecodedText,
+    byte_order,
     decode_text,
     looks_binary,
     utf16_without_bom,
@@ -259,7 +260,7 @@ def _transcoded(head: bytes, encoding: str | None) -> str | None:
             codecs.getincrementaldecoder(encoding)
         except (LookupError, UnicodeError):
             return None  # read whole: decode_bytes reports it
-        return None if same else encoding
+        return None if same else byte_order(encoding, head)
     for bom, name in BOMS:
         if head.startswith(bom):
             return None if bom == codecs.BOM_UTF8 else name
