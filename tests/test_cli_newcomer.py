@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from topo.cli import cli
@@ -50,3 +51,67 @@ def test_an_encoding_that_is_not_a_text_encoding_is_a_usage_error() -> None:
         assert code == 2 and out == ""
         assert "Invalid value for '--encoding'" in err
     assert "'rot13' is not a text encoding" in run("parse", "--encoding", "rot13", str(TRACE))[2]
+
+
+def test_an_empty_or_blank_file_says_empty_file(tmp_path: Path) -> None:
+    empty, blank = tmp_path / "empty.txt", tmp_path / "blank.txt"
+    empty.write_bytes(b"")
+    blank.write_bytes(b" \n\t\r\n\n")
+    code, out, err = run("parse", str(empty), str(blank))
+    assert code == 1 and out == ""
+    assert error_lines(err) == [f"{empty}: empty file", f"{blank}: empty file (only blanks)"]
+    assert run("parse", "-", stdin="")[0] == 1
+    assert error_lines(run("parse", "-", stdin="\n\n")[2]) == ["<stdin>: empty file (only blanks)"]
+
+
+def test_a_mistyped_address_is_not_called_a_missing_file() -> None:
+    for target in ("999.1.1.1", "1.2.3", "2001:db8::g", "10.0.0.0/8", "١.1.1.1"):
+        code, out, err = run("classify", target, "192.0.2.1")
+        assert code == 1, target
+        assert error_lines(err) == [f"{target}: not an IP address (and no such file)"]
+        assert "192.0.2.1" in out  # the rest is still classified
+    code, _, err = run("classify", "nothere.txt")
+    assert (code, error_lines(err)) == (1, ["nothere.txt: no such file or directory"])
+
+
+def test_data_import_of_a_traceroute_is_one_summary_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, err = run("data", "import", str(TRACE))
+    assert code == 1
+    assert error_lines(err) == [
+        f"{TRACE}: 31 lines are not origin-AS rows; first: line 1 'traceroute to "
+        "13.115.231.114 (13.115.231.114), 30 hops ma...'; topo data import reads ip2asn TSV "
+        "(start, end, AS, country, name), CAIDA pfx2as (prefix, length, AS) or AS names (AS, name)"
+    ]
+    assert "0 rows imported" in out
+    # a file with a few bad rows keeps an error per row
+    dump = tmp_path / "ip2asn.tsv"
+    dump.write_text("1.0.0.0\t1.0.0.255\t13335\tUS\tCF\n1.0.1.0\t1.0.1.255\t13335\tUS\tCF\n"
+                    "1.0.2.0\t1.0.2.255\t13335\tUS\tCF\nnonsense\n", encoding="utf-8")  # fmt: skip
+    code, out, err = run("data", "import", str(dump))
+    assert code == 1 and "3 rows imported" in out
+    assert error_lines(err) == [f"{dump}:4: unreadable row (list index out of range)"]
+
+
+def test_data_import_of_a_missing_file_exits_1_like_every_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    missing = tmp_path / "missing.tsv"
+    code, out, err = run("data", "import", str(missing))
+    assert (code, out, error_lines(err)) == (1, "", [f"{missing}: no such file or directory"])
+
+
+def test_a_traceroute_given_as_owner_table_is_one_summary_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    code, _, err = run("build", str(TRACE), "--owner-table", str(TRACE), "-o", str(page), "-q")
+    assert code == 1 and page.exists()
+    table_errors = [line for line in error_lines(err) if "owner-table" in line]
+    assert table_errors == [
+        f"{TRACE}: 31 lines are not owner-table rows; first: line 1 'traceroute to "
+        "13.115.231.114 (13.115.231.114), 30 hops ma...'; an owner table is CSV "
+        "prefix,org[,asn][,region]"
+    ]
+    assert not [line for line in error_lines(err) if "not a prefix" in line]

@@ -9,6 +9,8 @@ usage; 3 a ``--fail-on`` condition held; 77 missing privilege; 70 an internal er
 from __future__ import annotations
 
 import codecs
+import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
@@ -130,6 +132,24 @@ encoding_option = click.option(
 )
 
 
+_ADDRESS_LIKE = re.compile(
+    r"[0-9a-fA-FxX.:/%-]*[.:][0-9a-fA-FxX.:/%-]*"  # 999.1.1.1, 0x7f.0.0.1, 10.0.0.0/8
+    r"|[\d.:/]*\d[\d.:/]*"  # digits of any script: ١.1.1.1
+    r"|[\w.%]*:[\w.%]*:[\w.:%/]*"  # IPv6-like, with a wrong letter: 2001:db8::g
+)
+
+
+def looks_like_address(target: str) -> bool:
+    """Whether a target that is not a valid address was meant as one: digits (of any
+    script), hex digits, dots and colons, as ``999.1.1.1``, ``1.2.3``, ``2001:db8::g``
+    would be without their mistake, or a network (``10.0.0.0/8``).
+
+    >>> [looks_like_address(t) for t in ("999.1.1.1", "١.1.1.1", "2001:db8::g", "trace.txt")]
+    [True, True, True, False]
+    """
+    return any(c.isdigit() for c in target) and _ADDRESS_LIKE.fullmatch(target) is not None
+
+
 def target_addresses(
     ctx: click.Context,
     targets: Sequence[str],
@@ -146,6 +166,8 @@ def target_addresses(
     for target in targets:
         if is_address(target):
             addresses[target] = None
+        elif looks_like_address(target) and not os.path.lexists(target):
+            ctx.obj.report(f"{target}: not an IP address (and no such file)")
         else:
             paths.append(target)
     if paths:

@@ -209,7 +209,7 @@ def data_update(ctx: click.Context, mirror: str | None, timeout: float) -> None:
 
 
 @data.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--date", "date_text", help="Date of the data (YYYY-MM-DD; default: file time).")
 @click.pass_context
 def data_import(ctx: click.Context, files: tuple[str, ...], date_text: str | None) -> None:
@@ -220,6 +220,9 @@ def data_import(ctx: click.Context, files: tuple[str, ...], date_text: str | Non
     database = AsnDatabase(database_path())
     try:
         for name in files:
+            if not Path(name).exists():
+                ctx.obj.report(f"{name}: no such file or directory")
+                continue
             summary = database.import_file(name, date=date)
             for error in summary.errors:
                 ctx.obj.report(error)

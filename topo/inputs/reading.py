@@ -551,6 +551,10 @@ def _read_file(
     yield from problems
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
+    if not problems and not decoded.text.strip("\ufeff \t\r\n\f\v"):
+        yield ParseError("empty file" if decoded.text == "" else "empty file (only blanks)",
+                         path=source)  # fmt: skip
+        return
     yield from iter_parse_text(decoded.text, source=source, format=format)
 
 
