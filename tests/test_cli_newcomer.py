@@ -3,6 +3,10 @@ the exit code docs/bad-input.md documents."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +119,85 @@ def test_a_traceroute_given_as_owner_table_is_one_summary_line(tmp_path: Path) -
         "prefix,org[,asn][,region]"
     ]
     assert not [line for line in error_lines(err) if "not a prefix" in line]
+
+
+def stale_free(err: str) -> list[str]:
+    """The lines of ``err`` but the warnings about the shipped data's age."""
+    return [line for line in error_lines(err) if "days old" not in line and "are old" not in line]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_an_unusable_cache_path_runs_without_the_cache_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /proc/self: a folder no one may create a file in, even root; /etc/passwd: a file
+    for cache, why in (
+        ("/etc/passwd/x/owners.sqlite", "/etc/passwd is a file, not a folder"),
+        ("/proc/self/owners.sqlite", "unable to open database file"),
+    ):
+        code, out, err = run("whois", "8.8.8.8", "--cache", cache)
+        assert code == 0 and "Google" in out
+        assert stale_free(err) == [
+            f"topo: warning: cannot use the owner cache {cache}: {why}; running without it"
+        ]
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/self")  # the default cache folder
+    page = tmp_path / "page.html"
+    code, out, err = run("build", str(TRACE), "-o", str(page), "-q", "-j", "2")
+    assert code == 0 and page.exists()
+    assert stale_free(err) == [
+        "topo: warning: cannot use the owner cache /proc/self/topo/owners.sqlite: "
+        "No such file or directory; running without it"
+    ]
+
+
+def test_damaged_cache_rows_are_dropped_with_one_warning(tmp_path: Path) -> None:
+    import sqlite3
+
+    from topo.owners.cache import OwnerCache
+    from topo.owners.model import Owner
+
+    path = tmp_path / "owners.sqlite"
+    with OwnerCache(path) as cache:
+        cache.put(Owner(prefix="8.8.8.0/24", org="Google LLC", answered_by="rdap"))
+        cache.put(Owner(prefix="8.8.0.0/16", org="Wider", answered_by="rdap"))
+        cache.put(Owner(prefix="1.1.1.0/24", org="Cloudflare", answered_by="rdap"))
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE owners SET data = '{not json' WHERE prefix = '8.8.8.0/24'")
+        db.execute("""UPDATE owners SET data = '{"org": 5}' WHERE prefix = '1.1.1.0/24'""")
+    code, out, err = run("whois", "8.8.8.8", "1.1.1.1", "--cache", str(path))
+    assert code == 0
+    assert "Wider" in out  # the next covering row answers
+    [warning] = stale_free(err)
+    assert warning.startswith(f"topo: warning: {path}: dropped a damaged cache row for ")
+    with sqlite3.connect(path) as db:
+        left = {row[0] for row in db.execute("SELECT prefix FROM owners")}
+    assert left == {"8.8.0.0/16"}
+    code, _, err = run("whois", "8.8.8.8", "--cache", str(path))
+    assert code == 0 and stale_free(err) == []
+
+
+def test_eight_runs_starting_on_a_corrupt_cache_all_succeed(tmp_path: Path) -> None:
+    path = tmp_path / "owners.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # each imports topo, then waits for the same moment: the eight open the cache together
+    start = time.time() + 4
+    code = (
+        "import sys, time; from topo.cli import main; "
+        f"time.sleep(max(0, {start} - time.time())); main(sys.argv[1:])"
+    )
+    command = [sys.executable, "-c", code, "whois", "8.8.8.8", "--cache", str(path)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(8)
+    ]
+    results = [(r.wait(120), r.stderr.read().decode()) for r in runs if r.stderr is not None]
+    for r in runs:
+        if r.stdout is not None:
+            r.stdout.close()
+        if r.stderr is not None:
+            r.stderr.close()
+    assert [code for code, _ in results] == [0] * 8, [err for _, err in results]
+    moved = [line for _, err in results for line in stale_free(err)]
+    assert len(moved) == 1 and "moved aside" in moved[0]
+    assert len(list(tmp_path.glob("owners.sqlite.corrupt-*"))) == 1
