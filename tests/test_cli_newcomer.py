@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from topo.cli import cli
+from topo.cli.notices import stamp_path as user_stamp_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TRACE = ROOT / "samples" / "aws-osaka-tokyo" / "traceroute.txt"
@@ -179,7 +180,7 @@ def test_damaged_cache_rows_are_dropped_with_one_warning(tmp_path: Path) -> None
 def test_eight_runs_starting_on_a_corrupt_cache_all_succeed(tmp_path: Path) -> None:
     path = tmp_path / "owners.sqlite"
     path.write_bytes(b"this is not sqlite" * 100)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
     # each imports topo, then waits for the same moment: the eight open the cache together
     start = time.time() + 4
     code = (
@@ -201,3 +202,63 @@ def test_eight_runs_starting_on_a_corrupt_cache_all_succeed(tmp_path: Path) -> N
     moved = [line for _, err in results for line in stale_free(err)]
     assert len(moved) == 1 and "moved aside" in moved[0]
     assert len(list(tmp_path.glob("owners.sqlite.corrupt-*"))) == 1
+
+
+@pytest.fixture
+def old_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every dataset counts as old, and the user folders are fresh: the cache folder is
+    returned (its stamp says when the warning was last shown)."""
+    from datetime import timedelta
+
+    import topo.owners.resolver as resolver
+
+    monkeypatch.setattr(resolver, "STALE_AFTER", timedelta(days=-1))
+    monkeypatch.setattr("topo.cli.notices.stamp_path", user_stamp_path)  # the real one
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def age_warnings(err: str) -> list[str]:
+    return [line for line in error_lines(err) if line not in stale_free(err)]
+
+
+def test_the_data_age_warning_is_shown_once_a_day_and_names_the_fix(old_data: Path) -> None:
+    code, _, err = run("whois", "8.8.8.8", "--no-cache")
+    assert code == 0
+    shown = age_warnings(err)
+    assert shown and all("`topo data update` fetches" in line for line in shown), shown
+    assert (old_data / "topo" / "data-age-warned").is_file()
+    for again in (("whois", "8.8.8.8", "--no-cache"), ("classify", "8.8.8.8")):
+        assert age_warnings(run(*again)[2]) == []
+    page = old_data.parent / "p.html"
+    assert age_warnings(run("build", str(TRACE), "-o", str(page), "--no-cache")[2]) == []
+    # a day later it is shown again
+    stamp = old_data / "topo" / "data-age-warned"
+    os.utime(stamp, (time.time() - 86_401, time.time() - 86_401))
+    assert age_warnings(run("whois", "8.8.8.8", "--no-cache")[2]) == shown
+    # topo data status always says how old the data is
+    assert age_warnings(run("data", "status")[2]) == shown
+
+
+def test_quiet_never_shows_the_data_age_warning(old_data: Path) -> None:
+    page = old_data.parent / "p.html"
+    for args in (
+        ("whois", "-q", "8.8.8.8", "--no-cache"),
+        ("build", "-q", str(TRACE), "-o", str(page), "--no-cache"),
+        ("infer", "--quiet", str(TRACE), "--no-cache"),
+    ):
+        code, _, err = run(*args)
+        assert code == 0 and age_warnings(err) == [], args
+    assert not (old_data / "topo" / "data-age-warned").exists()
+    assert age_warnings(run("whois", "8.8.8.8", "--no-cache")[2])  # not quiet: shown
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_the_data_age_warning_is_shown_every_time_without_a_stamp_folder(
+    old_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "/proc/self")  # nothing can be written there
+    for _ in range(2):
+        code, _, err = run("whois", "8.8.8.8", "--no-cache")
+        assert code == 0 and age_warnings(err)

@@ -34,6 +34,10 @@ class CliState:
     def __init__(self, debug: bool):
         self.debug = debug
         self.failed = False
+        #: ``--quiet``: no warning about the data's age.
+        self.quiet = False
+        #: Whether this run shows the data-age warnings (decided at the first one).
+        self.show_data_age: bool | None = None
 
     def report(self, error: ParseError | TopoError | str) -> None:
         """One line on stderr for a failed input; the run goes on."""
@@ -177,3 +181,42 @@ def target_addresses(
         if hints is not None:
             hints.update(merged_hints(digest_trace(t) for t in traces))
     return sorted(addresses, key=sort_key)
+
+
+def warn(message: str) -> None:
+    """``topo: warning: ...`` on stderr; a :class:`~topo.owners.resolver.DataAgeWarning`
+    only when due (once a day per user, never with ``--quiet``)."""
+    from topo.owners.resolver import DataAgeWarning
+
+    if isinstance(message, DataAgeWarning) and not _data_age_due():
+        return
+    click.echo(f"topo: warning: {terminal_safe(str(message))}", err=True)
+
+
+def _data_age_due() -> bool:
+    from topo.cli.notices import due_today
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx is not None else None
+    if state is None:
+        return True
+    if state.quiet:
+        return False
+    if state.show_data_age is None:  # every such warning of one run, or none
+        state.show_data_age = due_today()
+    return state.show_data_age
+
+
+def set_quiet(ctx: click.Context, quiet: bool) -> None:
+    """Record ``--quiet`` for :func:`warn`."""
+    state = ctx.find_object(CliState)
+    if state is not None:
+        state.quiet = state.quiet or quiet
+
+
+quiet_option = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No warning about the age of the shipped data (shown at most once a day anyway).",
+)

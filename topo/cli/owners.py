@@ -12,7 +12,15 @@ from typing import Any, TypeVar
 import click
 
 from topo.classify.addresses import is_address
-from topo.cli.app import encoding_option, finish, format_option, target_addresses
+from topo.cli.app import (
+    encoding_option,
+    finish,
+    format_option,
+    quiet_option,
+    set_quiet,
+    target_addresses,
+    warn,
+)
 from topo.inputs.manifest import manifests_for
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.owners.model import AddressHints
@@ -82,8 +90,7 @@ def progress_bar(label: str = "looking up owners") -> Callable[[int, int], None]
     return update
 
 
-def _warn(message: str) -> None:
-    click.echo(f"topo: warning: {message}", err=True)
+_warn = warn
 
 
 def _public_rows(answers: Sequence[OwnerAnswer]) -> list[list[str]]:
@@ -114,6 +121,7 @@ def _public_rows(answers: Sequence[OwnerAnswer]) -> list[list[str]]:
 @format_option
 @encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines, one record per address.")
+@quiet_option
 @click.pass_context
 def whois(
     ctx: click.Context,
@@ -122,6 +130,7 @@ def whois(
     as_json: bool,
     format_name: str | None,
     encoding: str | None,
+    quiet: bool,
     **owner: Any,
 ) -> None:
     """Who owns each address: organisation, owner family, ASN, prefix, cloud region.
@@ -129,6 +138,7 @@ def whois(
     Each TARGET is an address or a trace file/folder whose hop addresses are looked up.
     Special-purpose addresses (CGNAT, Class E, private, ...) are never looked up.
     """
+    set_quiet(ctx, quiet)
     hints: dict[str, AddressHints] = {}
     addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding, hints=hints)
     folders = [t for t in targets if not is_address(t) and t != "-"]
@@ -255,6 +265,6 @@ def data_status() -> None:
         rows.append(["origin-as", f"{table.date:%Y-%m-%d}", f"{(now - table.date).days} days",
                      where])  # fmt: skip
     click.echo(format_table(rows, headers=["DATA", "DATED", "AGE", "FROM"]))
-    for problem in resolver.stale_data_warnings():
-        _warn(problem)
+    for problem in resolver.stale_data_warnings():  # asked for: shown every time
+        click.echo(f"topo: warning: {problem}", err=True)
     resolver.close()

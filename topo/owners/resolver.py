@@ -54,6 +54,17 @@ OFFLINE_REASON = (
 CLOUD_SOURCES = {"aws": "aws-ip-ranges", "gcp": "gcp-cloud", "oracle": "oracle-cloud"}
 
 
+class DataAgeWarning(str):
+    """A warning that data topo uses is old (a ``str``): the command line shows it at most
+    once a day, and never with ``--quiet``.
+
+    >>> DataAgeWarning("old") == "old"
+    True
+    """
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class ResolverConfig:
     """How to resolve: online or not, which cache, which user tables, which data folder."""
@@ -398,7 +409,8 @@ class OwnerResolver:
     # -- data age -------------------------------------------------------------------------
 
     def stale_data_warnings(self) -> list[str]:
-        """Warnings for data older than 90 days, naming each dataset's date."""
+        """Warnings for data older than 90 days, naming each dataset's date and the command
+        that refreshes it (each a :class:`DataAgeWarning`)."""
         now = self.config.now()
         old = [
             f"{CLOUD_SOURCES[provider]} {date:%Y-%m-%d} ({(now - date).days} days)"
@@ -415,7 +427,7 @@ class OwnerResolver:
         if imported is not None and now - imported > STALE_AFTER:
             messages.append(
                 f"imported origin-AS data is from {imported:%Y-%m-%d} "
-                f"({(now - imported).days} days old); import a newer dump"
+                f"({(now - imported).days} days old); `topo data import FILE` imports a newer dump"
             )
         table = self.origin_as
         if table is not None and now - table.date > STALE_AFTER:
@@ -423,7 +435,7 @@ class OwnerResolver:
                 f"origin-AS table {table.id} is from {table.date:%Y-%m-%d} "
                 f"({(now - table.date).days} days old); `topo data update` fetches a fresh copy"
             )
-        return messages
+        return [DataAgeWarning(message) for message in messages]
 
 
 def _overlay(base: Owner | None, top: Owner) -> Owner:
