@@ -262,3 +262,90 @@ def test_the_data_age_warning_is_shown_every_time_without_a_stamp_folder(
     for _ in range(2):
         code, _, err = run("whois", "8.8.8.8", "--no-cache")
         assert code == 0 and age_warnings(err)
+
+
+DUMP = b"8.8.8.0\t8.8.8.255\t15169\tUS\tGOOGLE\n1.1.1.0\t1.1.1.255\t13335\tUS\tCLOUDFLARENET\n"
+
+
+def downloaded(folder: Path) -> Path:
+    """A folder holding what a user downloads: the three cloud files and an ip2asn dump."""
+    import gzip
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for shipped in (ROOT / "topo" / "data" / "cloud").glob("*.json.gz"):
+        shutil.copy(shipped, folder / shipped.name)
+    (folder / "ip2asn-combined.tsv.gz").write_bytes(gzip.compress(DUMP))
+    return folder
+
+
+def installed(err: str, out: str) -> list[str]:
+    assert err == "", err
+    return sorted(line.split(":")[0] for line in out.splitlines())
+
+
+ALL = ["aws-ip-ranges.json", "gcp-cloud.json", "ip2asn-combined.tsv.gz",
+       "oracle-cloud-public-ip-ranges.json"]  # fmt: skip
+
+
+def test_data_update_from_a_folder_a_file_url_or_one_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = downloaded(tmp_path / "mirror")
+    code, out, err = run("data", "update", "--from", str(folder))
+    assert code == 0 and installed(err, out) == ALL
+    assert (tmp_path / "data" / "topo" / "origin-as.bin").is_file()
+    code, out, err = run("data", "update", "--from", folder.as_uri())
+    assert code == 0 and installed(err, out) == ALL
+    one = folder / "gcp-cloud.json.gz"
+    code, out, err = run("data", "update", "--from", one.as_uri())
+    assert code == 0 and installed(err, out) == ["gcp-cloud.json"]
+    publisher = tmp_path / "ip-ranges.json"  # AWS's own name for its file
+    import gzip
+
+    publisher.write_bytes(gzip.decompress((folder / "aws-ip-ranges.json.gz").read_bytes()))
+    code, out, err = run("data", "update", "--from", str(publisher))
+    assert code == 0 and installed(err, out) == ["aws-ip-ranges.json"]
+    code, out, err = run("whois", "8.8.8.8", "--no-cache", "-q")
+    assert code == 0 and "iptoasn" in out  # the installed table answers
+
+
+def test_data_update_from_a_wrong_path_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    for source, message in (
+        (str(TRACE), f"topo: --from {TRACE}: not a file topo updates from; its name is one of "),
+        (str(tmp_path / "nope"), f"topo: --from {tmp_path / 'nope'}: no such file or folder"),
+        ("ftp://127.0.0.1/x", "topo: --from ftp://127.0.0.1/x: an http:// or https:// URL, "
+         "a file:// URL, a folder or a file"),
+    ):  # fmt: skip
+        code, out, err = run("data", "update", "--from", source)
+        assert (code, out) == (2, "")
+        [line] = error_lines(err)
+        assert line.startswith(message), line
+    assert not (tmp_path / "data").exists()
+    # a folder without some of the files: each missing one is a line, the rest installed
+    folder = downloaded(tmp_path / "partial")
+    (folder / "gcp-cloud.json.gz").unlink()
+    code, out, err = run("data", "update", "--from", str(folder))
+    assert code == 1 and len(out.splitlines()) == 3
+    assert error_lines(err) == [
+        f"{folder / 'gcp-cloud.json'}: no such file (kept the previous copy)"
+    ]
+
+
+def test_data_update_from_a_loopback_http_mirror(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.mirror import serve_folder
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = downloaded(tmp_path / "mirror")
+    for shipped in folder.glob("*.json.gz"):  # a mirror serves topo's file names
+        shipped.rename(folder / shipped.name.removesuffix(".gz"))
+    with serve_folder(folder) as url:
+        assert url.startswith("http://127.0.0.1:")
+        code, out, err = run("data", "update", "--from", url, "--timeout", "5")
+    assert code == 0 and installed(err, out) == ALL

@@ -198,7 +198,12 @@ def data() -> None:
 
 @data.command("update")
 @click.option(
-    "--from", "mirror", help="Fetch {URL}/{file} from a mirror instead of the publishers."
+    "--from",
+    "mirror",
+    metavar="URL|FOLDER|FILE",
+    help="Read the files from a mirror instead of the publishers: an http(s):// URL "
+    "({URL}/{file}), a local folder or file:// URL (a downloaded copy: topo's file name, "
+    "its .gz or the publisher's), or one downloaded file (that dataset only).",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.pass_context
