@@ -349,3 +349,28 @@ def test_data_update_from_a_loopback_http_mirror(
         assert url.startswith("http://127.0.0.1:")
         code, out, err = run("data", "update", "--from", url, "--timeout", "5")
     assert code == 0 and installed(err, out) == ALL
+
+
+def test_a_wrong_forced_format_is_one_line_naming_the_detected_one(tmp_path: Path) -> None:
+    code, _, err = run("parse", "--format", "cisco-ios", str(TRACE))
+    assert code == 1
+    assert error_lines(err) == [
+        f"{TRACE}: 21 lines are not cisco-ios lines; first: line 2 '1  13.208.0.69  1.486 ms "
+        "13.208.0.67  1.478 ms 13.208.0.6...'; the file looks like linux-traceroute (detected: "
+        "leave --format out to read it so)"
+    ]
+    # a text no parser recognises: said so
+    junk = tmp_path / "junk.txt"
+    junk.write_text("".join(f"{n} hello there\n" for n in range(1, 9)), encoding="utf-8")
+    code, _, err = run("parse", "--format", "cisco-ios", str(junk))
+    [line] = error_lines(err)
+    assert code == 1 and line.endswith("; no format recognises it (topo formats lists them)")
+    # one bad line in a good file keeps its own line
+    text = TRACE.read_text(encoding="utf-8").splitlines()
+    text[5] = " 5  junk here"
+    one = tmp_path / "one.txt"
+    one.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, out, err = run("parse", "--format", "linux-traceroute", str(one))
+    assert code == 1 and "29 hops" in out  # the other 29 hops
+    [line] = error_lines(err)
+    assert line.startswith(f"{one}:6: ")
