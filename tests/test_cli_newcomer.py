@@ -374,3 +374,25 @@ def test_a_wrong_forced_format_is_one_line_naming_the_detected_one(tmp_path: Pat
     assert code == 1 and "29 hops" in out  # the other 29 hops
     [line] = error_lines(err)
     assert line.startswith(f"{one}:6: ")
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("dask.distributed")
+    from tests.servers import closed_port
+
+    page = tmp_path / "page.html"
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code, out, err = run("build", "-q", str(TRACE), "-o", str(page), "--engine", "dask",
+                             "--scheduler", address)  # fmt: skip
+    assert (code, out) == (2, "") and not page.exists()
+    assert error_lines(err) == [
+        f"topo: --scheduler {address}: cannot reach the Dask scheduler (Timed out trying to "
+        f"connect to {address} after 2 s)"
+    ]
+    code, _, err = run("infer", "-q", str(TRACE), "--engine", "dask", "--scheduler", "nowhere")
+    assert code == 2 and error_lines(err) == [
+        "topo: --scheduler nowhere: cannot reach the Dask scheduler (missing port number in "
+        "address 'nowhere')"
+    ]
