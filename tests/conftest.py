@@ -42,3 +42,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(autouse=True)
+def _data_age_stamp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test has its own once-a-day stamp for the data-age warning (not the user's):
+    the first such warning of a test is shown, whatever ran before."""
+    import topo.cli.notices as notices
+
+    folder = tmp_path_factory.mktemp("stamp")
+    monkeypatch.setattr(notices, "stamp_path", lambda: folder / notices.STAMP_NAME)

@@ -114,3 +114,36 @@ class ParseError(TopoError):
 
 class FormatDetectionError(ParseError):
     """No parser recognised the input."""
+
+
+#: A file whose bad lines are at least this many, and most of its lines, gets one summary
+#: line instead of an error per line (it is not the kind of file the command reads).
+SUMMARY_AFTER = 3
+
+
+def _snippet(line: str, width: int = 60) -> str:
+    line = line.strip()
+    return repr(line if len(line) <= width else line[: width - 3] + "...")
+
+
+def summarize_line_errors(
+    errors: list[ParseError], lines: list[str], *, source: str, what: str, hint: str
+) -> list[ParseError]:
+    """``errors`` as they are, or, when the lines they are on are most of the file's
+    non-blank ``lines`` (and at least :data:`SUMMARY_AFTER`), one error saying what the
+    file is not, where the first bad line is and what ``hint`` says the file should be.
+
+    >>> lines = ["traceroute to x", " 1  a", " 2  b", "10.0.0.0/8,WAN"]
+    >>> errors = [ParseError("not a prefix", path="t", line=n) for n in (1, 2, 3)]
+    >>> [str(e) for e in summarize_line_errors(errors, lines, source="t",
+    ...     what="table rows", hint="CSV please")]
+    ["t: 3 lines are not table rows; first: line 1 'traceroute to x'; CSV please"]
+    """
+    bad = {e.line for e in errors if e.line is not None}
+    filled = sum(1 for line in lines if line.strip())
+    if len(bad) < SUMMARY_AFTER or 2 * len(bad) <= filled:
+        return errors
+    first = min(bad)
+    text = lines[first - 1] if 0 < first <= len(lines) else ""
+    summary = f"{len(bad)} lines are not {what}; first: line {first} {_snippet(text)}; {hint}"
+    return [ParseError(summary, path=source), *(e for e in errors if e.line is None)]

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from topo.atomic import replacing, write_atomically
-from topo.cli.app import encoding_option, finish, format_option
+from topo.cli.app import encoding_option, finish, format_option, quiet_option, set_quiet
 from topo.cli.outputs import force_option, refuse_existing, require_traces, title_option
 from topo.cli.owners import _warn, owner_options, progress_bar
 from topo.errors import ParseError, UsageError
@@ -91,11 +91,13 @@ def _print_comparison(comparison: Comparison) -> None:
 @click.option("--title", help="The page's title (default: from the contents: '6 sets "
               "compared: 5 region pairs, 16 traces').")  # fmt: skip
 @force_option
+@quiet_option
 @click.pass_context
 def compare(
     ctx: click.Context,
     /,
     sets: tuple[str, ...],
+    quiet: bool,
     as_json: bool,
     csv_path: Path | None,
     output: Path | None,
@@ -108,6 +110,7 @@ def compare(
 ) -> None:
     """Compare region pairs side by side: each SET is a trace folder (or file). A set
     without a trace is reported and left out; when none has one, nothing is written."""
+    set_quiet(ctx, quiet)
     refuse_existing([csv_path, output], force=force, inputs=sets)
     per_set = {path: _manifests(ctx, (path,)) for path in sets}
     tables = [t for found in per_set.values() for m in found.values() if m for t in m.owner_tables]
@@ -167,11 +170,13 @@ def compare(
 @click.option("--redact", is_flag=True, help="Hide the vantage's address and host names.")
 @title_option("report")
 @force_option
+@quiet_option
 @click.pass_context
 def report(
     ctx: click.Context,
     /,
     sets: tuple[str, ...],
+    quiet: bool,
     output: Path,
     lang: str,
     redact: bool,
@@ -185,6 +190,7 @@ def report(
     Inputs without a trace write nothing (exit 1)."""
     if output.suffix.lower() not in (".md", ".html", ".htm"):
         raise UsageError(f"{output}: the report is .md or .html")
+    set_quiet(ctx, quiet)
     refuse_existing([output], force=force, inputs=sets)
     traces = read_traces(sets, format=format_name, encoding=encoding)
     manifests = _manifests(ctx, sets)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
@@ -35,6 +36,10 @@ class CliState:
     def __init__(self, debug: bool):
         self.debug = debug
         self.failed = False
+        #: ``--quiet``: no warning about the data's age.
+        self.quiet = False
+        #: Whether this run shows the data-age warnings (decided at the first one).
+        self.show_data_age: bool | None = None
 
     def report(self, error: ParseError | TopoError | str) -> None:
         """One line on stderr for a failed input; the run goes on."""
@@ -114,11 +119,15 @@ format_option = click.option(
 
 
 def _known_encoding(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A text encoding Python knows (not a bytes-to-bytes or text-to-text codec such as
+    ``rot13`` or ``base64``), else a usage error (exit 2)."""
     if value is not None:
         try:
-            codecs.lookup(value)
+            info = codecs.lookup(value)
         except LookupError:
             raise click.BadParameter(f"unknown encoding {value!r}") from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise click.BadParameter(f"{value!r} is not a text encoding (e.g. utf-8, cp932)")
     return value
 
 
@@ -155,6 +164,24 @@ def encoding_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return _encoding(_max_bytes_option(command))
 
 
+_ADDRESS_LIKE = re.compile(
+    r"[0-9a-fA-FxX.:/%-]*[.:][0-9a-fA-FxX.:/%-]*"  # 999.1.1.1, 0x7f.0.0.1, 10.0.0.0/8
+    r"|[\d.:/]*\d[\d.:/]*"  # digits of any script: ١.1.1.1
+    r"|[\w.%]*:[\w.%]*:[\w.:%/]*"  # IPv6-like, with a wrong letter: 2001:db8::g
+)
+
+
+def looks_like_address(target: str) -> bool:
+    """Whether a target that is not a valid address was meant as one: digits (of any
+    script), hex digits, dots and colons, as ``999.1.1.1``, ``1.2.3``, ``2001:db8::g``
+    would be without their mistake, or a network (``10.0.0.0/8``).
+
+    >>> [looks_like_address(t) for t in ("999.1.1.1", "١.1.1.1", "2001:db8::g", "trace.txt")]
+    [True, True, True, False]
+    """
+    return any(c.isdigit() for c in target) and _ADDRESS_LIKE.fullmatch(target) is not None
+
+
 def target_addresses(
     ctx: click.Context,
     targets: Sequence[str],
@@ -171,6 +198,8 @@ def target_addresses(
     for target in targets:
         if is_address(target):
             addresses[target] = None
+        elif looks_like_address(target) and not os.path.lexists(target):
+            ctx.obj.report(f"{target}: not an IP address (and no such file)")
         else:
             paths.append(target)
     if paths:
@@ -180,3 +209,42 @@ def target_addresses(
         if hints is not None:
             hints.update(merged_hints(digest_trace(t) for t in traces))
     return sorted(addresses, key=sort_key)
+
+
+def warn(message: str) -> None:
+    """``topo: warning: ...`` on stderr; a :class:`~topo.owners.resolver.DataAgeWarning`
+    only when due (once a day per user, never with ``--quiet``)."""
+    from topo.owners.resolver import DataAgeWarning
+
+    if isinstance(message, DataAgeWarning) and not _data_age_due():
+        return
+    click.echo(f"topo: warning: {terminal_safe(str(message))}", err=True)
+
+
+def _data_age_due() -> bool:
+    from topo.cli.notices import due_today
+
+    ctx = click.get_current_context(silent=True)
+    state = ctx.find_object(CliState) if ctx is not None else None
+    if state is None:
+        return True
+    if state.quiet:
+        return False
+    if state.show_data_age is None:  # every such warning of one run, or none
+        state.show_data_age = due_today()
+    return state.show_data_age
+
+
+def set_quiet(ctx: click.Context, quiet: bool) -> None:
+    """Record ``--quiet`` for :func:`warn`."""
+    state = ctx.find_object(CliState)
+    if state is not None:
+        state.quiet = state.quiet or quiet
+
+
+quiet_option = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No warning about the age of the shipped data (shown at most once a day anyway).",
+)

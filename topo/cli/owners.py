@@ -12,7 +12,15 @@ from typing import Any, TypeVar
 import click
 
 from topo.classify.addresses import is_address
-from topo.cli.app import encoding_option, finish, format_option, target_addresses
+from topo.cli.app import (
+    encoding_option,
+    finish,
+    format_option,
+    quiet_option,
+    set_quiet,
+    target_addresses,
+    warn,
+)
 from topo.inputs.manifest import manifests_for
 from topo.owners import OwnerAnswer, OwnerResolver, ResolverConfig
 from topo.owners.model import AddressHints
@@ -82,8 +90,7 @@ def progress_bar(label: str = "looking up owners") -> Callable[[int, int], None]
     return update
 
 
-def _warn(message: str) -> None:
-    click.echo(f"topo: warning: {message}", err=True)
+_warn = warn
 
 
 def _public_rows(answers: Sequence[OwnerAnswer]) -> list[list[str]]:
@@ -114,6 +121,7 @@ def _public_rows(answers: Sequence[OwnerAnswer]) -> list[list[str]]:
 @format_option
 @encoding_option
 @click.option("--json", "as_json", is_flag=True, help="Write JSON Lines, one record per address.")
+@quiet_option
 @click.pass_context
 def whois(
     ctx: click.Context,
@@ -122,6 +130,7 @@ def whois(
     as_json: bool,
     format_name: str | None,
     encoding: str | None,
+    quiet: bool,
     **owner: Any,
 ) -> None:
     """Who owns each address: organisation, owner family, ASN, prefix, cloud region.
@@ -129,6 +138,7 @@ def whois(
     Each TARGET is an address or a trace file/folder whose hop addresses are looked up.
     Special-purpose addresses (CGNAT, Class E, private, ...) are never looked up.
     """
+    set_quiet(ctx, quiet)
     hints: dict[str, AddressHints] = {}
     addresses = target_addresses(ctx, targets, format=format_name, encoding=encoding, hints=hints)
     folders = [t for t in targets if not is_address(t) and t != "-"]
@@ -188,7 +198,12 @@ def data() -> None:
 
 @data.command("update")
 @click.option(
-    "--from", "mirror", help="Fetch {URL}/{file} from a mirror instead of the publishers."
+    "--from",
+    "mirror",
+    metavar="URL|FOLDER|FILE",
+    help="Read the files from a mirror instead of the publishers: an http(s):// URL "
+    "({URL}/{file}), a local folder or file:// URL (a downloaded copy: topo's file name, "
+    "its .gz or the publisher's), or one downloaded file (that dataset only).",
 )
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
 @click.pass_context
@@ -209,7 +224,7 @@ def data_update(ctx: click.Context, mirror: str | None, timeout: float) -> None:
 
 
 @data.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--date", "date_text", help="Date of the data (YYYY-MM-DD; default: file time).")
 @click.pass_context
 def data_import(ctx: click.Context, files: tuple[str, ...], date_text: str | None) -> None:
@@ -220,6 +235,9 @@ def data_import(ctx: click.Context, files: tuple[str, ...], date_text: str | Non
     database = AsnDatabase(database_path())
     try:
         for name in files:
+            if not Path(name).exists():
+                ctx.obj.report(f"{name}: no such file or directory")
+                continue
             summary = database.import_file(name, date=date)
             for error in summary.errors:
                 ctx.obj.report(error)
@@ -252,6 +270,6 @@ def data_status() -> None:
         rows.append(["origin-as", f"{table.date:%Y-%m-%d}", f"{(now - table.date).days} days",
                      where])  # fmt: skip
     click.echo(format_table(rows, headers=["DATA", "DATED", "AGE", "FROM"]))
-    for problem in resolver.stale_data_warnings():
-        _warn(problem)
+    for problem in resolver.stale_data_warnings():  # asked for: shown every time
+        click.echo(f"topo: warning: {problem}", err=True)
     resolver.close()

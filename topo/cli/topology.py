@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from topo import render
-from topo.cli.app import encoding_option, finish, format_option
+from topo.cli.app import encoding_option, finish, format_option, set_quiet
 from topo.cli.outputs import (
     covering_name,
     force_option,
@@ -45,6 +45,7 @@ def analyze_paths(
     """:func:`topo.analyze` of every input with the command's options; errors and warnings
     reported on the way, and a warning when public addresses stayed unresolved offline. No
     step profiles (``build`` and ``infer`` read none) unless ``profiles``."""
+    set_quiet(ctx, quiet)
     progress = IngestProgress(enabled=False if quiet else None)
     config = ResolverConfig.from_options(**owner)
     topology = analyze(
@@ -99,7 +100,11 @@ def _print_inference(inference: Inference) -> None:
 #: How the inputs of a whole input set are read (``build``, ``infer``).
 INGEST_OPTIONS = [
     click.option(
-        "-q", "--quiet", is_flag=True, help="No progress line (it shows only on a terminal anyway)."
+        "-q",
+        "--quiet",
+        is_flag=True,
+        help="No progress line (it shows only on a terminal anyway), no warning about the "
+        "age of the shipped data (shown at most once a day anyway).",
     ),
     click.option(
         "-j",

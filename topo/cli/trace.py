@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import click
 
-from topo.cli.app import finish
+from topo.cli.app import finish, set_quiet
 from topo.cli.outputs import force_option, refuse_existing, title_option
 from topo.errors import TopoError
 from topo.inputs.schema import dumps_trace
@@ -138,7 +138,12 @@ def build_page(
 )
 @title_option("page")
 @force_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress lines on stderr, no warning about the age of the shipped data.",
+)
 @click.pass_context
 def trace(
     ctx: click.Context,
@@ -175,6 +180,7 @@ def trace(
     A file that exists before the run (the traces' file, the page) is not overwritten
     without ``--force``.
     """
+    set_quiet(ctx, quiet)
     if output is None and page is not None:
         output = page.with_suffix(".jsonl")
     refuse_existing([output, page], force=force)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from topo.engines.processes import GroupResult, merge_in_order, read_group
 from topo.engines.units import Unit, plan_units
-from topo.errors import ParseError, TopoError
+from topo.errors import ParseError, TopoError, UsageError
 from topo.owners import OwnerResolver
 from topo.topology.aggregate import Partial
 from topo.topology.analyze import Job, Progress
@@ -49,6 +50,20 @@ def in_input_order(
         while following in waiting:
             yield [units[following]], waiting.pop(following)
             following += 1
+
+
+def _connect(client: Any, scheduler: str | None, cluster: Any) -> Any:
+    """A Dask ``Client`` of ``scheduler`` (or of the local ``cluster``); a scheduler that
+    cannot be reached (a wrong address, nothing listening, a timeout: Dask's
+    ``distributed.comm.timeouts.connect``, 30 s) is a one-line :class:`UsageError`."""
+    try:
+        return client(scheduler or cluster)
+    except (OSError, TimeoutError, ValueError) as err:
+        if scheduler is None:
+            raise TopoError(f"--engine dask: could not start a local Dask cluster ({err})") from err
+        raise UsageError(
+            f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})"
+        ) from err
 
 
 @dataclass
@@ -86,7 +101,7 @@ class Dask:
                 dashboard_address=None, host="127.0.0.1", silence_logs=logging.CRITICAL,
             )  # fmt: skip
         try:
-            with Client(self.scheduler or cluster) as client:  # type: ignore[no-untyped-call]
+            with _connect(Client, self.scheduler, cluster) as client:
                 futures = client.map(_dask_unit, units, job=job, pure=False)
                 done = as_completed(futures, with_results=True)  # type: ignore[no-untyped-call]
                 index = {future.key: number for number, future in enumerate(futures)}

@@ -50,6 +50,53 @@ def utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+def utf32_without_bom(data: bytes) -> str | None:
+    """``utf-32-le``/``-be`` when three bytes of every four are NUL (text without a BOM).
+
+    >>> utf32_without_bom("traceroute".encode("utf-32-le")), utf32_without_bom(b"trace")
+    ('utf-32-le', None)
+    """
+    sample = data[: 4096 - 4096 % 4]
+    sample = sample[: len(sample) - len(sample) % 4]
+    if len(sample) < 8:
+        return None
+    count = len(sample) // 4
+    high = sum(sample[i::4].count(0) for i in (2, 3)) / (2 * count)
+    if high > 0.95 and sample[1::4].count(0) / count > 0.9 and sample[0::4].count(0) / count < 0.1:
+        return "utf-32-le"
+    low = sum(sample[i::4].count(0) for i in (0, 1)) / (2 * count)
+    if low > 0.95 and sample[2::4].count(0) / count > 0.9 and sample[3::4].count(0) / count < 0.1:
+        return "utf-32-be"
+    return None
+
+
+_UNMARKED = {"utf-16": utf16_without_bom, "utf-32": utf32_without_bom}
+
+
+def byte_order(encoding: str, data: bytes) -> str:
+    """The codec to decode ``data`` with when the user named ``encoding``: itself, except
+    for ``utf-16``/``utf-32`` without a byte order mark, which become the ``-le`` or
+    ``-be`` codec the NUL bytes of ``data`` show. Raises :class:`ParseError` when they show
+    none (the input is not in that encoding).
+
+    >>> byte_order("UTF16", "tr".encode("utf-16-be")), byte_order("utf-16", b"\\xff\\xfet\\x00")
+    ('utf-16-be', 'utf-16')
+    """
+    name = codecs.lookup(encoding).name
+    guess = _UNMARKED.get(name)
+    if guess is None or data.startswith(tuple(bom for bom, codec in BOMS if codec == name)):
+        return encoding
+    found = guess(data)
+    if found is None:
+        upper = name.upper()
+        raise ParseError(
+            f"not {upper} text: no byte order mark and no {upper} pattern of NUL bytes; "
+            "leave --encoding out to detect the encoding",
+            line=1,
+        )
+    return found
+
+
 def decode_bytes(data: bytes, encoding: str | None = None) -> DecodedText:
     """Decode an input: a BOM, UTF-16 without BOM, UTF-8, then CP932 (Japanese Windows).
 
@@ -57,6 +104,7 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> DecodedText:
     and reported in ``problems``, so nothing stops the rest of the input from being read.
     """
     if encoding:
+        encoding = byte_order(encoding, data)
         try:
             return DecodedText(data.decode(encoding), encoding)
         except UnicodeDecodeError as err:

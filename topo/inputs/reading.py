@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol, cast
 
-from topo.errors import ParseError, TopoError, UsageError
+from topo.errors import ParseError, TopoError, UsageError, summarize_line_errors
 from topo.inputs.compressed import (
     CORRUPT,
     LIMIT_VARIABLE,
@@ -40,6 +40,7 @@ from topo.inputs.compressed import (
 from topo.inputs.decoding import (
     BOMS,
     DecodedText,
+    byte_order,
     decode_text,
     looks_binary,
     utf16_without_bom,
@@ -288,7 +289,7 @@ def _transcoded(head: bytes, encoding: str | None) -> str | None:
             codecs.getincrementaldecoder(encoding)
         except (LookupError, UnicodeError):
             return None  # read whole: decode_bytes reports it
-        return None if same else encoding
+        return None if same else byte_order(encoding, head)
     for bom, name in BOMS:
         if head.startswith(bom):
             return None if bom == codecs.BOM_UTF8 else name
@@ -596,9 +597,51 @@ def _read_file(
     yield from problems
     for problem in decoded.problems:
         yield ParseError(problem, path=source)
-    yield from iter_parse_text(decoded.text, source=source, format=format)
+    if not problems and not stopped and not decoded.text.strip("\ufeff \t\r\n\f\v"):
+        yield ParseError("empty file" if decoded.text == "" else "empty file (only blanks)",
+                         path=source)  # fmt: skip
+        return
+    items = iter_parse_text(decoded.text, source=source, format=format)
+    yield from (items if format is None else forced(items, decoded.text, source, format))
     for failure in stopped:  # after the traces read before it
         yield _read_error(failure, kind, source, kept=True)
+
+
+def forced(items: Iterable[ParseItem], text: str, source: str, format: str) -> Iterator[ParseItem]:
+    """The traces and errors of ``text`` read as the ``format`` the user named; when its
+    errors are on most lines (the file is in another format), one error saying so and
+    which format detection finds, instead of one error per line.
+
+    >>> lines = ["traceroute to 192.0.2.9 (192.0.2.9), 30 hops max"] + [
+    ...     f"{n}  192.0.2.{n}  1.0 ms  1.1 ms  1.2 ms" for n in range(1, 5)]
+    >>> text = chr(10).join(lines)
+    >>> items = iter_parse_text(text, source="t", format="cisco-ios")
+    >>> [e.message for e in forced(items, text, "t", "cisco-ios") if isinstance(e, ParseError)]
+    ["4 lines are not cisco-ios lines; first: line 2 '1  192.0.2.1  1.0 ms  1.1 ms  1.2 ms'; \
+the file looks like inetutils-traceroute (detected: leave --format out to read it so)"]
+    """
+    every = list(items)
+    errors = [item for item in every if isinstance(item, ParseError)]
+    shown = summarize_line_errors(
+        errors, text.splitlines(), source=source, what=f"{format} lines",
+        hint=_detected_instead(text, format),
+    )  # fmt: skip
+    if shown is errors:  # a few bad lines: each in its place
+        yield from every
+        return
+    yield from shown
+    yield from (item for item in every if not isinstance(item, ParseError))
+
+
+def _detected_instead(text: str, format: str) -> str:
+    """What detection says the text is, for the message about a forced format that fails."""
+    try:
+        found = detect_format(text).NAME
+    except TopoError:
+        return "no format recognises it (topo formats lists them)"
+    if found == format:
+        return f"detection picks {format} too: the file may be damaged"
+    return f"the file looks like {found} (detected: leave --format out to read it so)"
 
 
 def _read_error(

@@ -33,10 +33,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from topo.classify.addresses import address_to_int
-from topo.errors import ParseError, TopoError
+from topo.errors import ParseError, TopoError, summarize_line_errors
 from topo.owners.model import Owner
 
 SOURCE = "ip2asn"
+#: What ``topo data import`` reads, for the message about a file it cannot.
+IMPORT_HINT = (
+    "topo data import reads ip2asn TSV (start, end, AS, country, name), CAIDA pfx2as "
+    "(prefix, length, AS) or AS names (AS, name)"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS ranges (
@@ -136,6 +141,12 @@ class AsnDatabase:
                 summary.skipped += 1
             else:
                 rows.append(row)
+        summary.errors = summarize_line_errors(
+            summary.errors, text.splitlines(), source=source, what="origin-AS rows",
+            hint=IMPORT_HINT,
+        )  # fmt: skip
+        if not rows:  # nothing to import: the data in place keeps its date
+            return summary
         with self.db:
             self.db.execute("BEGIN")
             if summary.kind == "asnames":

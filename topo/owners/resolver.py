@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from topo.classify import classify_address
 from topo.errors import ParseError
-from topo.owners.cache import OwnerCache
+from topo.owners.cache import CacheUnavailable, OwnerCache
 from topo.owners.cloud import CloudRanges, load_cloud_ranges
 from topo.owners.families import Families, load_families
 from topo.owners.hostnames import load_hostname_rules
@@ -51,6 +52,17 @@ OFFLINE_REASON = (
     "or cache (offline)"
 )
 CLOUD_SOURCES = {"aws": "aws-ip-ranges", "gcp": "gcp-cloud", "oracle": "oracle-cloud"}
+
+
+class DataAgeWarning(str):
+    """A warning that data topo uses is old (a ``str``): the command line shows it at most
+    once a day, and never with ``--quiet``.
+
+    >>> DataAgeWarning("old") == "old"
+    True
+    """
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,7 @@ class OwnerResolver:
         self._cloud: CloudRanges | None = None
         self._tables: OwnerTable | None = None
         self._cache: OwnerCache | None = None
+        self._cache_failed = False
         self._asn_db: AsnDatabase | None = None
         self._asn_checked = False
         self._origin_as: OriginAsData | None = None
@@ -176,8 +189,14 @@ class OwnerResolver:
 
     @property
     def cache(self) -> OwnerCache | None:
-        if self._cache is None and self.config.use_cache:
-            self._cache = OwnerCache(self.config.cache_path, warn=self.warn)
+        """The owner cache, opened on first use; ``None`` without one (``use_cache``
+        off, or a cache that cannot be opened: one warning, and the run goes on)."""
+        if self._cache is None and self.config.use_cache and not self._cache_failed:
+            try:
+                self._cache = OwnerCache(self.config.cache_path, warn=self.warn)
+            except CacheUnavailable as err:
+                self._cache_failed = True
+                self.warn(f"cannot use the owner cache {err}; running without it")
         return self._cache
 
     @property
@@ -204,6 +223,12 @@ class OwnerResolver:
         """Load the published ranges, owner tables and origin-AS table now (before worker
         processes fork, so they inherit them instead of loading their own)."""
         _ = self.cloud, self.tables, self.origin_as
+        if self.config.use_cache and self._cache is None and not self._cache_failed:
+            with suppress(CacheUnavailable):  # tried here: one warning, not one per worker
+                cache = self.cache  # opened, and closed: no connection crosses the fork
+                if cache is not None:
+                    cache.close()
+                    self._cache = None
 
     def sibling(self) -> OwnerResolver:
         """A resolver for another process: the same configuration, sharing the loaded
@@ -215,6 +240,7 @@ class OwnerResolver:
         other._tables = self._tables
         other._origin_as, other._origin_checked = self._origin_as, self._origin_checked
         other._table_errors = list(self._table_errors)
+        other._cache_failed = self._cache_failed
         return other
 
     def __enter__(self) -> OwnerResolver:
@@ -383,7 +409,8 @@ class OwnerResolver:
     # -- data age -------------------------------------------------------------------------
 
     def stale_data_warnings(self) -> list[str]:
-        """Warnings for data older than 90 days, naming each dataset's date."""
+        """Warnings for data older than 90 days, naming each dataset's date and the command
+        that refreshes it (each a :class:`DataAgeWarning`)."""
         now = self.config.now()
         old = [
             f"{CLOUD_SOURCES[provider]} {date:%Y-%m-%d} ({(now - date).days} days)"
@@ -400,7 +427,7 @@ class OwnerResolver:
         if imported is not None and now - imported > STALE_AFTER:
             messages.append(
                 f"imported origin-AS data is from {imported:%Y-%m-%d} "
-                f"({(now - imported).days} days old); import a newer dump"
+                f"({(now - imported).days} days old); `topo data import FILE` imports a newer dump"
             )
         table = self.origin_as
         if table is not None and now - table.date > STALE_AFTER:
@@ -408,7 +435,7 @@ class OwnerResolver:
                 f"origin-AS table {table.id} is from {table.date:%Y-%m-%d} "
                 f"({(now - table.date).days} days old); `topo data update` fetches a fresh copy"
             )
-        return messages
+        return [DataAgeWarning(message) for message in messages]
 
 
 def _overlay(base: Owner | None, top: Owner) -> Owner:

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from topo.classify.prefixmap import PrefixMap
-from topo.errors import ParseError
+from topo.errors import ParseError, summarize_line_errors
 from topo.owners.model import Owner
 
 SOURCE = "owner-table"
@@ -77,10 +77,23 @@ def _rows(text: str, source: str) -> tuple[list[tuple[str, Owner]], list[ParseEr
     return rows, errors
 
 
+#: What an owner table is, for the message about a file that is not one.
+TABLE_HINT = "an owner table is CSV prefix,org[,asn][,region]"
+
+
+def _summarized(errors: list[ParseError], text: str, source: str) -> list[ParseError]:
+    """One line for a file that is not an owner table (most rows bad), else every error."""
+    lines = text.splitlines()
+    return summarize_line_errors(
+        errors, lines, source=source, what="owner-table rows", hint=TABLE_HINT
+    )
+
+
 def read_owner_table(text: str, *, source: str) -> tuple[OwnerTable, list[ParseError]]:
-    """One table from CSV text, with an error per unreadable row."""
+    """One table from CSV text, with an error per unreadable row (one in all when most
+    rows are: the file is not an owner table)."""
     rows, errors = _rows(text, source)
-    return OwnerTable(rows), errors
+    return OwnerTable(rows), _summarized(errors, text, source)
 
 
 def load_owner_tables(paths: Iterable[str | Path]) -> tuple[OwnerTable, list[ParseError]]:
@@ -95,5 +108,5 @@ def load_owner_tables(paths: Iterable[str | Path]) -> tuple[OwnerTable, list[Par
             continue
         more, problems = _rows(text, str(path))
         rows.extend(more)
-        errors.extend(problems)
+        errors.extend(_summarized(problems, text, str(path)))
     return OwnerTable(rows), errors
