@@ -26,10 +26,7 @@ A pure function of the graph (the same graph gives the same picture), in canvas 
    (:mod:`topo.render.packing`), so no level shows a 1-px column. Big insides are scaled
    down (``Box.scale``): the page shows them when the zoom makes them readable.
 4. **Titles** of the top-level boxes get one font (``Layout.font``) big enough to read at
-   11 px when the whole map fits a 1010 x 720 px view (``VIEW``); a map that cannot is
-   aggregated more (``LADDER``: crowded kinds of boxes become clusters) until it can. Of
-   the placements and aggregations that can, the one where fewest links pass under a box
-   or band not their own wins (then the least aggregated).
+   11 px when the whole map fits a 1050 x 650 px view, if the map allows it.
 5. **Links** join boxes that a trace visits one after the other; an **exit** (the
    provider's last hop to the first foreign one, from the inference) marks its edge and
    its link.
@@ -62,14 +59,11 @@ import networkx as nx
 from topo.render.layout_boxes import Container, assign_boxes
 from topo.render.layout_columns import (
     CLUSTER_MIN,
-    LADDER,
     TOP_ITEMS,
-    VARIANTS,
     VIEW,
     Plan,
     clusters_of,
     components,
-    map_crossings,
     place_boxes,
     plan,
     sequences,
@@ -107,7 +101,6 @@ __all__ = [  # what other modules use, and the words and rules kept in the modul
     "BOLD",
     "CATEGORY_WORDS",
     "CLUSTER_MIN",
-    "LADDER",
     "LINE_CHARS",
     "SUMMARY",
     "TOP_ITEMS",
@@ -137,12 +130,6 @@ TOP_MAX = 1400.0
 FONT_MAX = 400.0
 #: A cluster's inside is at most this many title fonts wide before it is scaled down.
 CLUSTER_EMS = 24.0
-#: The smallest title (px) the whole map may have at the fit view: its summary lines,
-#: :data:`SUMMARY` of it, are then 11 px (the page's floor); a map that cannot reach it
-#: is aggregated more (:data:`LADDER`).
-READ_PX = 11.0 / SUMMARY
-#: The group of a region box that holds its reserved runs (segments within the region).
-RUN_LABEL = "reserved hops inside the region"
 
 
 @dataclass(frozen=True)
@@ -258,11 +245,6 @@ def _title(G: nx.DiGraph, box: Container, provider: str) -> tuple[str, tuple[str
             G.nodes[m].get("family") for m in box.members if G.nodes[m].get("family")
         )
         owner = families.most_common(1)[0][0] if families else provider
-        runs = [m for run in box.runs.values() for m in run]
-        if runs:
-            kept = set(runs)
-            counts = census(G, [m for m in box.members if m not in kept])
-            return regions.label(None, name) or name, (f"{owner}: {counts}", _run_words(G, runs))
         return regions.label(None, name) or name, (f"{owner}: {counts}",)
     if box.kind == "network":
         asns = sorted({int(a) for m in box.members if (a := G.nodes[m].get("asn")) is not None})
@@ -283,22 +265,6 @@ def _title(G: nx.DiGraph, box: Container, provider: str) -> tuple[str, tuple[str
     else:
         title = "Owner unknown"
     return title, (counts,)
-
-
-def _run_words(G: nx.DiGraph, members: Sequence[str]) -> str:
-    """A region's reserved runs in a line: ``40 reserved hops inside the region (6 CGNAT,
-    34 Class E)``, silent hops counted apart."""
-    counts: Counter[str] = Counter()
-    for node in members:
-        counts.update(tally(G.nodes[node]))
-    cats = sorted(
-        ((n, k.split(":", 1)[1]) for k, n in counts.items() if k.startswith("reserved:")),
-        key=lambda item: (-item[0], item[1]),
-    )
-    detail = f" ({', '.join(f'{n} {c}' for n, c in cats)})" if cats else ""
-    words = f"{plural(counts['reserved'], 'reserved hop')} {RUN_LABEL[len('reserved hops ') :]}"
-    silent = f", {plural(counts['silent hop'], 'silent hop')}" if counts["silent hop"] else ""
-    return words + detail + silent
 
 
 def _box_name(key: str) -> str:
@@ -324,8 +290,8 @@ def _card(
         + [text_width(s, font * SUMMARY) for s in lines]
     )
     text_h = len(titles) * font * 1.2 + font * 0.3 + len(lines) * font * SUMMARY * 1.3
-    return (  # (an open box's one-line title shrinks to its width, never under 11 px)
-        max(inner[0], text_w) + 2 * pad,
+    return (
+        max(inner[0], text_w, text_width(label, font * BOLD)) + 2 * pad,
         max(inner[1] + strip, text_h) + 2 * pad,
         strip,
     )
@@ -353,43 +319,47 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         tally=lambda n: tally(G.nodes[n]),
         words=census_words,
     )
-    roots = {
-        key: packer.pack(key, key, box.members, [(RUN_LABEL, run) for run in box.runs.values()])
-        for key, box in containers.items()
-    }
+    roots = {key: packer.pack(key, key, box.members) for key, box in containers.items()}
     words = {key: _title(G, box, provider) for key, box in containers.items()}
     paths = sequences(G, box_of)
     scale = {
         key: min(1.0, TOP_MAX / max(root.width, root.height * ASPECT, 1.0))
         for key, root in roots.items()
     }
-    best: tuple[Any, ...] | None = None
-    seen: list[dict[str, list[str]]] = []
-    for level in range(len(LADDER)):  # aggregate more while the overview is hard to read
-        clusters = clusters_of(containers, paths, level)
-        if clusters in seen:
-            continue
-        seen.append(clusters)
-        in_cluster = {m: c for c, members in clusters.items() for m in members}
-        shown = [[in_cluster.get(k, k) for k in seq] for seq in paths]
-        shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
-        cluster_words = {
-            c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
-            for c, ms in clusters.items()
-        }
-        for variant in VARIANTS:
-            font, cards, insides, centres, reached, crossed = _arrange(
-                roots, words, scale, clusters, cluster_words, shown, variant
-            )
-            # readable first, then fewest links under cards, least aggregated, largest titles
-            rank = (reached < READ_PX, crossed if reached >= READ_PX else 0, level, -reached)
-            if best is None or rank < best[0]:
-                best = (rank, clusters, cluster_words, font, cards, insides, centres)
-        if best is not None and best[0][:2] == (False, 0):
-            break
-    assert best is not None
-    _, clusters, cluster_words, font, cards, insides, centres = best
+    clusters = clusters_of(containers, paths)
     in_cluster = {m: c for c, members in clusters.items() for m in members}
+    shown = [[in_cluster.get(k, k) for k in seq] for seq in paths]
+    shown = [[k for i, k in enumerate(seq) if i == 0 or seq[i - 1] != k] for seq in shown]
+    cluster_words = {
+        c: _cluster_words(c, [containers[m] for m in ms], roots, words, provider)
+        for c, ms in clusters.items()
+    }
+    font, best = 18.0, 0.0
+    planned: Plan | None = None  # the same boxes and traces at every font
+    for attempt in range(10):
+        cards = {
+            key: _card(words[key][0], words[key][1],
+                       (root.width * scale[key], root.height * scale[key]), font)
+            for key, root in roots.items()
+        }  # fmt: skip
+        insides = {c: _cluster_inside(ms, cards, font) for c, ms in clusters.items()}
+        macro = {k: (c[0], c[1]) for k, c in cards.items() if k not in in_cluster}
+        for c, (w_in, h_in, _, k) in insides.items():
+            card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
+            cards[c] = card
+            macro[c] = (card[0], card[1])
+        planned = planned or plan(list(macro), shown)
+        centres = place_boxes(macro, shown, font, planned)
+        x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
+        x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
+        y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
+        y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
+        fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
+        reached = font * fit
+        if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
+            break  # (the cards are those of this font; words alone set the map's width)
+        best = reached
+        font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
     builder = _Builder(G, packer)
     for c, members in clusters.items():
         w, h, strip = cards[c]
@@ -419,60 +389,6 @@ def compute_layout(G: nx.DiGraph) -> Layout:
         _place_top(builder, box, roots[key], words[key], cards[key], (cx - w / 2, cy - h / 2),
                    font, scale[key], 1.0, None, containers)  # fmt: skip
     return builder.finish(font, paths, containers)
-
-
-def _arrange(
-    roots: Mapping[str, Group],
-    words: Mapping[str, tuple[str, tuple[str, ...]]],
-    scale: Mapping[str, float],
-    clusters: Mapping[str, Sequence[str]],
-    cluster_words: Mapping[str, tuple[str, tuple[str, ...]]],
-    shown: Sequence[Sequence[str]],
-    variant: tuple[float, int, bool],
-) -> tuple[
-    float,
-    dict[str, tuple[float, float, float]],
-    dict[str, tuple[float, float, list[tuple[float, float]], float]],
-    dict[str, tuple[float, float]],
-    float,
-    int,
-]:
-    """Rule 4 with rule 2: the title font, the cards (top-level boxes and clusters) at that
-    font, the clusters' insides, the centres of what is shown at the top (placed by
-    ``variant``), the title's size (px) when the whole map fits :data:`VIEW`, and how many
-    times a link passes through a box."""
-    in_cluster = {m: c for c, members in clusters.items() for m in members}
-    font, best = 18.0, 0.0
-    planned: Plan | None = None  # the same boxes and traces at every font
-    kept: Any = None  # the attempt that reached the largest title
-    for attempt in range(10):
-        cards = {
-            key: _card(words[key][0], words[key][1],
-                       (root.width * scale[key], root.height * scale[key]), font)
-            for key, root in roots.items()
-        }  # fmt: skip
-        insides = {c: _cluster_inside(ms, cards, font) for c, ms in clusters.items()}
-        macro = {k: (c[0], c[1]) for k, c in cards.items() if k not in in_cluster}
-        for c, (w_in, h_in, _, k) in insides.items():
-            card = _card(*cluster_words[c], (w_in * k, h_in * k), font)
-            cards[c] = card
-            macro[c] = (card[0], card[1])
-        planned = planned or plan(list(macro), shown)
-        centres = place_boxes(macro, shown, font, planned, variant)
-        x0 = min(centres[k][0] - macro[k][0] / 2 for k in macro)
-        x1 = max(centres[k][0] + macro[k][0] / 2 for k in macro)
-        y0 = min(centres[k][1] - macro[k][1] / 2 for k in macro)
-        y1 = max(centres[k][1] + macro[k][1] / 2 for k in macro)
-        fit = min(VIEW[0] / max(x1 - x0, 1.0), VIEW[1] / max(y1 - y0, 1.0))
-        reached = font * fit
-        if kept is None or reached > kept[4]:
-            kept = (font, cards, insides, centres, reached, macro)
-        if reached >= TITLE_PX * 0.98 or attempt == 9 or reached < best * 1.005:
-            break  # (the cards are those of this font; words alone set the map's width)
-        best = reached
-        font = min(TITLE_PX / fit * 1.03, FONT * FONT_MAX)
-    *found, macro = kept
-    return (*found, map_crossings(macro, found[3], shown))
 
 
 def _cluster_words(

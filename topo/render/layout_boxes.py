@@ -2,12 +2,9 @@
 
 Every node belongs to exactly one box: a provider hop with a published region to its
 *region* box; a vantage point or destination without a region of its own to its trace end's
-region, else to its owner's network box (the provider's for a vantage point nobody owns),
-never to a band; a reserved or silent hop on an interconnect segment to the segment's *band*
-(segments of one kind and region pair share a band), unless the segment starts and ends in
-one region: such a run is no interconnect, it goes inside that region's box (its
-``runs``, drawn as a group of the box); any other public hop to the *network* box of its
-owner family, else its AS. Runs of what is left are placed by :func:`fill_runs`.
+region; a reserved or silent hop on an interconnect segment to the segment's *band*
+(segments of one kind and region pair share a band); any other public hop to the *network*
+box of its owner family, else its AS. Runs of what is left are placed by :func:`fill_runs`.
 
 >>> from topo.topology.analyze import analyze
 >>> box_of, boxes = assign_boxes(analyze(["samples/example-leaves-provider"]).graph)
@@ -22,7 +19,7 @@ owner family, else its AS. Runs of what is left are placed by :func:`fill_runs`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,15 +27,10 @@ import networkx as nx
 
 from topo.topology.regions import load_regions
 
-#: The kinds of node that end a trace (never drawn in a band).
-END_KINDS = ("vantage", "destination")
-
 
 @dataclass
 class Container:
-    """A top-level box being built: its key, kind, members, segments, whether foreign, and
-    (a region box) the reserved runs inside it: ``runs`` maps a band's id to its members,
-    ``inner`` holds their segments."""
+    """A top-level box being built: its key, kind, members, segments, whether foreign."""
 
     key: str
     kind: str
@@ -46,8 +38,6 @@ class Container:
     ends: tuple[str | None, str | None] = (None, None)
     segments: list[Mapping[str, Any]] = field(default_factory=list)
     foreign: bool = False
-    runs: dict[str, list[str]] = field(default_factory=dict)
-    inner: list[Mapping[str, Any]] = field(default_factory=list)
 
 
 def _segment_members(G: nx.DiGraph) -> dict[str, str]:
@@ -70,17 +60,6 @@ def _segment_members(G: nx.DiGraph) -> dict[str, str]:
     return found
 
 
-def within_region(segments: Sequence[Mapping[str, Any]]) -> str | None:
-    """The region a band's segments start and end in, when it is one published region."""
-    ends = {(s.get("from_region"), s.get("to_region")) for s in segments}
-    if len(ends) != 1:
-        return None
-    left, right = next(iter(ends))
-    if left and left == right and load_regions().get(str(left)) is not None:
-        return str(left)
-    return None
-
-
 def _anchor(
     attrs: Mapping[str, Any], end_region: str | None, provider: str | None
 ) -> tuple[str, str] | None:
@@ -101,8 +80,6 @@ def _anchor(
         return f"network:AS{attrs['asn']}", "network"
     if kind == "vantage" and end_region:
         return f"region:{end_region}", "region"
-    if kind == "vantage" and provider:  # a vantage point is never drawn in a band
-        return f"network:{provider}", "network"
     return None
 
 
@@ -119,7 +96,6 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, Container]]:
         pair = (segment.get("kind"), segment.get("from_region"), segment.get("to_region"))
         band_of[sid] = first.setdefault(pair, sid)
         segments[band_of[sid]].append(segment)
-    inside = {sid: r for sid, segs in segments.items() if (r := within_region(segs))}
     on_segment = {n: band_of.get(s, s) for n, s in _segment_members(G).items()}
     box_of: dict[str, str] = {}
     boxes: dict[str, Container] = {}
@@ -152,14 +128,8 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, Container]]:
             if node in box_of:
                 keys.append(box_of[node])
                 continue
-            band = on_segment.get(node)
-            if band in inside:  # a reserved run within one region: inside its box
-                put(node, f"region:{inside[band]}", "region")
-                boxes[box_of[node]].runs.setdefault(band, []).append(node)
-                keys.append(box_of[node])
-                continue
-            if band is not None and G.nodes[node].get("kind") not in END_KINDS:
-                put(node, f"segment:{band}", "segment")
+            if node in on_segment:
+                put(node, f"segment:{on_segment[node]}", "segment")
                 keys.append(box_of[node])
                 continue
             attrs = G.nodes[node]
@@ -170,14 +140,10 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, Container]]:
             if found is not None:
                 put(node, *found)
             keys.append(box_of.get(node))
-        ends_at = {k for k in (0, len(path) - 1) if G.nodes[path[k]].get("kind") in END_KINDS}
-        fill_runs(path, keys, put, unowned, ends_at)
+        fill_runs(path, keys, put, unowned)
     for node in G:  # nodes on no trace path (none in graphs topo builds)
         found = _anchor(G.nodes[node], None, None)
         put(node, *(found or ("gap:-", "gap")))
-    for band, region in inside.items():
-        if f"region:{region}" in boxes:
-            boxes[f"region:{region}"].inner.extend(segments[band])
     for container in boxes.values():
         if container.kind == "network":
             family = container.key.split(":", 1)[1]
@@ -186,17 +152,12 @@ def assign_boxes(G: nx.DiGraph) -> tuple[dict[str, str], dict[str, Container]]:
 
 
 def fill_runs(
-    path: Sequence[str],
-    keys: list[str | None],
-    put: Any,
-    unowned: Callable[[str], bool],
-    ends: Collection[int] = (),
+    path: Sequence[str], keys: list[str | None], put: Any, unowned: Callable[[str], bool]
 ) -> None:
     """Rule 1's last sentence: a run of nodes with no box of their own. Reserved and silent
     hops join the box before them (the one that forwarded them; at a trace's start, the one
     after); public hops nobody owns go in a gap box after the box before them, unless the
-    same box is on both sides (or a band is before them). A trace's end (``ends``: indexes
-    of its vantage point and destination) never joins a band: it gets a gap box."""
+    same box is on both sides (or a band is before them)."""
     i = 0
     while i < len(path):
         if keys[i] is not None:
@@ -215,10 +176,8 @@ def fill_runs(
             key = f"gap:>{after}"
         else:
             key = f"gap:{before or ''}>"
+        kind = key.split(":", 1)[0]
         for k in range(i, j + 1):
-            here = key
-            if k in ends and key.startswith("segment:"):
-                here = f"gap:{key}>" if k else f"gap:>{key}"
-            put(path[k], here, here.split(":", 1)[0])
-            keys[k] = here
+            put(path[k], key, kind)
+            keys[k] = key
         i = j + 1

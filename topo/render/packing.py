@@ -316,23 +316,13 @@ class Packer:
             self.addresses[node] = address_of(self.attrs_of(node))
         return self.addresses[node]
 
-    def pack(
-        self,
-        key: str,
-        label: str,
-        members: Sequence[str],
-        runs: Sequence[tuple[str, list[str]]] = (),
-    ) -> Group:
-        """The group of ``members`` with its things placed (grouped when crowded); each of
-        ``runs`` (a label and some of the members) is a group of its own, whatever its size."""
+    def pack(self, key: str, label: str, members: Sequence[str]) -> Group:
+        """The group of ``members`` with its things placed (grouped when crowded)."""
         group = Group(key, label, list(members))
-        taken = {m for _, run in runs for m in run}
-        rest = [m for m in members if m not in taken]
-        group.items = [self.pack(f"{key}/{name}", name, run) for name, run in runs if run]
-        if len(rest) + len(group.items) <= CHILD_MAX:
-            group.items += rest
+        if len(members) <= CHILD_MAX:
+            group.items = list(members)
         else:
-            for part, part_members in split(rest, self.address, self.order):
+            for part, part_members in split(members, self.address, self.order):
                 if len(part_members) == 1:
                     group.items.append(part_members[0])
                 else:
