@@ -281,8 +281,7 @@ def _golden_inputs() -> list[Path]:
 @pytest.mark.parametrize("path", _golden_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_sniff_accepts_only_scamper_json(path: Path) -> None:
     head = path.read_bytes()[:65536].decode("utf-8", errors="replace")
-    # M-Lab's archives wrap scamper's own records: detection tries mlab-scamper first
-    assert scamper_json.sniff(head) == (path.parent.name in ("scamper-json", "mlab-scamper"))
+    assert scamper_json.sniff(head) == (path.parent.name == "scamper-json")
 
 
 @pytest.mark.parametrize("path", _golden_inputs(), ids=lambda p: f"{p.parent.name}/{p.name}")

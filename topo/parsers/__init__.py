@@ -21,11 +21,8 @@ from topo.parsers import (
     bsd_traceroute,
     cisco_ios,
     dublin_traceroute,
-    huawei_tracert,
     inetutils_traceroute,
     linux_traceroute,
-    mikrotik_traceroute,
-    mlab_scamper,
     mtr_csv,
     mtr_json,
     mtr_raw,
@@ -49,13 +46,9 @@ from topo.parsers.json_input import first_json_char
 #: the first are indented lines of their own, which BSD's continuation lines also are, but
 #: only BestTrace writes an AS column and words after the RTT. NextTrace comes before both
 #: and before Linux traceroute, which read its header (``traceroute to ADDR, ...``) as theirs.
-#: M-Lab's scamper wrappers come before scamper JSON, whose records they hold. Huawei's
-#: tracert comes before Linux traceroute, whose header pattern also reads Huawei's
-#: (``traceroute to X (X), hops max: 18, packet length: 40``).
 PARSERS: tuple[Parser, ...] = (
     topo_jsonl,
     atlas,
-    mlab_scamper,
     scamper_json,
     scamper_warts,
     dublin_traceroute,
@@ -63,8 +56,6 @@ PARSERS: tuple[Parser, ...] = (
     mtr_xml,
     mtr_csv,
     mtr_raw,
-    mikrotik_traceroute,
-    huawei_tracert,
     windows_tracert,
     tracepath,
     mtr_report,

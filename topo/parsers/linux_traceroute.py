@@ -13,10 +13,7 @@ Reads what ``traceroute`` and ``traceroute6`` print, in all their common variant
 - the shell around a pasted trace: the command that produced it (``user@host:~$
   traceroute -I 8.8.8.8``, with or without the prompt) is kept in ``meta["command"]``, a
   prompt alone is skipped, and a header with the prompt in front (``$ traceroute to ...``)
-  or with its first letter lost in the copy (``raceroute to ...``) is still the header;
-- a trace cut short by Ctrl-C (the terminal's ``^C`` echo, `` 6  * *^C``): the hops
-  before the cut are kept, the probes of the cut hop too, ``meta["interrupted"]`` is
-  true and ``reached`` is unknown (``None``) unless the destination already answered.
+  or with its first letter lost in the copy (``raceroute to ...``) is still the header.
 
 Example
 -------
@@ -59,10 +56,6 @@ _MPLS_ENTRY = re.compile(r"L=(?P<l>\d+),E=(?P<e>\d+),S=(?P<s>\d+),T=(?P<t>\d+)")
 _ASN = re.compile(r"^AS?(\d+)$", re.IGNORECASE)
 _MARK = re.compile(r"^(?:F=\d+|'-?\d+')$")
 _WARNING = re.compile(r"^\s*(?:traceroute6?:|warning:)", re.IGNORECASE)
-#: What Debian's ``tcptraceroute`` wrapper prints before the ``traceroute -T`` it runs.
-_WRAPPER_PREAMBLE = "Running:"
-#: The terminal's echo of Ctrl-C, and anything after it on the line.
-_INTERRUPT = re.compile(r"\^C.*$")
 _HEADER_NUMBERS = re.compile(r"(\d+)\s+hops?\s+max(?:,\s*(\d+)\s+byte\s+packets)?", re.I)
 #: A header as copies damage it: a shell prompt in front, the first letter lost.
 _DAMAGED_HEADER = re.compile(rf"^\s*(?:{PROMPT}\s*)?t?(?P<rest>raceroute6?\s+to\s.*)$", re.I)
@@ -289,8 +282,6 @@ class _TraceBuilder:
     def build(self) -> Trace:
         dst = self.fields.get("dst")
         reached = reached_from(dst, self.hops)
-        if reached is False and self.fields["meta"].get("interrupted"):
-            reached = None  # cut short: the destination might have answered later
         return Trace(
             dst=dst,
             hops=tuple(self.hops),
@@ -301,18 +292,6 @@ class _TraceBuilder:
             origin=Origin(self.source, self.line),
             meta=self.fields["meta"],
         )
-
-
-def _without_interrupt(line: str) -> tuple[str, bool]:
-    """``line`` without the ``^C`` that Ctrl-C echoed in it (and what follows), and whether
-    it had one.
-
-    >>> _without_interrupt(" 6  * *^C"), _without_interrupt(" 1  192.0.2.1  0.5 ms")
-    ((' 6  * *', True), (' 1  192.0.2.1  0.5 ms', False))
-    """
-    if "^C" not in line:
-        return line, False
-    return _INTERRUPT.sub("", line), True
 
 
 def parse(text: str, *, source: str) -> Iterator[ParseItem]:
@@ -346,9 +325,6 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
         return builder
 
     for number, line in enumerate(text.splitlines(), start=1):
-        line, interrupted = _without_interrupt(line)
-        if interrupted and current is not None:
-            current.fields["meta"]["interrupted"] = True
         if not line.strip():
             continue
         header = _header(line)
@@ -372,9 +348,6 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
                 current = new_trace(number)
             hop = _HopBuilder(ttl, number)
             problems = _consume(hop, hop_line["body"] or "")
-            if not hop.replies and interrupted:  # cut before its first probe: no hop
-                hop = None
-                continue
             if not hop.replies:
                 problems = [f"not a hop line (no address, RTT or '*'): {line.strip()[:80]!r}"]
                 hop = None
@@ -403,8 +376,8 @@ def parse_traceroute_text(text: str, *, source: str, format_name: str) -> Iterat
             else:
                 command = typed
             continue
-        if is_bare_prompt(line) or line.strip() == _WRAPPER_PREAMBLE:
-            continue  # the shell waiting, or Debian's tcptraceroute naming what it runs
+        if is_bare_prompt(line):  # the shell waiting: nothing to read
+            continue
         yield ParseError(f"not a traceroute line: {line.strip()[:80]!r}", path=source, line=number)
     finish_hop()
     if current is not None and (current.hops or "dst" in current.fields):

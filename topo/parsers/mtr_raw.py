@@ -19,10 +19,7 @@ Lines (``<pos>`` is mtr's 0-based hop index, so the TTL is ``pos + 1``):
 
 Every ``p`` line becomes a :class:`~topo.model.Reply` with ``rtt_ms = usec / 1000`` and
 the address of the last ``h`` line of its position; every ``x`` without an answer is a
-``Reply(None)``. An address of an ``h`` line that no ``p`` line follows (the host
-answered, but the stream kept no RTT) answers the probe sent last before that line, a
-``Reply`` with that address and no RTT. With
-ECMP one position has several addresses. Positions nobody answered
+``Reply(None)``. With ECMP one position has several addresses. Positions nobody answered
 between answered ones become silent hops.
 
 The stream has no header: the target is not printed. mtr probes one TTL past the
@@ -101,7 +98,6 @@ class _Stream:
     first_addr: dict[int, str] = field(default_factory=dict)
     mpls: dict[tuple[int, str], tuple[MplsLabel, ...]] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
-    hosts: dict[int, dict[str, _Probe | None]] = field(default_factory=dict)
     sent_any: bool = False
 
     def xmit(self, pos: int, seq: int) -> None:
@@ -134,8 +130,6 @@ def _read(stream: _Stream, kind: str, pos: int, rest: str) -> str | None:
     elif kind == "h" and len(words) == 1 and is_address(words[0]):
         stream.last_addr[pos] = words[0]
         stream.first_addr.setdefault(pos, words[0])
-        probes = stream.probes.get(pos)  # the probe whose answer this line names
-        stream.hosts.setdefault(pos, {}).setdefault(words[0], probes[-1] if probes else None)
     elif kind == "p" and 1 <= len(words) <= 2 and all(_SIGNED.fullmatch(w) for w in words):
         return stream.ping(pos, int(words[0]), int(words[1]) if len(words) == 2 else None)
     elif kind == "d" and len(words) == 1:
@@ -152,32 +146,6 @@ def _read(stream: _Stream, kind: str, pos: int, rest: str) -> str | None:
     elif kind != "t":
         return f"unreadable raw line ({kind!r} with {rest!r})"
     return None
-
-
-def _with_hosts(stream: _Stream, pos: int) -> list[_Probe]:
-    """The probes of ``pos``, each address of an ``h`` line that no ``p`` line followed
-    given to the probe sent last before that line when it has no answer (mtr writes an
-    ``h`` line for the answer it is reading), else to an answer of its own.
-
-    >>> stream = _Stream()
-    >>> stream.xmit(1, 7)
-    >>> _read(stream, "h", 1, "192.0.2.5")
-    >>> stream.xmit(1, 8)
-    >>> [(p.seq, p.addr, p.usec) for p in _with_hosts(stream, 1)]
-    [(7, '192.0.2.5', None), (8, None, None)]
-    """
-    probes = stream.probes.get(pos, [])
-    answered = {p.addr for p in probes}
-    extra: list[_Probe] = []
-    for addr, probe in stream.hosts.get(pos, {}).items():
-        if addr in answered:
-            continue
-        mpls = stream.mpls.get((pos, addr), ())
-        if probe is not None and probe.addr is None:
-            probe.addr, probe.mpls = addr, mpls
-        else:
-            extra.append(_Probe(None, addr=addr, mpls=mpls))
-    return [*probes, *extra]
 
 
 def _hop(pos: int, probes: list[_Probe], names: dict[str, str]) -> Hop:
@@ -236,12 +204,12 @@ def parse(text: str, *, source: str) -> Iterator[ParseItem]:
             yield ParseError(problem, path=source, line=number)
             continue
         first_line = first_line or number
-    if first_line is None or not (stream.probes or stream.hosts):
+    if first_line is None or not stream.probes:
         if first_line is None:
             yield ParseError("no mtr raw events", path=source, line=1)
         return
-    top = max((*stream.probes, *stream.hosts))
-    hops = [_hop(pos, _with_hosts(stream, pos), stream.names) for pos in range(top + 1)]
+    top = max(stream.probes)
+    hops = [_hop(pos, stream.probes.get(pos, []), stream.names) for pos in range(top + 1)]
     hops, facts = _ending(hops, stream.sent_any)
     yield Trace(
         dst=facts["dst"],
